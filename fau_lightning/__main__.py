@@ -1,0 +1,6 @@
+"""`python -m fau_lightning` is `fau-train`."""
+
+from fau_lightning.cli import main
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,144 @@
+"""LightningDataModules for CK+ and for the built-in synthetic set in CK+ format."""
+
+import os
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+import pytorch_lightning as pl
+import torch
+from torch.utils.data import DataLoader, Dataset
+
+from fau_lightning.data.ck_plus import read_layout
+from fau_lightning.data.face_crop import CropMethod, CropSettings
+from fau_lightning.data.folds import split_masks
+from fau_lightning.data.labels import get_label_set
+from fau_lightning.data.preprocess import FaceSet, load_or_build
+from fau_lightning.data.synthetic import SyntheticConfig, generate
+
+Stage = Literal["train", "val", "test"]
+
+
+class FaceImages(Dataset):
+    """Cached uint8 faces served as float tensors in [0, 1], shape (1, S, S), with class indices."""
+
+    def __init__(self, images: np.ndarray, targets: np.ndarray) -> None:
+        self.images = torch.from_numpy(np.ascontiguousarray(images))
+        self.targets = torch.from_numpy(targets)
+
+    def __len__(self) -> int:
+        return len(self.targets)
+
+    def __getitem__(self, index: int) -> tuple[torch.Tensor, torch.Tensor]:
+        return self.images[index].unsqueeze(0).float().div_(255), self.targets[index]
+
+
+class CKPlusDataModule(pl.LightningDataModule):
+    """CK+ with the paper's protocol: 10 subject-independent folds, first + last N frames per sequence.
+
+    Args:
+        root: the CK+ folder (holding cohn-kanade-images/, Emotion/, FACS/, Landmarks/).
+        label_set: "ck8" (all eight codes) or "ck6" (the six basic emotions).
+        fold: test fold k; validation is fold (k+1) mod num_folds, training the rest.
+        face_crop: "haar" (the paper's detector), "landmarks" (box around the 68 points) or "none".
+        cache_dir: where preprocessed sets are cached; defaults to <root>/.fau_cache.
+    """
+
+    def __init__(
+        self,
+        root: str = "data/ck_plus",
+        label_set: str = "ck8",
+        fold: int = 0,
+        num_folds: int = 10,
+        last_frames: int = 3,
+        image_size: int = 96,
+        face_crop: CropMethod = "haar",
+        cache_dir: str | None = None,
+        batch_size: int = 64,
+        num_workers: int = 0,
+    ) -> None:
+        super().__init__()
+        self.save_hyperparameters()
+        self.label_set = get_label_set(label_set)
+        self.crop = CropSettings(method=face_crop, size=image_size)
+        self.faces: FaceSet | None = None
+        self.datasets: dict[Stage, FaceImages] = {}
+        self.cache_path: Path | None = None
+
+    @property
+    def num_classes(self) -> int:
+        return self.label_set.num_classes
+
+    @property
+    def class_names(self) -> list[str]:
+        return self.label_set.class_names
+
+    def _cache_dir(self) -> Path:
+        return Path(self.hparams.cache_dir) if self.hparams.cache_dir else Path(self.hparams.root) / ".fau_cache"
+
+    def prepare_data(self) -> None:
+        """Preprocess once on rank zero; every rank then loads the cache in setup()."""
+        self._load()
+
+    def _load(self) -> FaceSet:
+        if self.faces is None:
+            layout = read_layout(self.hparams.root, self.hparams.last_frames)
+            self.faces, self.cache_path = load_or_build(
+                layout, self.crop, self._cache_dir(), extra={"last_frames": self.hparams.last_frames}
+            )
+        return self.faces
+
+    def setup(self, stage: str | None = None) -> None:
+        faces = self._load()
+        keep, targets = self.label_set.encode(faces.emotion)
+        masks = split_masks(faces.subject[keep], faces.all_subjects, self.hparams.fold, self.hparams.num_folds)
+        images = faces.images[keep]
+        self.datasets = {name: FaceImages(images[mask], targets[mask]) for name, mask in masks.items()}
+
+    def _loader(self, stage: Stage, shuffle: bool) -> DataLoader:
+        return DataLoader(
+            self.datasets[stage],
+            batch_size=self.hparams.batch_size,
+            shuffle=shuffle,
+            num_workers=self.hparams.num_workers,
+            persistent_workers=self.hparams.num_workers > 0,
+        )
+
+    def train_dataloader(self) -> DataLoader:
+        return self._loader("train", shuffle=True)
+
+    def val_dataloader(self) -> DataLoader:
+        return self._loader("val", shuffle=False)
+
+    def test_dataloader(self) -> DataLoader:
+        return self._loader("test", shuffle=False)
+
+    def predict_dataloader(self) -> DataLoader:
+        return self._loader("test", shuffle=False)
+
+
+class SyntheticCKPlusDataModule(CKPlusDataModule):
+    """The built-in procedural FACS faces, generated into `root` on first use, read as CK+."""
+
+    def __init__(
+        self,
+        root: str = "data/synthetic_ck_plus",
+        num_subjects: int = 120,
+        seed: int = 0,
+        label_set: str = "ck8",
+        fold: int = 0,
+        num_folds: int = 10,
+        last_frames: int = 3,
+        image_size: int = 96,
+        face_crop: CropMethod = "landmarks",
+        cache_dir: str | None = None,
+        batch_size: int = 64,
+        num_workers: int = 0,
+    ) -> None:
+        super().__init__(root, label_set, fold, num_folds, last_frames, image_size, face_crop, cache_dir, batch_size, num_workers)
+        self.synthetic = SyntheticConfig(num_subjects=num_subjects, seed=seed)
+
+    def _load(self) -> FaceSet:
+        if self.faces is None:
+            generate(self.hparams.root, self.synthetic, workers=os.cpu_count() or 1)
+        return super()._load()

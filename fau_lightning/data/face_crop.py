@@ -1,0 +1,104 @@
+"""Face cropping shared by the datasets: the paper's Haar detector, a landmark box, or none.
+
+A face that is not found is never an error: the whole frame is resized instead, as the paper did,
+and the caller lists the image in its report.
+"""
+
+import threading
+from dataclasses import dataclass
+from typing import Literal
+
+import cv2
+import numpy as np
+
+CropMethod = Literal["haar", "landmarks", "none"]
+
+
+@dataclass(frozen=True)
+class CropSettings:
+    method: CropMethod = "haar"
+    size: int = 96
+    haar_scale_factor: float = 1.3
+    haar_min_neighbors: tuple[int, ...] = (5, 3)  # tried in turn
+    haar_min_size: float = 0.5  # of min(H, W)
+    haar_max_size: float = 0.8
+    landmark_margin: float = 0.15  # added around the landmarks' bounding square, per side
+
+
+@dataclass(frozen=True)
+class Crop:
+    image: np.ndarray  # uint8 (size, size)
+    box: tuple[int, int, int, int]  # x0, y0, x1, y1 in source pixels
+    face_found: bool
+
+    def map_points(self, points: np.ndarray, size: int) -> np.ndarray:
+        """Source pixel coordinates -> coordinates in the cropped, resized image."""
+        x0, y0, x1, y1 = self.box
+        scale = np.array([size / (x1 - x0), size / (y1 - y0)], dtype=np.float32)
+        return (points - np.array([x0, y0], dtype=np.float32)) * scale
+
+
+_per_thread = threading.local()  # a CascadeClassifier must not be shared between threads
+
+
+def _haar_cascade() -> cv2.CascadeClassifier:
+    if not hasattr(_per_thread, "cascade"):
+        path = cv2.data.haarcascades + "haarcascade_frontalface_default.xml"
+        cascade = cv2.CascadeClassifier(path)
+        if cascade.empty():
+            raise RuntimeError(f"OpenCV could not load its Haar cascade {path}; install opencv-python-headless<5")
+        _per_thread.cascade = cascade
+    return _per_thread.cascade
+
+
+def detect_face(gray: np.ndarray, s: CropSettings) -> tuple[int, int, int, int] | None:
+    """The paper's detector: first detection as (x, y, w, h), or None."""
+    short = min(gray.shape[:2])
+    min_size = int(s.haar_min_size * short)
+    max_size = int(s.haar_max_size * short)
+    for neighbors in s.haar_min_neighbors:
+        found = _haar_cascade().detectMultiScale(
+            gray, scaleFactor=s.haar_scale_factor, minNeighbors=neighbors, minSize=(min_size, min_size), maxSize=(max_size, max_size)
+        )
+        if len(found):
+            x, y, w, h = (int(v) for v in found[0])
+            return x, y, w, h
+    return None
+
+
+def _landmark_box(landmarks: np.ndarray, margin: float) -> tuple[int, int, int, int]:
+    (x0, y0), (x1, y1) = landmarks.min(axis=0), landmarks.max(axis=0)
+    cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
+    half = max(x1 - x0, y1 - y0) * (0.5 + margin)
+    left, top = int(round(cx - half)), int(round(cy - half))
+    side = int(round(2 * half))
+    return left, top, left + side, top + side
+
+
+def _cut(gray: np.ndarray, box: tuple[int, int, int, int], size: int) -> np.ndarray:
+    """Resample the box to size x size; parts outside the frame repeat the border."""
+    x0, y0, x1, y1 = box
+    h, w = gray.shape
+    pad = max(0, -x0, -y0, x1 - w, y1 - h)
+    if pad:
+        gray = cv2.copyMakeBorder(gray, pad, pad, pad, pad, cv2.BORDER_REPLICATE)
+    return cv2.resize(gray[y0 + pad : y1 + pad, x0 + pad : x1 + pad], (size, size), interpolation=cv2.INTER_AREA)
+
+
+def crop_face(gray: np.ndarray, s: CropSettings, landmarks: np.ndarray | None = None) -> Crop:
+    """Crop a grayscale uint8 frame to a size x size face image."""
+    h, w = gray.shape
+    box: tuple[int, int, int, int] | None = None
+    if s.method == "haar":
+        found = detect_face(gray, s)
+        if found is not None:
+            x, y, fw, fh = found
+            box = (x, y, x + fw, y + fh)
+    elif s.method == "landmarks":
+        if landmarks is not None and np.isfinite(landmarks).all():
+            box = _landmark_box(landmarks, s.landmark_margin)
+    elif s.method != "none":
+        raise ValueError(f"unknown face crop method {s.method!r}; choose haar, landmarks or none")
+    if box is None:
+        return Crop(cv2.resize(gray, (s.size, s.size), interpolation=cv2.INTER_AREA), (0, 0, w, h), s.method == "none")
+    return Crop(_cut(gray, box, s.size), box, True)

@@ -1,0 +1,178 @@
+"""The built-in dataset: procedural FACS faces written to disk in the exact CK+ layout.
+
+Every subject has its own face, tones and background; each sequence ramps from neutral to an apex
+made of action units, from an EMFACS prototype with natural variation (intensities, an AU dropped
+or added). Files follow CK+ to the letter (names, folders, float text formats, empty Emotion
+folders for unlabelled sequences, some RGB frames, two frame sizes, stray files), so the real CK+
+reader is what reads them. Deterministic per seed: subject i draws from SeedSequence([seed, i]).
+"""
+
+import json
+import os
+import shutil
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from fau_lightning.data.facs import EMOTION_PROTOTYPES
+from fau_lightning.data.synthetic_face import Expression, FaceGeometry, Nuisance, Pose, render_frame
+
+MARKER = "fau_synthetic.json"
+GENERATOR_VERSION = 2
+
+# Share of each emotion among CK+'s 327 labelled sequences (codes 1..7).
+CK_EMOTION_COUNTS = {1: 45, 2: 18, 3: 59, 4: 25, 5: 69, 6: 28, 7: 83}
+# Prototype AUs that are always present; the others are dropped now and then.
+CORE_AUS = {1: (4, 23), 2: (12, 14), 3: (9,), 4: (1, 4, 20), 5: (12,), 6: (1, 15), 7: (1, 2, 26)}
+# AUs that often come with an emotion, with their probability.
+COMPANION_AUS = {1: {17: 0.4}, 3: {10: 0.4, 17: 0.3}, 4: {25: 0.5}, 5: {25: 0.5}, 6: {17: 0.4}, 7: {25: 0.7}}
+STRAY_AUS = (6, 7, 10, 17, 25)
+ALL_AUS = (1, 2, 4, 5, 6, 7, 9, 10, 12, 14, 15, 16, 17, 20, 23, 25, 26)
+
+
+@dataclass(frozen=True)
+class SyntheticConfig:
+    """What the generated set looks like; every field is part of the cache key."""
+
+    num_subjects: int = 120
+    seed: int = 0
+    min_sequences: int = 3
+    max_sequences: int = 6
+    min_frames: int = 6
+    max_frames: int = 11
+    unlabelled_share: float = 0.25
+    frame_width: int = 320
+    rgb_share: float = 0.2
+
+
+@dataclass(frozen=True)
+class Sequence:
+    emotion: int | None  # CK+ code 1..7, None = unlabelled
+    apex: Expression
+
+
+def _sample_apex(rng: np.random.Generator, emotion: int | None) -> Expression:
+    if emotion is None:
+        chosen = set(rng.choice(ALL_AUS, size=int(rng.integers(1, 4)), replace=False).tolist())
+    else:
+        chosen = {au for au in EMOTION_PROTOTYPES[emotion] if au in CORE_AUS[emotion] or rng.random() > 0.15}
+        chosen |= {au for au, p in COMPANION_AUS.get(emotion, {}).items() if rng.random() < p}
+        if rng.random() < 0.1:
+            chosen.add(int(rng.choice(STRAY_AUS)))
+    strength = rng.uniform(0.8, 1.0)
+    apex: Expression = {}
+    for au in sorted(chosen):
+        level = strength * rng.uniform(0.6, 1.0)
+        apex[au] = (level, level)
+    if emotion == 2:  # contempt: 12 and 14 on one side only
+        one_side = rng.random() < 0.5
+        apex = {au: (lvl, 0.1 * lvl) if one_side else (0.1 * lvl, lvl) for au, (lvl, _) in apex.items()}
+    return apex
+
+
+def _sample_sequences(rng: np.random.Generator, cfg: SyntheticConfig) -> list[Sequence]:
+    codes = np.array(list(CK_EMOTION_COUNTS))
+    weights = np.array(list(CK_EMOTION_COUNTS.values()), dtype=np.float64)
+    count = int(rng.integers(cfg.min_sequences, cfg.max_sequences + 1))
+    emotions = rng.choice(codes, size=min(count, len(codes)), replace=False, p=weights / weights.sum())
+    sequences = []
+    for code in emotions:
+        emotion = None if rng.random() < cfg.unlabelled_share else int(code)
+        sequences.append(Sequence(emotion, _sample_apex(rng, emotion)))
+    return sequences
+
+
+def _ramp(t: int, length: int) -> float:
+    """Onset to apex like CK+: neutral first frame, apex reached on the second-to-last frame."""
+    x = min(1.0, t / max(1, length - 2))
+    return x * x * (3 - 2 * x)
+
+
+def _float_line(*values: float) -> str:
+    return "".join(f"{v:16.7e}" for v in values) + "\n"
+
+
+def _facs_intensity(level: float, rng: np.random.Generator) -> int:
+    """FACS intensity A..E as 1..5; now and then 0, CK+'s 'present, intensity not coded'."""
+    return 0 if rng.random() < 0.1 else int(np.clip(np.ceil(level * 5), 1, 5))
+
+
+def _write_subject(root: Path, subject_index: int, cfg: SyntheticConfig) -> None:
+    rng = np.random.default_rng(np.random.SeedSequence([cfg.seed, subject_index]))
+    subject = f"S{5 + 3 * subject_index:03d}"
+    geometry = FaceGeometry.sample(rng)
+    frame_height = int(round(cfg.frame_width * (490 if rng.random() < 0.5 else 480) / 640))
+    frame_size = (cfg.frame_width, frame_height)
+    is_rgb = rng.random() < cfg.rgb_share
+    tint = rng.uniform(0.9, 1.1, size=3)
+    face_scale = frame_height / 300 * rng.uniform(0.9, 1.1)
+    for seq_index, sequence in enumerate(_sample_sequences(rng, cfg), start=1):
+        seq = f"{seq_index:03d}"
+        length = int(rng.integers(cfg.min_frames, cfg.max_frames + 1))
+        roll, drift = rng.uniform(-6, 6), rng.uniform(-0.4, 0.4)
+        cx = frame_size[0] / 2 + rng.uniform(-0.06, 0.06) * frame_size[0]
+        cy = frame_height * rng.uniform(0.38, 0.46)
+        motion = rng.uniform(-0.6, 0.6, size=2)
+        light_angle, light = rng.uniform(0, 2 * np.pi), rng.uniform(0, 0.5)
+        blur, noise = rng.uniform(0.0, 1.0), rng.uniform(0.005, 0.025)
+        dirs = {kind: root / kind / subject / seq for kind in ("cohn-kanade-images", "Landmarks", "FACS", "Emotion")}
+        for d in dirs.values():
+            d.mkdir(parents=True, exist_ok=True)
+        for t in range(length):
+            r = _ramp(t, length)
+            expression = {au: (left * r, right * r) for au, (left, right) in sequence.apex.items()}
+            pose = Pose(roll + drift * t, face_scale, cx + motion[0] * t, cy + motion[1] * t)
+            nuisance = Nuisance(light_angle, light, blur, noise)
+            frame, landmarks = render_frame(geometry, expression, pose, nuisance, frame_size, rng)
+            if is_rgb:
+                frame = np.clip(frame[..., None] * tint, 0, 255).astype(np.uint8)
+            stem = f"{subject}_{seq}_{t + 1:08d}"
+            cv2.imwrite(str(dirs["cohn-kanade-images"] / f"{stem}.png"), frame)
+            (dirs["Landmarks"] / f"{stem}_landmarks.txt").write_text("".join(_float_line(x, y) for x, y in landmarks))
+        peak = f"{subject}_{seq}_{length:08d}"
+        facs = [_float_line(au, _facs_intensity(max(lvl), rng)) for au, lvl in sequence.apex.items()]
+        (dirs["FACS"] / f"{peak}_facs.txt").write_text("".join(facs))
+        if sequence.emotion is not None:
+            (dirs["Emotion"] / f"{peak}_emotion.txt").write_text(_float_line(sequence.emotion))
+    if subject_index % 17 == 3:  # stray files, as in real copies of CK+
+        (root / "cohn-kanade-images" / subject / ".DS_Store").write_bytes(b"\0Bud1")
+        (root / "Emotion" / subject / "Thumbs.db").write_bytes(b"\0")
+
+
+def generate(root: str | os.PathLike, cfg: SyntheticConfig = SyntheticConfig(), workers: int = 1) -> Path:
+    """Write the set to `root` unless the same set is already there; returns `root`.
+
+    The tree is written to a temporary sibling folder and renamed into place, so an interrupted
+    run never leaves a half-written dataset behind. A `root` holding anything else is an error.
+    """
+    root = Path(root)
+    wanted = {"generator_version": GENERATOR_VERSION, **asdict(cfg)}
+    marker = root / MARKER
+    if marker.exists() and json.loads(marker.read_text()) == wanted:
+        return root
+    if root.exists() and any(root.iterdir()):
+        raise FileExistsError(
+            f"{root} exists but does not hold the synthetic set asked for ({marker} missing or made with other "
+            "settings); delete it or point data.root elsewhere"
+        )
+    tmp = root.with_name(f".{root.name}.tmp-{os.getpid()}")
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir(parents=True)
+    try:
+        if workers > 1:
+            from concurrent.futures import ProcessPoolExecutor
+
+            with ProcessPoolExecutor(workers) as pool:
+                list(pool.map(_write_subject, [tmp] * cfg.num_subjects, range(cfg.num_subjects), [cfg] * cfg.num_subjects))
+        else:
+            for i in range(cfg.num_subjects):
+                _write_subject(tmp, i, cfg)
+        (tmp / MARKER).write_text(json.dumps(wanted, indent=2))
+        if root.exists():
+            root.rmdir()
+        tmp.rename(root)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return root

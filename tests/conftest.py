@@ -1,0 +1,20 @@
+import os
+from pathlib import Path
+
+import pytest
+
+# Nothing reaches the network from the tests.
+os.environ["WANDB_ERROR_REPORTING"] = "false"
+os.environ["WANDB_SILENT"] = "true"
+os.environ["WANDB_MODE"] = "offline"
+os.environ.setdefault("NO_ALBUMENTATIONS_UPDATE", "1")
+
+from fau_lightning.data.synthetic import SyntheticConfig, generate  # noqa: E402
+
+TINY_SYNTHETIC = SyntheticConfig(num_subjects=12, seed=3, min_frames=4, max_frames=5, frame_width=160)
+
+
+@pytest.fixture(scope="session")
+def tiny_synthetic_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A small synthetic CK+ tree, made once per test session."""
+    return generate(tmp_path_factory.mktemp("synthetic") / "ck", TINY_SYNTHETIC, workers=2)

@@ -1,0 +1,114 @@
+import os
+import warnings
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+from ck_fixtures import write_sequence
+
+from fau_lightning.data import preprocess
+from fau_lightning.data.ck_plus import CKPlusFormatError, read_layout
+from fau_lightning.data.face_crop import CropSettings
+from fau_lightning.data.preprocess import load_or_build
+
+CROP = CropSettings(method="landmarks", size=32)
+
+
+@pytest.fixture
+def tree(tmp_path: Path) -> Path:
+    root = tmp_path / "ck"
+    write_sequence(root, "S005", "001", emotion=5, aus={6: 3, 12: 4})
+    write_sequence(root, "S005", "002", emotion=None)
+    write_sequence(root, "S011", "001", emotion=2, aus={12: 0, 14: 2}, size=(80, 60), rgb=True)
+    write_sequence(root, "S011", "002", emotion=7, aus={1: 2, 2: 2, 5: 1, 26: 3}, landmarks=False)
+    return root
+
+
+def _files(folder: Path) -> set[str]:
+    return {p.name for p in folder.iterdir()}
+
+
+def test_arrays_hold_images_and_every_label(tree: Path, tmp_path: Path) -> None:
+    faces, path = load_or_build(read_layout(tree), CROP, tmp_path / "cache", extra={})
+    assert faces.images.shape == (12, 32, 32) and faces.images.dtype == np.uint8
+    assert faces.emotion.tolist() == [0, 5, 5, 5, 0, 2, 2, 2, 0, 7, 7, 7]
+    assert faces.subject.tolist() == ["S005"] * 4 + ["S011"] * 8
+    assert faces.au_codes.tolist() == [1, 2, 5, 6, 12, 14, 26]
+    col = {au: k for k, au in enumerate(faces.au_codes)}
+    assert faces.au_present[1, col[12]] and faces.au_intensity[1, col[12]] == 4
+    assert faces.au_present[5, col[12]] and faces.au_intensity[5, col[12]] == 0  # present, not coded
+    assert not faces.au_present[[0, 4, 8]].any()  # neutral frames carry no AU
+    assert np.isnan(faces.landmarks[8:]).all() and np.isfinite(faces.landmarks[:8]).all()
+    assert faces.face_found[:8].all() and not faces.face_found[8:].any()  # no landmarks, no landmark crop
+    assert faces.all_subjects.tolist() == ["S005", "S011"]
+    report = path.with_suffix(".report.txt").read_text()
+    assert report.count("no face found") == 4 and "S011_002" in report
+
+
+def test_rgb_and_grayscale_frames_of_different_sizes_are_read_as_grayscale(tree: Path, tmp_path: Path) -> None:
+    faces, _ = load_or_build(read_layout(tree), CropSettings(method="none", size=16), tmp_path / "c", extra={})
+    source = cv2.imread(str(tree / faces.source[5]), cv2.IMREAD_GRAYSCALE)
+    assert source.shape == (60, 80)
+    assert np.abs(faces.images[5].astype(int) - cv2.resize(source, (16, 16), interpolation=cv2.INTER_AREA)).max() <= 1
+
+
+def test_second_call_loads_the_cache(tree: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    first, path = load_or_build(read_layout(tree), CROP, tmp_path / "cache", extra={})
+    monkeypatch.setattr(preprocess, "_build", lambda *a: pytest.fail("rebuilt a valid cache"))
+    second, again = load_or_build(read_layout(tree), CROP, tmp_path / "cache", extra={})
+    assert again == path and np.array_equal(first.images, second.images)
+
+
+def test_changed_setting_or_file_makes_a_new_cache(tree: Path, tmp_path: Path) -> None:
+    cache = tmp_path / "cache"
+    _, a = load_or_build(read_layout(tree), CROP, cache, extra={})
+    _, b = load_or_build(read_layout(tree), CropSettings(method="landmarks", size=48), cache, extra={})
+    _, c = load_or_build(read_layout(tree), CROP, cache, extra={"last_frames": 2})
+    label = tree / "Emotion" / "S005" / "001" / "S005_001_00000005_emotion.txt"
+    label.write_text("   6.0000000e+00\n")
+    os.utime(label, ns=(1, 1))
+    faces, d = load_or_build(read_layout(tree), CROP, cache, extra={})
+    assert len({a, b, c, d}) == 4
+    assert faces.emotion[1] == 6
+
+
+def test_interrupted_build_leaves_no_cache(tree: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    cache = tmp_path / "cache"
+
+    def savez_then_die(f, **arrays):
+        f.write(b"PK\x03\x04 half an archive")
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(np, "savez", savez_then_die)
+    with pytest.raises(KeyboardInterrupt):
+        load_or_build(read_layout(tree), CROP, cache, extra={})
+    assert not any(name.endswith(".npz") or ".tmp-" in name for name in _files(cache))
+    monkeypatch.undo()
+    faces, path = load_or_build(read_layout(tree), CROP, cache, extra={})
+    assert len(faces) == 12 and path.exists()
+
+
+def test_damaged_cache_is_rebuilt_not_trusted(tree: Path, tmp_path: Path) -> None:
+    _, path = load_or_build(read_layout(tree), CROP, tmp_path / "cache", extra={})
+    path.write_bytes(path.read_bytes()[:100])
+    with pytest.warns(UserWarning, match="could not be read"):
+        faces, again = load_or_build(read_layout(tree), CROP, tmp_path / "cache", extra={})
+    assert again == path and len(faces) == 12
+
+
+def test_unreadable_image_is_skipped_listed_and_warned(tree: Path, tmp_path: Path) -> None:
+    bad = tree / "cohn-kanade-images" / "S005" / "001" / "S005_001_00000004.png"
+    bad.write_bytes(b"not a png")
+    with pytest.warns(UserWarning, match="skipped"):
+        faces, path = load_or_build(read_layout(tree), CROP, tmp_path / "cache", extra={})
+    assert len(faces) == 11 and "S005/001/S005_001_00000004.png" not in faces.source.tolist()
+    assert f"{bad}: unreadable image, skipped" in path.with_suffix(".report.txt").read_text()
+
+
+def test_malformed_landmarks_name_the_file(tree: Path, tmp_path: Path) -> None:
+    lm = tree / "Landmarks" / "S005" / "001" / "S005_001_00000005_landmarks.txt"
+    lm.write_text("1.0 2.0\n" * 67)
+    with pytest.raises(CKPlusFormatError, match="S005_001_00000005_landmarks.txt: expected 68"):
+        load_or_build(read_layout(tree), CROP, tmp_path / "cache", extra={})
+    assert not (tmp_path / "cache").exists() or not any((tmp_path / "cache").glob("*.npz"))
