@@ -60,17 +60,17 @@ def summary(trainer: pl.Trainer, results: dict, checkpoint: str | None) -> str:
     return "\n".join(lines)
 
 
-def run_cli(args: list[str] | None = None) -> FauCLI:
+def run_cli(args: list[str] | None = None, **cli_kwargs) -> FauCLI:
     """Run the CLI and return it (trainer, model, datamodule); `args` lets tests skip the subprocess."""
     os.environ.setdefault("WANDB_ERROR_REPORTING", "false")
-    return FauCLI(
-        ExpressionClassifier,
-        pl.LightningDataModule,
-        subclass_mode_data=True,
-        save_config_callback=LogConfigCallback,
-        save_config_kwargs={"config_filename": CONFIG_FILENAME, "overwrite": True},
-        args=args,
-    )
+    settings = {
+        "subclass_mode_data": True,
+        "save_config_callback": LogConfigCallback,
+        "save_config_kwargs": {"config_filename": CONFIG_FILENAME, "overwrite": True},
+        "args": args,
+        **cli_kwargs,
+    }
+    return FauCLI(ExpressionClassifier, pl.LightningDataModule, **settings)
 
 
 def main(args: list[str] | None = None) -> None:

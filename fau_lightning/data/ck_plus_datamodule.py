@@ -118,13 +118,15 @@ class CKPlusDataModule(pl.LightningDataModule):
 
 
 class SyntheticCKPlusDataModule(CKPlusDataModule):
-    """The built-in procedural FACS faces, generated into `root` on first use, read as CK+."""
+    """The built-in procedural FACS faces, generated into `root` on first use, read as CK+.
+
+    `synthetic` holds the generator's settings (`--data.synthetic.num_subjects 60`, ...).
+    """
 
     def __init__(
         self,
         root: str = "data/synthetic_ck_plus",
-        num_subjects: int = 120,
-        seed: int = 0,
+        synthetic: SyntheticConfig = SyntheticConfig(),
         label_set: str = "ck8",
         fold: int = 0,
         num_folds: int = 10,
@@ -136,7 +138,7 @@ class SyntheticCKPlusDataModule(CKPlusDataModule):
         num_workers: int = 0,
     ) -> None:
         super().__init__(root, label_set, fold, num_folds, last_frames, image_size, face_crop, cache_dir, batch_size, num_workers)
-        self.synthetic = SyntheticConfig(num_subjects=num_subjects, seed=seed)
+        self.synthetic = synthetic
 
     def _load(self) -> FaceSet:
         if self.faces is None:

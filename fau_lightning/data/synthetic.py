@@ -20,7 +20,7 @@ from fau_lightning.data.facs import EMOTION_PROTOTYPES
 from fau_lightning.data.synthetic_face import Expression, FaceGeometry, Nuisance, Pose, render_frame
 
 MARKER = "fau_synthetic.json"
-GENERATOR_VERSION = 2
+GENERATOR_VERSION = 4
 
 # Share of each emotion among CK+'s 327 labelled sequences (codes 1..7).
 CK_EMOTION_COUNTS = {1: 45, 2: 18, 3: 59, 4: 25, 5: 69, 6: 28, 7: 83}
@@ -111,11 +111,11 @@ def _write_subject(root: Path, subject_index: int, cfg: SyntheticConfig) -> None
     for seq_index, sequence in enumerate(_sample_sequences(rng, cfg), start=1):
         seq = f"{seq_index:03d}"
         length = int(rng.integers(cfg.min_frames, cfg.max_frames + 1))
-        roll, drift = rng.uniform(-6, 6), rng.uniform(-0.4, 0.4)
+        roll, drift, yaw = rng.uniform(-12, 12), rng.uniform(-0.4, 0.4), rng.uniform(-9, 9)
         cx = frame_size[0] / 2 + rng.uniform(-0.06, 0.06) * frame_size[0]
         cy = frame_height * rng.uniform(0.38, 0.46)
         motion = rng.uniform(-0.6, 0.6, size=2)
-        light_angle, light = rng.uniform(0, 2 * np.pi), rng.uniform(0, 0.5)
+        light_angle, light, gamma = rng.uniform(0, 2 * np.pi), rng.uniform(0, 0.9), rng.uniform(0.6, 1.6)
         blur, noise = rng.uniform(0.0, 1.0), rng.uniform(0.005, 0.025)
         dirs = {kind: root / kind / subject / seq for kind in ("cohn-kanade-images", "Landmarks", "FACS", "Emotion")}
         for d in dirs.values():
@@ -123,8 +123,8 @@ def _write_subject(root: Path, subject_index: int, cfg: SyntheticConfig) -> None
         for t in range(length):
             r = _ramp(t, length)
             expression = {au: (left * r, right * r) for au, (left, right) in sequence.apex.items()}
-            pose = Pose(roll + drift * t, face_scale, cx + motion[0] * t, cy + motion[1] * t)
-            nuisance = Nuisance(light_angle, light, blur, noise)
+            pose = Pose(roll + drift * t, face_scale, cx + motion[0] * t, cy + motion[1] * t, yaw)
+            nuisance = Nuisance(light_angle, light, blur, noise, gamma)
             frame, landmarks = render_frame(geometry, expression, pose, nuisance, frame_size, rng)
             if is_rgb:
                 frame = np.clip(frame[..., None] * tint, 0, 255).astype(np.uint8)

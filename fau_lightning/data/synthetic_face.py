@@ -51,21 +51,21 @@ class FaceGeometry:
         while abs(background - skin) < 0.15:
             background = rng.uniform(0.05, 0.95)
         return FaceGeometry(
-            half_width=rng.uniform(58, 68),
-            half_height=rng.uniform(80, 92),
+            half_width=rng.uniform(56, 70),
+            half_height=rng.uniform(78, 94),
             centre_y=rng.uniform(18, 26),
             chin_narrowing=rng.uniform(0.1, 0.3),
-            eye_dx=rng.uniform(24, 30),
+            eye_dx=rng.uniform(22, 32),
             eye_half_width=rng.uniform(10, 13),
             eye_half_height=rng.uniform(3.5, 5.0),
-            brow_gap=rng.uniform(12, 16),
+            brow_gap=rng.uniform(11, 18),
             brow_half_length=rng.uniform(13, 17),
             brow_thickness=int(rng.integers(3, 6)),
             brow_arch=rng.uniform(2, 5),
-            nose_tip_y=rng.uniform(30, 37),
+            nose_tip_y=rng.uniform(28, 39),
             nose_half_width=rng.uniform(10, 13),
-            mouth_y=rng.uniform(53, 61),
-            mouth_half_width=rng.uniform(17, 22),
+            mouth_y=rng.uniform(50, 64),
+            mouth_half_width=rng.uniform(16, 24),
             upper_lip=rng.uniform(4, 6),
             lower_lip=rng.uniform(5, 7.5),
             fringe=rng.uniform(0, 22),
@@ -133,8 +133,12 @@ UPPER_LIP_INNER, LOWER_LIP_INNER = [61, 62, 63], [65, 66, 67]
 CHIN = list(range(5, 12))
 
 
-def expressive_landmarks(g: FaceGeometry, expression: Expression) -> np.ndarray:
-    """Neutral landmarks moved by each AU, with each side moved by that side's intensity."""
+def expressive_landmarks(g: FaceGeometry, expression: Expression, yaw_shift: float = 0.0) -> np.ndarray:
+    """Neutral landmarks moved by each AU, with each side moved by that side's intensity.
+
+    `yaw_shift` fakes a head turn: the inner features slide sideways against the face outline,
+    the nose (which stands out) further than the rest.
+    """
     pts = neutral_landmarks(g)
     side = np.sign(pts[:, 0])  # -1 image left, +1 image right, 0 midline
 
@@ -147,8 +151,8 @@ def expressive_landmarks(g: FaceGeometry, expression: Expression) -> np.ndarray:
     outerness = np.array([1.0, 0.75, 0.5, 0.25, 0.0, 0.0, 0.25, 0.5, 0.75, 1.0])
     pts[brow, 1] -= 11 * level(1, brow) * (1 - outerness)
     pts[brow, 1] -= 11 * level(2, brow) * outerness
-    pts[brow, 1] += level(4, brow) * (3.5 + 4 * (1 - outerness))
-    pts[brow, 0] -= side[brow] * 5 * level(4, brow) * (1 - outerness)
+    pts[brow, 1] += level(4, brow) * (4.5 + 5 * (1 - outerness))
+    pts[brow, 0] -= side[brow] * 7 * level(4, brow) * (1 - outerness)
     pts[UPPER_LIDS, 1] -= 4.5 * level(5, UPPER_LIDS)
     pts[LOWER_LIDS, 1] -= 2.5 * level(6, LOWER_LIDS) + 3.5 * level(7, LOWER_LIDS)
     pts[UPPER_LIDS, 1] += 1.2 * level(7, UPPER_LIDS)
@@ -157,7 +161,7 @@ def expressive_landmarks(g: FaceGeometry, expression: Expression) -> np.ndarray:
     pts[[20, 21, 22, 23], 1] += 2 * level(9, [20, 21, 22, 23])
     pts[UPPER_LIP_OUTER, 1] -= 2 * level(9, UPPER_LIP_OUTER) + 6 * level(10, UPPER_LIP_OUTER)
     pts[UPPER_LIP_INNER, 1] -= 4 * level(10, UPPER_LIP_INNER)
-    for code, dx, dy, near_dx, near_dy in ((12, 7, -9, 3, -4), (14, -3, -1, -1.5, 0), (15, 0, 8, 0, 3.5), (20, 10, 1.5, 5, 0)):
+    for code, dx, dy, near_dx, near_dy in ((12, 7, -9, 3, -4), (14, -3, -1, -1.5, 0), (15, 0, 8, 0, 3.5), (20, 12, 1.5, 6, 0)):
         pts[CORNERS, 0] += side[CORNERS] * dx * level(code, CORNERS)
         pts[CORNERS, 1] += dy * level(code, CORNERS)
         pts[NEAR_CORNERS, 0] += side[NEAR_CORNERS] * near_dx * level(code, NEAR_CORNERS)
@@ -176,6 +180,8 @@ def expressive_landmarks(g: FaceGeometry, expression: Expression) -> np.ndarray:
     jaw = list(range(17))
     below = np.clip((pts[jaw, 1] - g.centre_y) / g.half_height, 0, None)
     pts[jaw, 1] += 14 * level(26, jaw) * below**1.5
+    pts[17:68, 0] += yaw_shift
+    pts[27:36, 0] += 0.5 * yaw_shift
     return pts
 
 
@@ -206,17 +212,18 @@ def _wrinkles(img: np.ndarray, g: FaceGeometry, lm: np.ndarray, expression: Expr
     """Furrows and wrinkles: each AU darkens its own region in proportion to its intensity."""
     skin = g.skin
 
-    def crease(points: np.ndarray, strength: float, thickness: float = 2.2) -> None:
+    def crease(points: np.ndarray, strength: float, thickness: float = 2.6) -> None:
         if strength > 0.02:
-            _line(img, points, skin * (1 - 0.55 * min(strength, 1.0)), thickness)
+            _line(img, points, skin * (1 - 0.7 * min(strength, 1.0)), thickness)
 
     i1, i2, i4 = (_au(expression, c).mean() for c in (1, 2, 4))
     brow_top = lm[17:27, 1].min()
+    midline = (lm[21, 0] + lm[22, 0]) / 2
     for k, dy in enumerate((7, 13, 19)):
-        crease(_arc(-14, 14, brow_top - dy, 1.5), i1 * (1 - 0.15 * k))
+        crease(_arc(midline - 14, midline + 14, brow_top - dy, 1.5), i1 * (1 - 0.15 * k))
         for s in (-1, 1):
-            crease(_arc(s * 16, s * 40, brow_top - dy + 2, 1.5), i2 * (1 - 0.15 * k))
-    for x in (-4, 4):
+            crease(_arc(midline + s * 16, midline + s * 40, brow_top - dy + 2, 1.5), i2 * (1 - 0.15 * k))
+    for x in (midline - 4, midline + 4):
         top, bottom = min(lm[21, 1], lm[22, 1]) - 4, max(lm[21, 1], lm[22, 1]) + 8
         crease(np.array([[x * 0.8, top], [x, bottom]]), i4, 1.8)
     i9 = _au(expression, 9).mean()
@@ -245,7 +252,7 @@ def _wrinkles(img: np.ndarray, g: FaceGeometry, lm: np.ndarray, expression: Expr
     i17 = _au(expression, 17).mean()
     chin_y = (lm[57, 1] + lm[8, 1]) / 2
     crease(_arc(-9, 9, lm[57, 1] + 4, -2), 0.1 + 0.6 * i17, 1.8)
-    for dx in (-5, 0, 5):
+    for dx in (midline - 5, midline, midline + 5):
         if i17 > 0.05:
             cv2.circle(img, tuple(int(v) for v in _to_canvas(np.array([dx, chin_y]))), 2, skin * (1 - 0.3 * i17), -1, AA)
 
@@ -304,7 +311,7 @@ def render_canonical(g: FaceGeometry, lm: np.ndarray, expression: Expression) ->
         _fill(layer, face, value)
     fringe = _arc(-g.half_width, g.half_width, top + 14 + g.fringe, -6, 12)
     _fill(img, np.concatenate([fringe, [[g.half_width, top - 10], [-g.half_width, top - 10]]]), g.hair)
-    _line(img, np.array([[-4, lm[28, 1]], [-6, lm[30, 1]]]), g.skin * 0.8, 2)
+    _line(img, np.array([[lm[28, 0] - 4, lm[28, 1]], [lm[30, 0] - 6, lm[30, 1]]]), g.skin * 0.8, 2)
     for s, nostril in ((-1, 32), (1, 34)):
         cv2.ellipse(img, tuple(int(v) for v in _to_canvas(lm[nostril] + [0, -1])), (3, 2), 0, 0, 360, g.skin * 0.35, -1, AA)
         _line(img, np.stack([lm[nostril] + [s * 2, -1], lm[31 if s < 0 else 35] + [s * 1, -6]]), g.skin * 0.7, 1.5)
@@ -319,12 +326,16 @@ def render_canonical(g: FaceGeometry, lm: np.ndarray, expression: Expression) ->
 
 @dataclass(frozen=True)
 class Pose:
-    """Canonical canvas -> camera frame: roll in degrees, scale, and where the eye midpoint lands."""
+    """Canonical canvas -> camera frame: roll in degrees, scale, and where the eye midpoint lands.
+
+    `yaw_shift` (canonical pixels) slides the inner features against the outline, as a head turn does.
+    """
 
     roll: float
     scale: float
     centre_x: float
     centre_y: float
+    yaw_shift: float = 0.0
 
     def matrix(self) -> np.ndarray:
         a = np.radians(self.roll)
@@ -335,12 +346,13 @@ class Pose:
 
 @dataclass(frozen=True)
 class Nuisance:
-    """Per-frame nuisance: a lighting gradient, blur and sensor noise."""
+    """Per-frame nuisance: a lighting gradient, a camera gamma, blur and sensor noise."""
 
     light_angle: float
     light_strength: float
     blur_sigma: float
     noise_sigma: float
+    gamma: float = 1.0
 
 
 def render_frame(
@@ -353,7 +365,7 @@ def render_frame(
 ) -> tuple[np.ndarray, np.ndarray]:
     """One camera frame (uint8, H x W) and its 68 landmarks in frame pixels."""
     width, height = frame_size
-    lm = expressive_landmarks(g, expression)
+    lm = expressive_landmarks(g, expression, pose.yaw_shift)
     face, alpha = render_canonical(g, lm, expression)
     face = cv2.GaussianBlur(face, (0, 0), 0.8)
     m = pose.matrix()
@@ -364,6 +376,7 @@ def render_frame(
     direction = np.array([np.cos(nuisance.light_angle), np.sin(nuisance.light_angle)], np.float32)
     ramp = ((xs - width / 2) * direction[0] + (ys - height / 2) * direction[1]) / max(width, height)
     frame *= 1 + nuisance.light_strength * ramp
+    frame = np.clip(frame, 0, 1) ** nuisance.gamma
     if nuisance.blur_sigma > 0:
         frame = cv2.GaussianBlur(frame, (0, 0), nuisance.blur_sigma)
     frame += rng.normal(0, nuisance.noise_sigma, frame.shape).astype(np.float32)

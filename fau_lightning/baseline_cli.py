@@ -1,0 +1,27 @@
+"""`fau-baseline`: the raw-pixel logistic-regression baseline on the same data and split as `fau-train`.
+
+Takes the same configs and overrides, e.g. `fau-baseline --config configs/synthetic.yaml`.
+"""
+
+import sys
+
+
+from fau_lightning.analysis.pixel_baseline import logistic_regression_baseline
+from fau_lightning.cli import run_cli
+
+
+def main(args: list[str] | None = None) -> None:
+    args = list(sys.argv[1:] if args is None else args)
+    cli = run_cli([*args, "--trainer.logger=false"], run=False, save_config_callback=None)
+    datamodule = cli.datamodule
+    datamodule.prepare_data()
+    datamodule.setup()
+    splits = {name: (ds.images, ds.targets) for name, ds in datamodule.datasets.items()}
+    result = logistic_regression_baseline(splits["train"], splits["val"], splits["test"], datamodule.num_classes)
+    sizes = ", ".join(f"{name} {len(ds)}" for name, ds in datamodule.datasets.items())
+    print(f"raw-pixel logistic regression ({sizes} images; L2 {result.l2:g} chosen on validation)")
+    print(f"baseline test accuracy (held-out subjects): {result.test_accuracy:.4f}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,8 @@
+#!/usr/bin/env bash
+# Install (first time only) and run the test suite. Extra arguments go to pytest,
+# e.g. `bash scripts/test.sh -m "not slow"` or `bash scripts/test.sh tests/test_model.py`.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+export WANDB_ERROR_REPORTING=false NO_ALBUMENTATIONS_UPDATE=1
+exec .venv/bin/python -m pytest "$@"

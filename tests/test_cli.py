@@ -1,0 +1,103 @@
+"""The CLI end to end on a tiny config: fit -> test, the W&B run read back, checkpoint reload."""
+
+from dataclasses import asdict
+from pathlib import Path
+
+import cv2
+import pytest
+import torch
+import wandb
+from conftest import TINY_SYNTHETIC
+from wandb_run_reader import read_offline_run
+
+from fau_lightning.cli import run_cli
+from fau_lightning.tasks import ExpressionClassifier
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def tiny_args(root: Path, save_dir: Path, *extra: str) -> list[str]:
+    synthetic = [f"--data.synthetic.{name}={value}" for name, value in asdict(TINY_SYNTHETIC).items()]
+    return [
+        "--config", str(REPO / "configs" / "synthetic.yaml"),
+        f"--data.root={root}",
+        *synthetic,
+        f"--data.cache_dir={save_dir / 'cache'}",
+        "--data.image_size=32",
+        "--data.batch_size=32",
+        "--model.widths=[8, 16, 32]",
+        "--model.hidden_units=16",
+        "--trainer.max_epochs=2",
+        "--trainer.enable_progress_bar=false",
+        "--trainer.enable_model_summary=false",
+        f"--trainer.logger.init_args.save_dir={save_dir}",
+        f"--trainer.default_root_dir={save_dir}",
+        *extra,
+    ]  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def fitted(tiny_synthetic_root: Path, tmp_path_factory: pytest.TempPathFactory):
+    save_dir = tmp_path_factory.mktemp("runs")
+    cli = run_cli(["fit", *tiny_args(tiny_synthetic_root, save_dir)])
+    run_dir = Path(cli.trainer.logger.experiment.dir).parent
+    wandb.finish()
+    return cli, save_dir, run_dir
+
+
+def test_fit_then_test_prints_the_result(fitted, capsys: pytest.CaptureFixture) -> None:
+    cli, _, run_dir = fitted
+    assert cli.trainer.current_epoch == 2
+    assert "test/acc" in cli.trainer.callback_metrics  # test_after_fit ran on the best checkpoint
+    assert 0.0 <= float(cli.trainer.callback_metrics["test/acc"]) <= 1.0
+
+
+def test_wandb_run_holds_epoch_metrics_confusion_image_and_config(fitted) -> None:
+    cli, _, run_dir = fitted
+    run = read_offline_run(run_dir)
+    assert len(run.metric("val/acc")) == 2 and len(run.metric("train/acc")) == 2  # one per epoch
+    assert len(run.metric("val/acc_macro")) == 2 and run.metric("val/acc_class/happy")
+    assert len(run.metric("test/acc")) == 1
+    assert run.metric("test/acc")[0] == pytest.approx(float(cli.trainer.callback_metrics["test/acc"]))
+    images = run.metric("val/confusion_matrix/filenames")
+    assert len(images) == 2  # every validation epoch, none from the sanity check
+    png = cv2.imread(str(run_dir / "files" / images[-1][0]))
+    assert png is not None and png.shape[0] > 200
+    assert run.metric("test/confusion_matrix/filenames")
+    config = run.config["cli"]
+    assert config["data"]["class_path"] == "fau_lightning.data.SyntheticCKPlusDataModule"
+    assert config["data"]["init_args"]["image_size"] == 32
+    assert config["model"]["widths"] == [8, 16, 32] and config["model"]["lr"] == 0.01
+    assert config["trainer"]["logger"]["init_args"]["offline"] is True
+    assert run.config["class_names"][2] == "contempt"
+
+
+def test_checkpoint_reloads_on_its_own(fitted) -> None:
+    cli, _, _ = fitted
+    best = cli.trainer.checkpoint_callback.best_model_path
+    reloaded = ExpressionClassifier.load_from_checkpoint(best)
+    assert tuple(reloaded.hparams.widths) == (8, 16, 32) and reloaded.class_names == cli.datamodule.class_names
+    x = torch.rand(4, 1, 32, 32)
+    state = torch.load(best, weights_only=False)["state_dict"]
+    cli.model.load_state_dict(state)
+    cli.model.eval()
+    reloaded.eval()
+    assert torch.allclose(reloaded(x), cli.model(x))
+
+
+def test_test_subcommand_on_a_saved_checkpoint(fitted, tiny_synthetic_root: Path, tmp_path: Path) -> None:
+    cli, _, _ = fitted
+    best = cli.trainer.checkpoint_callback.best_model_path
+    extra = ["--config", str(REPO / "configs" / "loggers" / "csv.yaml"), f"--trainer.logger.init_args.save_dir={tmp_path}"]
+    tested = run_cli(["test", *tiny_args(tiny_synthetic_root, tmp_path, *extra), f"--ckpt_path={best}"])
+    assert float(tested.trainer.callback_metrics["test/acc"]) == pytest.approx(float(cli.trainer.callback_metrics["test/acc"]))
+    assert list(Path(tested.trainer.logger.log_dir).glob("images/test_confusion_matrix_*.png"))
+
+
+def test_predict_returns_class_probabilities(fitted, tiny_synthetic_root: Path, tmp_path: Path) -> None:
+    cli, _, _ = fitted
+    best = cli.trainer.checkpoint_callback.best_model_path
+    extra = ["--config", str(REPO / "configs" / "loggers" / "csv.yaml"), f"--trainer.logger.init_args.save_dir={tmp_path}"]
+    predicted = run_cli(["predict", *tiny_args(tiny_synthetic_root, tmp_path, *extra), f"--ckpt_path={best}"])
+    probs = torch.cat(predicted.trainer.predict_loop.predictions)
+    assert probs.shape[1] == 8 and torch.allclose(probs.sum(1), torch.ones(len(probs)))
