@@ -19,18 +19,15 @@ from fau_lightning.data.preprocess import load_or_build
 def montage(root: Path, rows: int, size: int) -> np.ndarray:
     faces, _ = load_or_build(read_layout(root), CropSettings(method="landmarks", size=size), root / ".fau_cache", {"last_frames": 3})
     grid = np.full(((rows * size) + 18, len(CK_EMOTIONS) * size), 255, np.uint8)
+    seq_key = np.char.add(faces.subject, faces.sequence)
+    last_of_sequence = np.r_[seq_key[1:] != seq_key[:-1], True]
     for code, name in enumerate(CK_EMOTIONS):
         cv2.putText(grid, name, (code * size + 4, 13), cv2.FONT_HERSHEY_SIMPLEX, 0.4, 0, 1, cv2.LINE_AA)
-        # last of the three peak frames (or the neutral first frame), from different subjects
-        picks = [i for i in np.flatnonzero(faces.emotion == code) if code == 0 or faces.source[i] != faces.source[i - 1] or True]
-        subjects_seen: set[str] = set()
-        row = 0
-        for i in picks[2::3] if code else picks:
-            if faces.subject[i] in subjects_seen or row == rows:
-                continue
-            subjects_seen.add(faces.subject[i])
+        # neutral: first frames; emotions: the last (peak) frame; one image per subject
+        picks = np.flatnonzero((faces.emotion == code) & (last_of_sequence | (code == 0)))
+        _, first_per_subject = np.unique(faces.subject[picks], return_index=True)
+        for row, i in enumerate(picks[np.sort(first_per_subject)][:rows]):
             grid[18 + row * size : 18 + (row + 1) * size, code * size : (code + 1) * size] = faces.images[i]
-            row += 1
     return grid
 
 

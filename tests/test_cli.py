@@ -101,3 +101,22 @@ def test_predict_returns_class_probabilities(fitted, tiny_synthetic_root: Path, 
     predicted = run_cli(["predict", *tiny_args(tiny_synthetic_root, tmp_path, *extra), f"--ckpt_path={best}"])
     probs = torch.cat(predicted.trainer.predict_loop.predictions)
     assert probs.shape[1] == 8 and torch.allclose(probs.sum(1), torch.ones(len(probs)))
+
+
+def test_baseline_command_uses_the_same_config(tiny_synthetic_root: Path, tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    from fau_lightning.baseline_cli import main as baseline_main
+
+    baseline_main(tiny_args(tiny_synthetic_root, tmp_path))
+    out = capsys.readouterr().out
+    assert "L2" in out and "chosen on validation" in out
+    accuracy = float(out.strip().splitlines()[-1].rsplit(" ", 1)[1])
+    assert 0.0 <= accuracy <= 1.0
+    assert not (tmp_path / "wandb").exists()  # the baseline makes no W&B run
+
+
+def test_python_dash_m_runs_the_cli() -> None:
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-m", "fau_lightning", "fit", "--help"], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0 and "--test_after_fit" in done.stdout

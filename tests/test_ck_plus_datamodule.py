@@ -1,0 +1,52 @@
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from conftest import TINY_SYNTHETIC
+
+from fau_lightning.data import CKPlusDataModule, SyntheticCKPlusDataModule
+
+
+def _subjects(dm: CKPlusDataModule, split: str) -> set[str]:
+    keep, _ = dm.label_set.encode(dm.faces.emotion)
+    from fau_lightning.data.folds import split_masks
+
+    masks = split_masks(dm.faces.subject[keep], dm.faces.all_subjects, dm.hparams.fold)
+    return set(dm.faces.subject[keep][masks[split]])
+
+
+@pytest.mark.parametrize("fold", [0, 9])
+def test_splits_hold_disjoint_subjects(tiny_synthetic_root: Path, tmp_path: Path, fold: int) -> None:
+    dm = SyntheticCKPlusDataModule(tiny_synthetic_root, TINY_SYNTHETIC, fold=fold, image_size=32, cache_dir=str(tmp_path))
+    dm.prepare_data()
+    dm.setup("fit")
+    train, val, test = (_subjects(dm, s) for s in ("train", "val", "test"))
+    assert train and val and test
+    assert not (train & val or train & test or val & test)
+    assert sum(len(ds) for ds in dm.datasets.values()) == len(dm.faces)
+    images, targets = next(iter(dm.train_dataloader()))
+    assert images.dtype == torch.float32 and images.shape[1:] == (1, 32, 32)
+    assert 0.0 <= images.min() and images.max() <= 1.0 and images.max() > 0.5
+    assert targets.dtype == torch.int64 and targets.max() < 8
+
+
+def test_six_class_drops_neutral_and_contempt(tiny_synthetic_root: Path, tmp_path: Path) -> None:
+    dm = SyntheticCKPlusDataModule(tiny_synthetic_root, TINY_SYNTHETIC, label_set="ck6", image_size=32, cache_dir=str(tmp_path))
+    dm.setup("fit")
+    targets = torch.cat([ds.targets for ds in dm.datasets.values()])
+    kept_codes = dm.faces.emotion[~np.isin(dm.faces.emotion, [0, 2])]
+    assert len(targets) == len(kept_codes) and dm.num_classes == 6
+    expected = np.searchsorted([1, 3, 4, 5, 6, 7], np.sort(kept_codes))
+    assert np.array_equal(np.sort(targets.numpy()), expected)
+
+
+def test_unknown_label_set() -> None:
+    with pytest.raises(ValueError, match="unknown label set 'ck7'"):
+        CKPlusDataModule("anywhere", label_set="ck7")
+
+
+def test_missing_root_is_a_clear_error(tmp_path: Path) -> None:
+    dm = CKPlusDataModule(str(tmp_path / "no_such_ck"))
+    with pytest.raises(FileNotFoundError, match="no_such_ck does not exist"):
+        dm.prepare_data()

@@ -1,0 +1,39 @@
+"""Every shipped config parses, builds its objects, and links the data's classes into the model."""
+
+from pathlib import Path
+
+import pytest
+
+from fau_lightning.cli import run_cli
+from fau_lightning.data import CKPlusDataModule, SyntheticCKPlusDataModule
+
+CONFIGS = Path(__file__).resolve().parents[1] / "configs"
+
+
+@pytest.mark.parametrize(
+    "config,data_class,classes,image_size",
+    [
+        ("synthetic.yaml", SyntheticCKPlusDataModule, 8, 48),
+        ("ck_plus.yaml", CKPlusDataModule, 8, 96),
+        ("ck_plus_six_class.yaml", CKPlusDataModule, 6, 96),
+    ],
+)
+def test_config_builds(config: str, data_class: type, classes: int, image_size: int, tmp_path: Path) -> None:
+    cli = run_cli(["--config", str(CONFIGS / config), f"--trainer.logger.init_args.save_dir={tmp_path}"], run=False)
+    assert type(cli.datamodule) is data_class
+    assert cli.datamodule.hparams.image_size == image_size
+    assert cli.model.hparams.num_classes == classes and len(cli.model.class_names) == classes
+    assert cli.model.hparams.lr == 0.01 and cli.model.hparams.momentum == 0.9 and cli.model.hparams.weight_decay == 1e-5
+    assert cli.trainer.logger._offline  # W&B offline unless the user opts in
+
+
+def test_paper_configs_train_for_31000_iterations(tmp_path: Path) -> None:
+    cli = run_cli(["--config", str(CONFIGS / "ck_plus.yaml"), f"--trainer.logger.init_args.save_dir={tmp_path}"], run=False)
+    assert cli.trainer.max_steps == 31000
+    assert cli.datamodule.hparams.face_crop == "haar"
+    assert cli.trainer.checkpoint_callback.monitor == "val/acc" and cli.trainer.checkpoint_callback.mode == "max"
+
+
+def test_six_class_labels_are_the_basic_emotions(tmp_path: Path) -> None:
+    cli = run_cli(["--config", str(CONFIGS / "ck_plus_six_class.yaml"), f"--trainer.logger.init_args.save_dir={tmp_path}"], run=False)
+    assert cli.model.class_names == ["anger", "disgust", "fear", "happy", "sadness", "surprise"]
