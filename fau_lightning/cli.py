@@ -12,16 +12,25 @@ CONFIG_FILENAME = "fau_config.yaml"  # W&B writes its own config.yaml; ours must
 
 
 class LogConfigCallback(SaveConfigCallback):
-    """Save the resolved config as a file and put it, whole, into every logger's run config."""
+    """Keep the resolved config with each run: as a file in the run's folder and in its logged config.
+
+    With W&B the file goes into the run's `files/` folder, so it is uploaded with the run; with other
+    loggers into their per-run log folder. Runs sharing a save_dir never overwrite each other's copy.
+    """
 
     def save_config(self, trainer: pl.Trainer, pl_module: pl.LightningModule, stage: str) -> None:
         config = self.config.as_dict()
         config.pop("config", None)  # the paths of the files given, not settings
         for logger in trainer.loggers:
             if isinstance(logger, WandbLogger):
+                folder = logger.experiment.dir
                 logger.experiment.config.update({"cli": config}, allow_val_change=True)
             else:
+                folder = logger.log_dir
                 logger.log_hyperparams({"cli": config})
+            if folder:
+                os.makedirs(folder, exist_ok=True)
+                self.parser.save(self.config, os.path.join(folder, self.config_filename), skip_none=False, overwrite=True)
 
 
 class FauCLI(LightningCLI):
@@ -52,9 +61,10 @@ def summary(trainer: pl.Trainer, results: dict, checkpoint: str | None) -> str:
     lines.append(f"checkpoint tested: {checkpoint or 'the final weights (no checkpoint callback)'}")
     for logger in trainer.loggers:
         if isinstance(logger, WandbLogger):
-            lines.append(f"W&B run ({'offline' if logger._offline else 'online'}): {os.path.dirname(logger.experiment.dir)}")
-            if logger._offline:
-                lines.append(f"  upload it later with: wandb sync {os.path.dirname(logger.experiment.dir)}")
+            run, run_dir = logger.experiment, os.path.dirname(logger.experiment.dir)
+            lines.append(f"W&B run ({'offline' if run.offline else 'online'}): {run_dir}")
+            if run.offline:
+                lines.append(f"  upload it later with: wandb sync {run_dir}")
         elif logger.log_dir:
             lines.append(f"{type(logger).__name__} logs: {logger.log_dir}")
     return "\n".join(lines)
@@ -66,7 +76,7 @@ def run_cli(args: list[str] | None = None, **cli_kwargs) -> FauCLI:
     settings = {
         "subclass_mode_data": True,
         "save_config_callback": LogConfigCallback,
-        "save_config_kwargs": {"config_filename": CONFIG_FILENAME, "overwrite": True},
+        "save_config_kwargs": {"config_filename": CONFIG_FILENAME, "save_to_log_dir": False},
         "args": args,
         **cli_kwargs,
     }

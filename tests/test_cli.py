@@ -70,6 +70,8 @@ def test_wandb_run_holds_epoch_metrics_confusion_image_and_config(fitted) -> Non
     assert config["model"]["widths"] == [8, 16, 32] and config["model"]["lr"] == 0.01
     assert config["trainer"]["logger"]["init_args"]["offline"] is True
     assert run.config["class_names"][2] == "contempt"
+    saved = (run_dir / "files" / "fau_config.yaml").read_text()  # our copy, uploaded with the run
+    assert "SyntheticCKPlusDataModule" in saved and "image_size: 32" in saved
 
 
 def test_checkpoint_reloads_on_its_own(fitted) -> None:
@@ -92,6 +94,7 @@ def test_test_subcommand_on_a_saved_checkpoint(fitted, tiny_synthetic_root: Path
     tested = run_cli(["test", *tiny_args(tiny_synthetic_root, tmp_path, *extra), f"--ckpt_path={best}"])
     assert float(tested.trainer.callback_metrics["test/acc"]) == pytest.approx(float(cli.trainer.callback_metrics["test/acc"]))
     assert list(Path(tested.trainer.logger.log_dir).glob("images/test_confusion_matrix_*.png"))
+    assert (Path(tested.trainer.logger.log_dir) / "fau_config.yaml").exists()
 
 
 def test_predict_returns_class_probabilities(fitted, tiny_synthetic_root: Path, tmp_path: Path) -> None:

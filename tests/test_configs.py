@@ -3,6 +3,7 @@
 from pathlib import Path
 
 import pytest
+import wandb
 
 from fau_lightning.cli import run_cli
 from fau_lightning.data import CKPlusDataModule, SyntheticCKPlusDataModule
@@ -24,7 +25,8 @@ def test_config_builds(config: str, data_class: type, classes: int, image_size: 
     assert cli.datamodule.hparams.image_size == image_size
     assert cli.model.hparams.num_classes == classes and len(cli.model.class_names) == classes
     assert cli.model.hparams.lr == 0.01 and cli.model.hparams.momentum == 0.9 and cli.model.hparams.weight_decay == 1e-5
-    assert cli.trainer.logger._offline  # W&B offline unless the user opts in
+    assert cli.trainer.logger.experiment.offline  # W&B offline unless the user opts in
+    wandb.finish()
 
 
 def test_paper_configs_train_for_31000_iterations(tmp_path: Path) -> None:
