@@ -2,38 +2,17 @@
 
 import os
 from pathlib import Path
-from typing import Literal
-
-import numpy as np
-import pytorch_lightning as pl
-import torch
-from torch.utils.data import DataLoader, Dataset
 
 from fau_lightning.data.ck_plus import read_layout
 from fau_lightning.data.face_crop import CropMethod, CropSettings
+from fau_lightning.data.face_datamodule import FaceDataModule, FaceImages
 from fau_lightning.data.folds import split_masks
 from fau_lightning.data.labels import get_label_set
 from fau_lightning.data.preprocess import FaceSet, load_or_build
 from fau_lightning.data.synthetic import SyntheticConfig, generate
 
-Stage = Literal["train", "val", "test"]
 
-
-class FaceImages(Dataset):
-    """Cached uint8 faces served as float tensors in [0, 1], shape (1, S, S), with class indices."""
-
-    def __init__(self, images: np.ndarray, targets: np.ndarray) -> None:
-        self.images = torch.from_numpy(np.ascontiguousarray(images))
-        self.targets = torch.from_numpy(targets)
-
-    def __len__(self) -> int:
-        return len(self.targets)
-
-    def __getitem__(self, index: int) -> tuple[torch.Tensor, torch.Tensor]:
-        return self.images[index].unsqueeze(0).float().div_(255), self.targets[index]
-
-
-class CKPlusDataModule(pl.LightningDataModule):
+class CKPlusDataModule(FaceDataModule):
     """CK+ with the paper's protocol: 10 subject-independent folds, first + last N frames per sequence.
 
     Args:
@@ -57,17 +36,12 @@ class CKPlusDataModule(pl.LightningDataModule):
         batch_size: int = 64,
         num_workers: int = 0,
     ) -> None:
-        super().__init__()
+        super().__init__(batch_size, num_workers)
         self.save_hyperparameters()
         self.label_set = get_label_set(label_set)
         self.crop = CropSettings(method=face_crop, size=image_size)
         self.faces: FaceSet | None = None
-        self.datasets: dict[Stage, FaceImages] = {}
         self.cache_path: Path | None = None
-
-    @property
-    def num_classes(self) -> int:
-        return self.label_set.num_classes
 
     @property
     def class_names(self) -> list[str]:
@@ -94,27 +68,6 @@ class CKPlusDataModule(pl.LightningDataModule):
         masks = split_masks(faces.subject[keep], faces.all_subjects, self.hparams.fold, self.hparams.num_folds)
         images = faces.images[keep]
         self.datasets = {name: FaceImages(images[mask], targets[mask]) for name, mask in masks.items()}
-
-    def _loader(self, stage: Stage, shuffle: bool) -> DataLoader:
-        return DataLoader(
-            self.datasets[stage],
-            batch_size=self.hparams.batch_size,
-            shuffle=shuffle,
-            num_workers=self.hparams.num_workers,
-            persistent_workers=self.hparams.num_workers > 0,
-        )
-
-    def train_dataloader(self) -> DataLoader:
-        return self._loader("train", shuffle=True)
-
-    def val_dataloader(self) -> DataLoader:
-        return self._loader("val", shuffle=False)
-
-    def test_dataloader(self) -> DataLoader:
-        return self._loader("test", shuffle=False)
-
-    def predict_dataloader(self) -> DataLoader:
-        return self._loader("test", shuffle=False)
 
 
 class SyntheticCKPlusDataModule(CKPlusDataModule):
