@@ -1,5 +1,4 @@
 import os
-import warnings
 from pathlib import Path
 
 import cv2

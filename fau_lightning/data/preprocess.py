@@ -80,7 +80,7 @@ def _build(layout: CKLayout, crop: CropSettings, workers: int) -> tuple[FaceSet,
     with ThreadPoolExecutor(max(1, workers)) as pool:  # OpenCV releases the GIL
         results = list(pool.map(lambda im: _process(im, crop), layout.images))
     report = [r for r in results if isinstance(r, str)]
-    kept = [(im, r) for im, r in zip(layout.images, results) if not isinstance(r, str)]
+    kept = [(im, r) for im, r in zip(layout.images, results, strict=True) if not isinstance(r, str)]
     if not kept:
         raise ValueError(f"{layout.root}: none of the {len(layout.images)} selected images could be read")
     report += [f"{im.path}: no face found, whole frame used" for im, r in kept if not r[2]]

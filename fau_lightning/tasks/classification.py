@@ -88,7 +88,7 @@ class ExpressionClassifier(pl.LightningModule):
     def _log_epoch(self, stage: str) -> None:
         values = self.metrics[f"{stage}_metrics"].compute()
         per_class = values.pop(f"{stage}/acc_per_class")
-        values.update({f"{stage}/acc_class/{name}": acc for name, acc in zip(self.class_names, per_class)})
+        values.update({f"{stage}/acc_class/{name}": acc for name, acc in zip(self.class_names, per_class, strict=True)})
         self.log_dict(values)
         self.metrics[f"{stage}_metrics"].reset()
         if f"{stage}_confusion" in self.confusion:
