@@ -6,7 +6,7 @@ import pytest
 import wandb
 
 from fau_lightning.cli import run_cli
-from fau_lightning.data import CKPlusDataModule, SyntheticCKPlusDataModule
+from fau_lightning.data import CKPlusDataModule, FER2013DataModule, SyntheticCKPlusDataModule, TFDDataModule
 
 CONFIGS = Path(__file__).resolve().parents[1] / "configs"
 
@@ -17,6 +17,8 @@ CONFIGS = Path(__file__).resolve().parents[1] / "configs"
         ("synthetic.yaml", SyntheticCKPlusDataModule, 8, 48),
         ("ck_plus.yaml", CKPlusDataModule, 8, 96),
         ("ck_plus_six_class.yaml", CKPlusDataModule, 6, 96),
+        ("tfd.yaml", TFDDataModule, 7, None),
+        ("fer2013.yaml", FER2013DataModule, 7, None),
     ],
 )
 def test_config_builds(config: str, data_class: type, classes: int, image_size: int, tmp_path: Path) -> None:

@@ -2,12 +2,21 @@
 
 from typing import Literal
 
+import cv2
 import numpy as np
 import pytorch_lightning as pl
 import torch
 from torch.utils.data import DataLoader, Dataset
 
 Stage = Literal["train", "val", "test"]
+
+
+def resize_faces(images: np.ndarray, size: int | None) -> np.ndarray:
+    """Resize a (N, S, S) uint8 stack to size x size; None or the same size leaves it as it is."""
+    if not size or size == images.shape[1]:
+        return images
+    interpolation = cv2.INTER_AREA if size < images.shape[1] else cv2.INTER_LINEAR
+    return np.stack([cv2.resize(im, (size, size), interpolation=interpolation) for im in images])
 
 
 class FaceImages(Dataset):

@@ -41,7 +41,7 @@ def _load_variables(path: Path) -> dict[str, np.ndarray]:
 
         with h5py.File(path, "r") as f:
             return {name: np.asarray(f[name]).T for name in VARIABLES if name in f}
-    except (ValueError, OSError, TypeError) as err:
+    except (scipy.io.matlab.MatReadError, ValueError, OSError, TypeError) as err:
         raise TFDFormatError(f"{path}: not a readable MATLAB file ({err})") from err
 
 

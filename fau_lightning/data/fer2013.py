@@ -1,0 +1,111 @@
+"""Reader and LightningDataModule for FER2013 (`fer2013.csv`: emotion, pixels, Usage).
+
+A malformed row (wrong pixel count, a non-number, an unknown label or usage) is skipped with one
+warning that gives the count and the first line numbers: one bad line in 35,887 should not cost a
+user the run. A wrong header, an unreadable file, or a file with no valid row is an error.
+"""
+
+import csv
+import os
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from fau_lightning.data.face_datamodule import FaceDataModule, FaceImages, resize_faces
+
+FER_EMOTIONS = ("angry", "disgust", "fear", "happy", "sad", "surprise", "neutral")
+USAGES = ("Training", "PublicTest", "PrivateTest")
+HEADER = ["emotion", "pixels", "usage"]
+SIDE = 48
+
+
+class FER2013FormatError(ValueError):
+    """The file as a whole is unusable; the message names it."""
+
+
+@dataclass(frozen=True)
+class FERSet:
+    images: np.ndarray  # uint8 (N, 48, 48)
+    emotion: np.ndarray  # int64 (N,), 0..6
+    usage: np.ndarray  # str (N,), one of USAGES
+    skipped: list[str]  # "line N: reason" for each malformed row
+
+
+def _parse_row(row: list[str]) -> tuple[int, np.ndarray, str] | str:
+    if len(row) != 3:
+        return f"{len(row)} fields, expected 3"
+    label, pixels, usage = (field.strip() for field in row)
+    if label not in {str(i) for i in range(len(FER_EMOTIONS))}:
+        return f"unknown emotion label {label!r}"
+    if usage not in USAGES:
+        return f"unknown usage {usage!r}"
+    values = pixels.split()
+    if len(values) != SIDE * SIDE:
+        return f"{len(values)} pixels, expected {SIDE * SIDE}"
+    if not all(v.isdigit() for v in values):
+        return "pixels must be whole numbers 0..255"
+    image = np.array(values, dtype=np.int64)
+    if image.max() > 255:
+        return "pixel value above 255"
+    return int(label), image.astype(np.uint8).reshape(SIDE, SIDE), usage
+
+
+def read_fer2013(path: str | os.PathLike) -> FERSet:
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"FER2013 file {path} does not exist")
+    images, emotions, usages, skipped = [], [], [], []
+    try:
+        with open(path, newline="") as f:
+            reader = csv.reader(f)
+            header = next(reader, [])
+            if [h.strip().lower() for h in header] != HEADER:
+                raise FER2013FormatError(f"{path}: header should be 'emotion,pixels,Usage', found {','.join(header)!r}")
+            for line, row in enumerate(reader, start=2):
+                parsed = _parse_row(row)
+                if isinstance(parsed, str):
+                    skipped.append(f"line {line}: {parsed}")
+                    continue
+                emotions.append(parsed[0])
+                images.append(parsed[1])
+                usages.append(parsed[2])
+    except UnicodeDecodeError as err:
+        raise FER2013FormatError(f"{path}: not a text CSV file ({err})") from err
+    if not images:
+        raise FER2013FormatError(f"{path}: no valid row ({len(skipped)} malformed: {'; '.join(skipped[:3])})")
+    if skipped:
+        warnings.warn(f"{path}: skipped {len(skipped)} malformed row(s): {'; '.join(skipped[:10])}", stacklevel=2)
+    return FERSet(np.stack(images), np.array(emotions, dtype=np.int64), np.array(usages), skipped)
+
+
+class FER2013DataModule(FaceDataModule):
+    """FER2013 with its own usage split: train = Training, val = PublicTest, test = PrivateTest."""
+
+    def __init__(
+        self,
+        path: str = "data/fer2013/fer2013.csv",
+        val_usage: str = "PublicTest",
+        test_usage: str = "PrivateTest",
+        image_size: int | None = None,
+        batch_size: int = 64,
+        num_workers: int = 0,
+    ) -> None:
+        super().__init__(batch_size, num_workers)
+        for usage in (val_usage, test_usage):
+            if usage not in USAGES:
+                raise ValueError(f"usage must be one of {USAGES}, got {usage!r}")
+        self.save_hyperparameters()
+        self.fer: FERSet | None = None
+
+    @property
+    def class_names(self) -> list[str]:
+        return list(FER_EMOTIONS)
+
+    def setup(self, stage: str | None = None) -> None:
+        if self.fer is None:
+            self.fer = read_fer2013(self.hparams.path)
+        images = resize_faces(self.fer.images, self.hparams.image_size)
+        usage_of = {"train": "Training", "val": self.hparams.val_usage, "test": self.hparams.test_usage}
+        self.datasets = {name: FaceImages(images[self.fer.usage == u], self.fer.emotion[self.fer.usage == u]) for name, u in usage_of.items()}
