@@ -123,3 +123,12 @@ def test_python_dash_m_runs_the_cli() -> None:
 
     done = subprocess.run([sys.executable, "-m", "fau_lightning", "fit", "--help"], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0 and "--test_after_fit" in done.stdout
+
+
+@pytest.mark.parametrize("variant", ["cnn", "cnn_a", "cnn_d", "cnn_ad"])
+def test_each_variant_trains_on_the_built_in_dataset(variant: str, tiny_synthetic_root: Path, tmp_path: Path) -> None:
+    overlays = ["--config", str(REPO / "configs" / "variants" / f"{variant}.yaml"), "--config", str(REPO / "configs" / "loggers" / "csv.yaml")]
+    args = tiny_args(tiny_synthetic_root, tmp_path, *overlays, f"--trainer.logger.init_args.save_dir={tmp_path}", "--trainer.max_epochs=1")
+    cli = run_cli(["fit", *args])
+    assert cli.trainer.current_epoch == 1 and "test/acc" in cli.trainer.callback_metrics
+    assert cli.datamodule.augment is variant.endswith(("_a", "_ad"))

@@ -41,3 +41,13 @@ def test_paper_configs_train_for_31000_iterations(tmp_path: Path) -> None:
 def test_six_class_labels_are_the_basic_emotions(tmp_path: Path) -> None:
     cli = run_cli(["--config", str(CONFIGS / "ck_plus_six_class.yaml"), f"--trainer.logger.init_args.save_dir={tmp_path}"], run=False)
     assert cli.model.class_names == ["anger", "disgust", "fear", "happy", "sadness", "surprise"]
+
+
+@pytest.mark.parametrize("dataset", ["synthetic.yaml", "ck_plus.yaml", "tfd.yaml", "fer2013.yaml"])
+@pytest.mark.parametrize("variant,dropout,augment", [("cnn", 0.0, False), ("cnn_a", 0.0, True), ("cnn_d", 0.5, False), ("cnn_ad", 0.5, True)])
+def test_variants_compose_with_every_dataset(dataset: str, variant: str, dropout: float, augment: bool, tmp_path: Path) -> None:
+    args = ["--config", str(CONFIGS / dataset), "--config", str(CONFIGS / "variants" / f"{variant}.yaml")]
+    cli = run_cli([*args, f"--trainer.logger.init_args.save_dir={tmp_path}"], run=False)
+    assert cli.model.hparams.dropout == dropout and cli.model.model.classifier.dropout.p == dropout
+    assert cli.datamodule.augment is augment
+    assert type(cli.datamodule).__name__ in {"SyntheticCKPlusDataModule", "CKPlusDataModule", "TFDDataModule", "FER2013DataModule"}

@@ -5,7 +5,7 @@ from pathlib import Path
 
 from fau_lightning.data.ck_plus import read_layout
 from fau_lightning.data.face_crop import CropMethod, CropSettings
-from fau_lightning.data.face_datamodule import FaceDataModule, FaceImages
+from fau_lightning.data.face_datamodule import FaceDataModule
 from fau_lightning.data.folds import split_masks
 from fau_lightning.data.labels import get_label_set
 from fau_lightning.data.preprocess import FaceSet, load_or_build
@@ -35,8 +35,9 @@ class CKPlusDataModule(FaceDataModule):
         cache_dir: str | None = None,
         batch_size: int = 64,
         num_workers: int = 0,
+        augment: bool = False,
     ) -> None:
-        super().__init__(batch_size, num_workers)
+        super().__init__(batch_size, num_workers, augment)
         self.save_hyperparameters()
         self.label_set = get_label_set(label_set)
         self.crop = CropSettings(method=face_crop, size=image_size)
@@ -67,7 +68,7 @@ class CKPlusDataModule(FaceDataModule):
         keep, targets = self.label_set.encode(faces.emotion)
         masks = split_masks(faces.subject[keep], faces.all_subjects, self.hparams.fold, self.hparams.num_folds)
         images = faces.images[keep]
-        self.datasets = {name: FaceImages(images[mask], targets[mask]) for name, mask in masks.items()}
+        self.set_splits({name: (images[mask], targets[mask]) for name, mask in masks.items()})
 
 
 class SyntheticCKPlusDataModule(CKPlusDataModule):
@@ -89,8 +90,11 @@ class SyntheticCKPlusDataModule(CKPlusDataModule):
         cache_dir: str | None = None,
         batch_size: int = 64,
         num_workers: int = 0,
+        augment: bool = False,
     ) -> None:
-        super().__init__(root, label_set, fold, num_folds, last_frames, image_size, face_crop, cache_dir, batch_size, num_workers)
+        super().__init__(
+            root, label_set, fold, num_folds, last_frames, image_size, face_crop, cache_dir, batch_size, num_workers, augment
+        )
         self.synthetic = synthetic
 
     def _load(self) -> FaceSet:

@@ -1,12 +1,15 @@
 """What every dataset's LightningDataModule shares: in-memory face tensors and their loaders."""
 
+import os
 from typing import Literal
 
 import cv2
 import numpy as np
 import pytorch_lightning as pl
 import torch
-from torch.utils.data import DataLoader, Dataset
+from torch.utils.data import DataLoader, Dataset, get_worker_info
+
+from fau_lightning.data.augment import PaperAugmentation
 
 Stage = Literal["train", "val", "test"]
 
@@ -33,14 +36,47 @@ class FaceImages(Dataset):
         return self.images[index].unsqueeze(0).float().div_(255), self.targets[index]
 
 
-class FaceDataModule(pl.LightningDataModule):
-    """Subclasses fill `self.datasets` in setup() and name their classes."""
+class AugmentedFaces(FaceImages):
+    """Training faces through the paper's augmentation; labels pass through untouched.
 
-    def __init__(self, batch_size: int = 64, num_workers: int = 0) -> None:
+    Each process draws from its own stream: a data-loader worker seeds from its torch worker seed
+    (distinct per worker, and fixed by `seed_everything`), the main process from torch's seed.
+    """
+
+    def __init__(self, images: np.ndarray, targets: np.ndarray, augmenter: PaperAugmentation) -> None:
+        super().__init__(images, targets)
+        self.augmenter = augmenter
+        self._seeded_for: tuple[int, int] | None = None
+
+    def __getitem__(self, index: int) -> tuple[torch.Tensor, torch.Tensor]:
+        worker = get_worker_info()
+        key = (os.getpid(), worker.seed if worker else torch.initial_seed())
+        if key != self._seeded_for:
+            self.augmenter.reseed(key[1])
+            self._seeded_for = key
+        image = self.augmenter(self.images[index].numpy())
+        return torch.from_numpy(image).unsqueeze(0), self.targets[index]
+
+
+class FaceDataModule(pl.LightningDataModule):
+    """Subclasses name their classes and hand their splits to `set_splits` in setup().
+
+    `augment=True` puts the training split through the paper's augmentation; validation and test
+    are never augmented.
+    """
+
+    def __init__(self, batch_size: int = 64, num_workers: int = 0, augment: bool = False) -> None:
         super().__init__()
         self.batch_size = batch_size
         self.num_workers = num_workers
+        self.augment = augment
         self.datasets: dict[Stage, FaceImages] = {}
+
+    def set_splits(self, splits: dict[Stage, tuple[np.ndarray, np.ndarray]]) -> None:
+        """splits: stage -> (uint8 images (N, S, S), class indices (N,))."""
+        self.datasets = {stage: FaceImages(*arrays) for stage, arrays in splits.items()}
+        if self.augment:
+            self.datasets["train"] = AugmentedFaces(*splits["train"], PaperAugmentation())
 
     @property
     def class_names(self) -> list[str]:

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from fau_lightning.data.face_datamodule import FaceDataModule, FaceImages, resize_faces
+from fau_lightning.data.face_datamodule import FaceDataModule, resize_faces
 
 FER_EMOTIONS = ("angry", "disgust", "fear", "happy", "sad", "surprise", "neutral")
 USAGES = ("Training", "PublicTest", "PrivateTest")
@@ -91,8 +91,9 @@ class FER2013DataModule(FaceDataModule):
         image_size: int | None = None,
         batch_size: int = 64,
         num_workers: int = 0,
+        augment: bool = False,
     ) -> None:
-        super().__init__(batch_size, num_workers)
+        super().__init__(batch_size, num_workers, augment)
         for usage in (val_usage, test_usage):
             if usage not in USAGES:
                 raise ValueError(f"usage must be one of {USAGES}, got {usage!r}")
@@ -108,4 +109,4 @@ class FER2013DataModule(FaceDataModule):
             self.fer = read_fer2013(self.hparams.path)
         images = resize_faces(self.fer.images, self.hparams.image_size)
         usage_of = {"train": "Training", "val": self.hparams.val_usage, "test": self.hparams.test_usage}
-        self.datasets = {name: FaceImages(images[self.fer.usage == u], self.fer.emotion[self.fer.usage == u]) for name, u in usage_of.items()}
+        self.set_splits({name: (images[self.fer.usage == u], self.fer.emotion[self.fer.usage == u]) for name, u in usage_of.items()})

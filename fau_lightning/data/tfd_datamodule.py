@@ -1,6 +1,6 @@
 """LightningDataModule for the Toronto Face Database: its five official splits, labelled images only."""
 
-from fau_lightning.data.face_datamodule import FaceDataModule, FaceImages, resize_faces
+from fau_lightning.data.face_datamodule import FaceDataModule, resize_faces
 from fau_lightning.data.tfd import NUM_SPLITS, TFD_EXPRESSIONS, TFDSet, read_tfd
 
 SPLIT_CODES = {"train": 1, "val": 2, "test": 3}
@@ -22,8 +22,9 @@ class TFDDataModule(FaceDataModule):
         image_size: int | None = None,
         batch_size: int = 64,
         num_workers: int = 0,
+        augment: bool = False,
     ) -> None:
-        super().__init__(batch_size, num_workers)
+        super().__init__(batch_size, num_workers, augment)
         if not 0 <= fold < NUM_SPLITS:
             raise ValueError(f"TFD fold must be in 0..{NUM_SPLITS - 1}, got {fold}")
         self.save_hyperparameters()
@@ -40,7 +41,5 @@ class TFDDataModule(FaceDataModule):
         images = resize_faces(tfd.images, self.hparams.image_size)
         labelled = tfd.expression >= 0
         split = tfd.folds[:, self.hparams.fold]
-        self.datasets = {
-            name: FaceImages(images[labelled & (split == code)], tfd.expression[labelled & (split == code)])
-            for name, code in SPLIT_CODES.items()
-        }
+        masks = {name: labelled & (split == code) for name, code in SPLIT_CODES.items()}
+        self.set_splits({name: (images[mask], tfd.expression[mask]) for name, mask in masks.items()})
