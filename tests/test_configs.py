@@ -5,6 +5,7 @@ from pathlib import Path
 import pytest
 import wandb
 
+from fau_lightning.callbacks import BestValidationCheckpoint, RandomStateCheckpoint
 from fau_lightning.cli import run_cli
 from fau_lightning.data import CKPlusDataModule, FER2013DataModule, SyntheticCKPlusDataModule, TFDDataModule
 
@@ -34,8 +35,11 @@ def test_config_builds(config: str, data_class: type, classes: int, image_size: 
 def test_paper_configs_train_for_31000_iterations(tmp_path: Path) -> None:
     cli = run_cli(["--config", str(CONFIGS / "ck_plus.yaml"), f"--trainer.logger.init_args.save_dir={tmp_path}"], run=False)
     assert cli.trainer.max_steps == 31000
+    assert cli.trainer.val_check_interval == 1000 and cli.trainer.check_val_every_n_epoch is None  # every 1,000 iterations
     assert cli.datamodule.hparams.face_crop == "haar"
+    assert isinstance(cli.trainer.checkpoint_callback, BestValidationCheckpoint)
     assert cli.trainer.checkpoint_callback.monitor == "val/acc" and cli.trainer.checkpoint_callback.mode == "max"
+    assert any(isinstance(c, RandomStateCheckpoint) for c in cli.trainer.callbacks)
 
 
 def test_six_class_labels_are_the_basic_emotions(tmp_path: Path) -> None:

@@ -1,0 +1,48 @@
+"""Model selection that can only look at validation metrics, and a `last.ckpt` that is always current."""
+
+import os
+
+import pytorch_lightning as pl
+from pytorch_lightning.callbacks import ModelCheckpoint
+
+
+class BestValidationCheckpoint(ModelCheckpoint):
+    """Keep the checkpoint with the best validation metric, and `last.ckpt` from every validation.
+
+    The first arXiv version of the paper selected its checkpoint on the test fold; here a monitor
+    outside `val/` is refused and the test split is never evaluated during `fit`, so selecting on
+    test cannot happen. Checkpoints are taken whenever validation runs: the trainer's
+    `val_check_interval` (e.g. 1000 iterations) sets how often.
+
+    `last.ckpt` is rewritten (temporary file, then rename) after every validation, whether or not the
+    score improved, so `--ckpt_path last` resumes from the latest state. (Lightning's own `save_last`
+    refreshes it only when a new best is written.) It is found in `dirpath`, which by default lies
+    in the logger's run folder: resume into the same run (W&B `--trainer.logger.init_args.id`, CSV
+    `version`) or set `dirpath`.
+    """
+
+    def __init__(
+        self,
+        monitor: str = "val/acc",
+        mode: str = "max",
+        dirpath: str | None = None,
+        filename: str = "best-{step:06d}",
+        keep_last: bool = True,
+        **kwargs,
+    ) -> None:
+        if not monitor.startswith("val/"):
+            raise ValueError(f"checkpoints are selected on validation metrics only ('val/...'), not {monitor!r}")
+        super().__init__(dirpath=dirpath, filename=filename, monitor=monitor, mode=mode, save_top_k=1, save_last=False, **kwargs)
+        self.keep_last = keep_last
+
+    def on_validation_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
+        super().on_validation_end(trainer, pl_module)
+        if not self.keep_last or trainer.sanity_checking or not self.dirpath:
+            return
+        path = os.path.join(self.dirpath, self.CHECKPOINT_NAME_LAST + self.FILE_EXTENSION)
+        tmp = path + ".tmp"
+        trainer.save_checkpoint(tmp)  # every rank takes part; rank zero writes
+        if trainer.is_global_zero:
+            os.replace(tmp, path)
+        trainer.strategy.barrier()
+        self.last_model_path = path
