@@ -6,6 +6,7 @@ import pytorch_lightning as pl
 from pytorch_lightning.cli import LightningCLI, SaveConfigCallback
 from pytorch_lightning.loggers import WandbLogger
 
+from fau_lightning.atomic import write_json_atomically
 from fau_lightning.tasks import ExpressionClassifier
 
 CONFIG_FILENAME = "fau_config.yaml"  # W&B writes its own config.yaml; ours must not clash with it
@@ -43,15 +44,49 @@ class FauCLI(LightningCLI):
             default=False,
             help="fit only: test the best checkpoint (by validation accuracy) on the test fold when fit ends",
         )
+        parser.add_argument(
+            "--checkpoint_dir",
+            type=str | None,
+            default=None,
+            help="fit only: where checkpoints go (default: the logger's run folder); a fixed folder lets --ckpt_path last resume",
+        )
+        parser.add_argument(
+            "--results_json",
+            type=str | None,
+            default=None,
+            help="after testing, write the test metrics and confusion matrix here (written atomically)",
+        )
+
+    def _setting(self, name: str):
+        return self.config[self.subcommand].get(name)
+
+    def before_fit(self) -> None:
+        if self._setting("checkpoint_dir") and self.trainer.checkpoint_callback is not None:
+            self.trainer.checkpoint_callback.dirpath = self._setting("checkpoint_dir")
 
     def after_fit(self) -> None:
-        if not self.config[self.subcommand].get("test_after_fit"):
+        if not self._setting("test_after_fit"):
             return
         checkpoint = self.trainer.checkpoint_callback
-        ckpt_path = "best" if checkpoint is not None and checkpoint.best_model_path else None
-        results = self.trainer.test(self.model, datamodule=self.datamodule, ckpt_path=ckpt_path)
-        if self.trainer.is_global_zero:
-            print(summary(self.trainer, results[0] if results else {}, checkpoint.best_model_path if ckpt_path else None))
+        ckpt_path = checkpoint.best_model_path if checkpoint is not None and checkpoint.best_model_path else None
+        self._report(self.trainer.test(self.model, datamodule=self.datamodule, ckpt_path=ckpt_path), ckpt_path)
+
+    def after_test(self) -> None:
+        self._report([dict(self.trainer.callback_metrics)], self._setting("ckpt_path"))
+
+    def _report(self, results: list[dict], checkpoint: str | None) -> None:
+        if not self.trainer.is_global_zero:
+            return
+        metrics = {k: float(v) for k, v in (results[0] if results else {}).items() if k.startswith("test/")}
+        print(summary(self.trainer, metrics, checkpoint))
+        if self._setting("results_json"):
+            record = {
+                "metrics": metrics,
+                "class_names": list(self.model.class_names),
+                "confusion": self.model.last_confusion["test"].tolist(),
+                "checkpoint": checkpoint,
+            }
+            write_json_atomically(self._setting("results_json"), record)
 
 
 def summary(trainer: pl.Trainer, results: dict, checkpoint: str | None) -> str:
@@ -84,8 +119,11 @@ def run_cli(args: list[str] | None = None, **cli_kwargs) -> FauCLI:
 
 
 def main(args: list[str] | None = None) -> None:
-    """The `fau-train` console script."""
+    """The `fau-train` console script; closes the W&B run (if any) so its files are complete on exit."""
+    import wandb
+
     run_cli(args)
+    wandb.finish()
 
 
 if __name__ == "__main__":

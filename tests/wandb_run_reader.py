@@ -7,6 +7,7 @@ then 32 KiB blocks of records, each with a 7-byte header (crc32, length, type: 1
 
 import json
 import struct
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -49,6 +50,9 @@ class OfflineRun:
     history: list[dict] = field(default_factory=list)
     config: dict = field(default_factory=dict)
     summary: dict = field(default_factory=dict)
+    run_id: str = ""
+    group: str = ""
+    name: str = ""
 
     @property
     def media_files(self) -> list[Path]:
@@ -58,16 +62,28 @@ class OfflineRun:
         return [row[name] for row in self.history if name in row]
 
 
-def read_offline_run(run_dir: str | Path) -> OfflineRun:
+def read_offline_run(run_dir: str | Path, wait_s: float = 30.0) -> OfflineRun:
+    """Parse a finished run. W&B's background process may still be writing the file when
+    `wandb.finish()` returns, so wait (up to `wait_s`) for the run's closing `exit` record."""
     run_dir = Path(run_dir)
-    (log,) = run_dir.glob("run-*.wandb")
+    deadline = time.monotonic() + wait_s
+    while True:
+        logs = list(run_dir.glob("run-*.wandb"))
+        records = list(_records(logs[0].read_bytes())) if len(logs) == 1 else []
+        if any(r.WhichOneof("record_type") == "exit" for r in records):
+            break
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"{run_dir}: no finished W&B run file after {wait_s} s")
+        time.sleep(0.2)
     run = OfflineRun(run_dir)
-    for record in _records(log.read_bytes()):
+    for record in records:
         kind = record.WhichOneof("record_type")
         if kind == "history":
             run.history.append({_key(i): json.loads(i.value_json) for i in record.history.item})
         elif kind == "config":
             run.config.update({_key(i): json.loads(i.value_json) for i in record.config.update})
+        elif kind == "run":
+            run.run_id, run.group, run.name = record.run.run_id, record.run.run_group, record.run.display_name
         elif kind == "summary":
             run.summary.update({_key(i): json.loads(i.value_json) for i in record.summary.update})
     return run

@@ -48,6 +48,10 @@ class CKPlusDataModule(FaceDataModule):
     def class_names(self) -> list[str]:
         return self.label_set.class_names
 
+    @property
+    def num_splits(self) -> int:
+        return self.hparams.num_folds
+
     def _cache_dir(self) -> Path:
         return Path(self.hparams.cache_dir) if self.hparams.cache_dir else Path(self.hparams.root) / ".fau_cache"
 

@@ -86,6 +86,11 @@ class FaceDataModule(pl.LightningDataModule):
     def num_classes(self) -> int:
         return len(self.class_names)
 
+    @property
+    def num_splits(self) -> int:
+        """How many train/val/test splits the protocol has (`--data.fold` 0..num_splits-1)."""
+        return 1
+
     def _loader(self, stage: Stage, shuffle: bool) -> DataLoader:
         return DataLoader(
             self.datasets[stage],

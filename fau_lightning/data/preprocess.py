@@ -18,6 +18,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from fau_lightning.atomic import write_atomically
 from fau_lightning.data.ck_plus import CKImage, CKLayout, read_landmarks
 from fau_lightning.data.face_crop import CropSettings, crop_face
 
@@ -108,16 +109,6 @@ def _build(layout: CKLayout, crop: CropSettings, workers: int) -> tuple[FaceSet,
     return faces, report
 
 
-def _write_atomically(path: Path, write) -> None:
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    try:
-        with open(tmp, "wb") as f:
-            write(f)
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
-
-
 def _load(path: Path) -> FaceSet | None:
     try:
         with np.load(path, allow_pickle=False) as data:
@@ -142,8 +133,8 @@ def load_or_build(
     log.info("preprocessing %d images from %s into %s", len(layout.images), layout.root, path)
     faces, report = _build(layout, crop, workers or os.cpu_count() or 1)
     report_path = path.with_suffix(".report.txt")
-    _write_atomically(report_path, lambda f: f.write("".join(line + "\n" for line in report).encode()))
+    write_atomically(report_path, lambda f: f.write("".join(line + "\n" for line in report).encode()))
     if report:
         warnings.warn(f"{len(report)} image(s) skipped or without a detected face; listed in {report_path}", stacklevel=2)
-    _write_atomically(path, lambda f: np.savez(f, **asdict(faces)))
+    write_atomically(path, lambda f: np.savez(f, **asdict(faces)))
     return faces, path

@@ -34,6 +34,10 @@ class TFDDataModule(FaceDataModule):
     def class_names(self) -> list[str]:
         return list(TFD_EXPRESSIONS)
 
+    @property
+    def num_splits(self) -> int:
+        return NUM_SPLITS
+
     def setup(self, stage: str | None = None) -> None:
         if self.tfd is None:
             self.tfd = read_tfd(self.hparams.path)

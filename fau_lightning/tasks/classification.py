@@ -1,5 +1,6 @@
 """Expression classification with the zero-bias CNN: loss, metrics, optimiser."""
 
+import numpy as np
 import pytorch_lightning as pl
 import torch
 import torch.nn.functional as F
@@ -58,6 +59,7 @@ class ExpressionClassifier(pl.LightningModule):
         )
         self.metrics = torch.nn.ModuleDict({f"{stage}_metrics": metrics.clone(prefix=f"{stage}/") for stage in STAGES})
         self.confusion = torch.nn.ModuleDict({f"{stage}_confusion": MulticlassConfusionMatrix(num_classes) for stage in ("val", "test")})
+        self.last_confusion: dict[str, np.ndarray] = {}  # stage -> counts of the latest val/test epoch
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.model(x)
@@ -95,6 +97,7 @@ class ExpressionClassifier(pl.LightningModule):
             confusion = self.confusion[f"{stage}_confusion"]
             matrix = confusion.compute().cpu().numpy()
             confusion.reset()
+            self.last_confusion[stage] = matrix
             if not self.trainer.sanity_checking and self.trainer.is_global_zero:
                 title = f"{stage} epoch {self.current_epoch}, acc {float(values[f'{stage}/acc']):.3f}"
                 log_image(self.loggers, f"{stage}/confusion_matrix", confusion_matrix_image(matrix, self.class_names, title), self.global_step)

@@ -1,0 +1,228 @@
+"""`fau-crossval`: every split of a protocol as its own `fau-train` run, then one summary.
+
+    fau-crossval --config configs/ck_plus.yaml [--config configs/variants/cnn_ad.yaml] [--folds 0-9]
+                 [--output runs/crossval/NAME] [--parallel N] [--devices 0,1] [-- any fau-train overrides]
+
+Each split runs `fau-train fit` in a subprocess with `--data.fold k`, testing its best-validation
+checkpoint and writing `split_k/result.json` (atomically) when done. A split with a result is
+finished and is never run again; a split with a `last.ckpt` resumes from it. So rerunning the same
+command after an interruption finishes only what is missing. With a W&B logger every split is a run
+in one group (fixed ids, so a resumed split continues its run), plus a `summary` run.
+"""
+
+import argparse
+import json
+import os
+import re
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from fau_lightning.analysis.crossval_summary import CrossvalSummary, SplitResult, summarize, to_csv, to_markdown
+from fau_lightning.analysis.figures import confusion_matrix_image
+from fau_lightning.atomic import write_atomically
+
+
+@dataclass(frozen=True)
+class Plan:
+    config_args: list[str]  # "--config X" pairs, in order
+    overrides: list[str]  # passed through to every split
+    output: Path
+    folds: list[int]
+    parallel: int
+    devices: list[str]  # accelerator ids to spread splits over; empty on CPU
+    group: str
+    wandb: dict | None  # the W&B logger's init args, None for other loggers
+
+
+def parse_folds(text: str, num_splits: int) -> list[int]:
+    """'all', '0-9', '0,2,5' or '3-4,7'."""
+    if text == "all":
+        return list(range(num_splits))
+    folds: list[int] = []
+    for part in text.split(","):
+        low, _, high = part.partition("-")
+        folds += range(int(low), int(high or low) + 1)
+    bad = [f for f in folds if not 0 <= f < num_splits]
+    if bad:
+        raise ValueError(f"folds {bad} are outside 0..{num_splits - 1} for this dataset")
+    return sorted(set(folds))
+
+
+def split_dir(plan: Plan, fold: int) -> Path:
+    return plan.output / f"split_{fold}"
+
+
+def split_command(plan: Plan, fold: int) -> list[str]:
+    folder = split_dir(plan, fold)
+    command = [sys.executable, "-m", "fau_lightning", "fit", *plan.config_args, *plan.overrides]
+    command += [f"--data.fold={fold}", "--test_after_fit=true", f"--checkpoint_dir={folder / 'checkpoints'}"]
+    command += [f"--results_json={folder / 'result.json'}"]
+    if plan.wandb is not None:
+        run_id = f"{plan.group}-split{fold}"
+        command += [f"--trainer.logger.init_args.{k}={v}" for k, v in (("save_dir", plan.output), ("group", plan.group), ("name", f"split_{fold}"), ("id", run_id))]
+    else:
+        command.append(f"--trainer.logger.init_args.save_dir={folder}")
+    if (folder / "checkpoints" / "last.ckpt").exists():
+        command.append("--ckpt_path=last")
+    return command
+
+
+def _child_env(plan: Plan, slot: int) -> dict[str, str]:
+    env = dict(os.environ, WANDB_ERROR_REPORTING=os.environ.get("WANDB_ERROR_REPORTING", "false"))
+    # A split must run its own W&B service: one inherited from this process would keep its run open
+    # until this process ends.
+    for name in ("WANDB_SERVICE", "WANDB_SERVICE_TRANSPORT"):
+        env.pop(name, None)
+    if plan.devices:
+        env["CUDA_VISIBLE_DEVICES"] = plan.devices[slot % len(plan.devices)]
+    elif plan.parallel > 1:  # share the CPU cores instead of oversubscribing them
+        env["OMP_NUM_THREADS"] = str(max(1, (os.cpu_count() or 1) // plan.parallel))
+    return env
+
+
+def run_splits(plan: Plan) -> list[int]:
+    """Run every unfinished split, up to `parallel` at once; returns the folds that failed."""
+    todo = [f for f in plan.folds if not (split_dir(plan, f) / "result.json").exists()]
+    done = [f for f in plan.folds if f not in todo]
+    if done:
+        print(f"crossval: splits {done} already finished, skipping them")
+    running: dict[int, tuple[subprocess.Popen, int]] = {}
+    failed: list[int] = []
+    free_slots = list(range(plan.parallel))
+    while todo or running:
+        while todo and free_slots:
+            fold, slot = todo.pop(0), free_slots.pop(0)
+            folder = split_dir(plan, fold)
+            folder.mkdir(parents=True, exist_ok=True)
+            command = split_command(plan, fold)
+            resuming = " (resuming from last.ckpt)" if "--ckpt_path=last" in command else ""
+            print(f"crossval: split {fold} started{resuming}; log in {folder / 'train.log'}")
+            with open(folder / "train.log", "ab") as log:
+                running[fold] = (subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env=_child_env(plan, slot)), slot)
+        time.sleep(0.2)
+        for fold, (process, slot) in list(running.items()):
+            if process.poll() is None:
+                continue
+            del running[fold]
+            free_slots.append(slot)
+            ok = process.returncode == 0 and (split_dir(plan, fold) / "result.json").exists()
+            print(f"crossval: split {fold} {'finished' if ok else f'FAILED (exit {process.returncode})'}")
+            if not ok:
+                failed.append(fold)
+    return failed
+
+
+def collect(plan: Plan) -> list[SplitResult]:
+    results = []
+    for fold in plan.folds:
+        path = split_dir(plan, fold) / "result.json"
+        if path.exists():
+            record = json.loads(path.read_text())
+            metrics = record["metrics"]
+            results.append(
+                SplitResult(fold, metrics["test/acc"], metrics["test/acc_macro"], np.array(record["confusion"]), record["class_names"])
+            )
+    return results
+
+
+def write_summary(plan: Plan, summary: CrossvalSummary) -> None:
+    import cv2
+
+    title = f"{plan.group}: {len(summary.splits)} splits"
+    write_atomically(plan.output / "summary.csv", lambda f: f.write(to_csv(summary).encode()))
+    write_atomically(plan.output / "summary.md", lambda f: f.write(to_markdown(summary, title).encode()))
+    image = confusion_matrix_image(summary.confusion, summary.class_names, f"{title}, summed")
+    ok, png = cv2.imencode(".png", cv2.cvtColor(image, cv2.COLOR_RGB2BGR))
+    write_atomically(plan.output / "summary_confusion.png", lambda f: f.write(png.tobytes()))
+    if plan.wandb is not None:
+        _log_summary_to_wandb(plan, summary, image)
+
+
+def _log_summary_to_wandb(plan: Plan, summary: CrossvalSummary, image: np.ndarray) -> None:
+    import wandb
+
+    mode = "offline" if plan.wandb.get("offline", True) else "online"
+    run = wandb.init(
+        project=plan.wandb.get("project") or "fau_lightning",
+        group=plan.group,
+        name="summary",
+        id=f"{plan.group}-summary",
+        job_type="summary",
+        dir=str(plan.output),
+        mode=mode,
+        resume="allow",
+    )
+    table = wandb.Table(columns=["split", "accuracy", "macro_accuracy"])
+    for r in summary.splits:
+        table.add_data(r.split, r.accuracy, r.macro_accuracy)
+    per_class = {f"crossval/acc_class/{n}": float(a) for n, a in zip(summary.class_names, summary.per_class, strict=True)}
+    run.log(
+        {
+            "crossval/splits": table,
+            "crossval/acc_mean": summary.mean,
+            "crossval/acc_std": summary.std,
+            "crossval/acc_pooled": summary.pooled_accuracy,
+            "crossval/confusion_matrix": wandb.Image(image),
+            **per_class,
+        }
+    )
+    run.summary.update({"crossval/acc_mean": summary.mean, "crossval/acc_std": summary.std, "crossval/num_splits": len(summary.splits)})
+    run.finish()
+
+
+def make_plan(args: argparse.Namespace, overrides: list[str]) -> Plan:
+    from fau_lightning.cli import run_cli
+
+    config_args = [a for path in args.config for a in ("--config", path)]
+    cli = run_cli([*config_args, *overrides], run=False, save_config_callback=None)
+    num_splits = getattr(cli.datamodule, "num_splits", 1)
+    if num_splits < 2:
+        raise SystemExit(f"crossval: {type(cli.datamodule).__name__} has a single split; nothing to cross-validate")
+    logger = cli.config.trainer.logger
+    is_wandb = bool(logger) and str(getattr(logger, "class_path", "")).endswith("WandbLogger")
+    output = Path(args.output or Path("runs") / "crossval" / Path(args.config[0]).stem)
+    group = re.sub(r"[^A-Za-z0-9_-]", "-", args.group or output.name)
+    devices = [d for d in args.devices.split(",") if d] if args.devices else []
+    return Plan(
+        config_args=config_args,
+        overrides=overrides,
+        output=output,
+        folds=parse_folds(args.folds, num_splits),
+        parallel=max(1, args.parallel or len(devices) or 1),
+        devices=devices,
+        group=group,
+        wandb=dict(vars(logger.init_args)) if is_wandb else None,
+    )
+
+
+def main(argv: list[str] | None = None) -> None:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    overrides = argv[argv.index("--") + 1 :] if "--" in argv else []
+    own = argv[: argv.index("--")] if "--" in argv else argv
+    parser = argparse.ArgumentParser(prog="fau-crossval", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--config", action="append", required=True, help="fau-train config file; repeat to add overlays")
+    parser.add_argument("--folds", default="all", help="'all' (default), '0-9', '0,3,5'")
+    parser.add_argument("--output", default=None, help="folder for the splits and the summary (default runs/crossval/<config>)")
+    parser.add_argument("--group", default=None, help="W&B group name (default: the output folder's name)")
+    parser.add_argument("--parallel", type=int, default=None, help="splits run at once (default 1, or one per --devices entry)")
+    parser.add_argument("--devices", default="", help="GPU ids to spread splits over, e.g. 0,1,2,3")
+    plan = make_plan(parser.parse_args(own), overrides)
+    plan.output.mkdir(parents=True, exist_ok=True)
+    failed = run_splits(plan)
+    results = collect(plan)
+    if results:
+        summary = summarize(results)
+        write_summary(plan, summary)
+        print(to_markdown(summary, f"{plan.group}: {len(results)} of {len(plan.folds)} splits"))
+        print(f"crossval: summary in {plan.output / 'summary.md'} and {plan.output / 'summary.csv'}")
+    if failed:
+        raise SystemExit(f"crossval: splits {failed} failed; see their train.log. Rerun the same command to finish them.")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,75 @@
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from conftest import TINY_SYNTHETIC
+from wandb_run_reader import read_offline_run
+
+from fau_lightning.analysis.crossval_summary import SplitResult, summarize, to_csv, to_markdown
+from fau_lightning.crossval import main, parse_folds
+
+REPO = Path(__file__).resolve().parents[1]
+NAMES = ["a", "b", "c"]
+
+
+def test_parse_folds() -> None:
+    assert parse_folds("all", 10) == list(range(10))
+    assert parse_folds("0-3", 10) == [0, 1, 2, 3]
+    assert parse_folds("7,1,3-4,1", 10) == [1, 3, 4, 7]
+    with pytest.raises(ValueError, match=r"\[5\] are outside 0..4"):
+        parse_folds("3-5", 5)
+
+
+def test_summary_numbers() -> None:
+    c1 = np.array([[3, 1, 0], [0, 2, 0], [0, 0, 0]])
+    c2 = np.array([[1, 0, 0], [1, 1, 0], [0, 0, 4]])
+    summary = summarize([SplitResult(1, 5 / 7, 0.5, c2, NAMES), SplitResult(0, 5 / 6, 0.8, c1, NAMES)])
+    assert [r.split for r in summary.splits] == [0, 1]
+    assert summary.mean == pytest.approx((5 / 6 + 5 / 7) / 2)
+    assert summary.std == pytest.approx(np.std([5 / 6, 5 / 7], ddof=1))
+    assert np.array_equal(summary.confusion, c1 + c2)
+    assert summary.pooled_accuracy == pytest.approx(11 / 13)
+    assert np.allclose(summary.per_class, [4 / 5, 3 / 4, 1.0])
+    csv = to_csv(summary)
+    assert "0,0.8333,0.8000" in csv and "mean,0.7738," in csv and "a,4,1,0" in csv
+    assert "77.4 ± 8.4 %" in to_markdown(summary)
+    empty_class = summarize([SplitResult(0, 5 / 6, 0.8, c1, NAMES)])
+    assert np.isnan(empty_class.per_class[2]) and "| – |" in to_markdown(empty_class)
+    with pytest.raises(ValueError, match="disagree on the class names"):
+        summarize([SplitResult(0, 1, 1, c1, NAMES), SplitResult(1, 1, 1, c2, ["x", "y", "z"])])
+
+
+def test_interrupted_sweep_finishes_only_the_missing_splits(tiny_synthetic_root: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PYTHONPATH", str(Path(__file__).parent))  # the splits import kill_switch
+    output = tmp_path / "sweep"
+    synthetic = [f"--data.synthetic.{k}={v}" for k, v in TINY_SYNTHETIC.__dict__.items()]
+    overrides = [
+        f"--data.root={tiny_synthetic_root}", *synthetic, f"--data.cache_dir={tmp_path / 'cache'}", "--data.image_size=32",
+        "--data.batch_size=32", "--model.widths=[8, 16, 32]", "--model.hidden_units=16", "--trainer.max_epochs=2",
+        "--trainer.enable_progress_bar=false",
+    ]  # fmt: skip
+    command = ["--config", str(REPO / "configs" / "synthetic.yaml"), "--folds", "0-2", "--output", str(output), "--group", "sweep"]
+    kill = json.dumps({"class_path": "kill_switch.KillInFold", "init_args": {"fold": 1, "step": 5}})
+    with pytest.raises(SystemExit, match=r"splits \[1\] failed"):
+        main([*command, "--", *overrides, f"--trainer.callbacks+={kill}"])
+    assert (output / "split_0" / "result.json").exists() and (output / "split_2" / "result.json").exists()
+    assert not (output / "split_1" / "result.json").exists() and (output / "split_1" / "checkpoints" / "last.ckpt").exists()
+    assert "over 2 splits" in (output / "summary.md").read_text()
+    finished = {f: (output / f"split_{f}" / "result.json").stat().st_mtime_ns for f in (0, 2)}
+
+    main([*command, "--", *overrides])
+
+    assert {f: (output / f"split_{f}" / "result.json").stat().st_mtime_ns for f in (0, 2)} == finished  # not rerun
+    log = (output / "split_1" / "train.log").read_text()
+    assert "Restoring states from the checkpoint path" in log  # resumed, not restarted
+    table = (output / "summary.md").read_text()
+    assert "over 3 splits" in table and "| split | 0 | 1 | 2 |" in table
+    rows = (output / "summary.csv").read_text().splitlines()
+    assert rows[0] == "split,accuracy,macro_accuracy" and [r.split(",")[0] for r in rows[1:4]] == ["0", "1", "2"]
+    assert (output / "summary_confusion.png").stat().st_size > 1000
+    runs = [read_offline_run(d) for d in sorted((output / "wandb").glob("offline-run-*"))]
+    assert {r.group for r in runs} == {"sweep"}
+    assert {r.run_id for r in runs} == {"sweep-split0", "sweep-split1", "sweep-split2", "sweep-summary"}
+    summary_run = [r for r in runs if r.name == "summary"][-1]  # the second invocation's
+    assert summary_run.metric("crossval/acc_mean")[-1] == pytest.approx(float(rows[4].split(",")[1]), abs=1e-4)
