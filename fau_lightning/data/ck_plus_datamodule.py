@@ -20,6 +20,7 @@ class CKPlusDataModule(FaceDataModule):
         label_set: "ck8" (all eight codes) or "ck6" (the six basic emotions).
         fold: test fold k; validation is fold (k+1) mod num_folds, training the rest.
         face_crop: "haar" (the paper's detector), "landmarks" (box around the 68 points) or "none".
+        haar_min_size: smallest face Haar accepts, as a share of the short side (the paper's 0.5).
         cache_dir: where preprocessed sets are cached; defaults to <root>/.fau_cache.
     """
 
@@ -32,6 +33,7 @@ class CKPlusDataModule(FaceDataModule):
         last_frames: int = 3,
         image_size: int = 96,
         face_crop: CropMethod = "haar",
+        haar_min_size: float = 0.5,
         cache_dir: str | None = None,
         batch_size: int = 64,
         num_workers: int = 0,
@@ -40,7 +42,7 @@ class CKPlusDataModule(FaceDataModule):
         super().__init__(batch_size, num_workers, augment)
         self.save_hyperparameters()
         self.label_set = get_label_set(label_set)
-        self.crop = CropSettings(method=face_crop, size=image_size)
+        self.crop = CropSettings(method=face_crop, size=image_size, haar_min_size=haar_min_size)
         self.faces: FaceSet | None = None
         self.cache_path: Path | None = None
 
@@ -97,7 +99,17 @@ class SyntheticCKPlusDataModule(CKPlusDataModule):
         augment: bool = False,
     ) -> None:
         super().__init__(
-            root, label_set, fold, num_folds, last_frames, image_size, face_crop, cache_dir, batch_size, num_workers, augment
+            root=root,
+            label_set=label_set,
+            fold=fold,
+            num_folds=num_folds,
+            last_frames=last_frames,
+            image_size=image_size,
+            face_crop=face_crop,
+            cache_dir=cache_dir,
+            batch_size=batch_size,
+            num_workers=num_workers,
+            augment=augment,
         )
         self.synthetic = synthetic
 
