@@ -104,3 +104,13 @@ def test_workers_draw_different_augmentations() -> None:
     first_of_each_worker = [batches[0][0][0], batches[1][0][0]]
     assert not torch.equal(*first_of_each_worker)
     assert len({tuple(img.flatten()[:50].tolist()) for batch in batches for img in batch[0]}) == 8
+
+
+def test_albumentations_is_told_not_to_reach_the_network() -> None:
+    import subprocess
+    import sys
+
+    code = "import os; import fau_lightning.data.augment; print(os.environ.get('NO_ALBUMENTATIONS_UPDATE'))"
+    env = {k: v for k, v in __import__("os").environ.items() if k != "NO_ALBUMENTATIONS_UPDATE"}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120)
+    assert out.stdout.strip() == "1"  # set before albumentations was imported, inherited by workers
