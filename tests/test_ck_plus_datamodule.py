@@ -50,3 +50,15 @@ def test_missing_root_is_a_clear_error(tmp_path: Path) -> None:
     dm = CKPlusDataModule(str(tmp_path / "no_such_ck"))
     with pytest.raises(FileNotFoundError, match="no_such_ck does not exist"):
         dm.prepare_data()
+
+
+def test_probe_set_carries_aus_and_landmarks_of_the_split(tiny_synthetic_root: Path, tmp_path: Path) -> None:
+    dm = SyntheticCKPlusDataModule(tiny_synthetic_root, TINY_SYNTHETIC, image_size=32, cache_dir=str(tmp_path))
+    dm.setup("fit")
+    probe = dm.probe_set("val")
+    assert np.array_equal(probe.images, dm.datasets["val"].images.numpy())
+    assert probe.has_aus and probe.au_present.shape == (len(probe.images), len(probe.au_codes))
+    neutral = dm.datasets["val"].targets.numpy() == 0
+    assert not probe.au_present[neutral].any() and probe.au_present[~neutral].any(axis=1).all()
+    assert np.isfinite(probe.landmarks).all() and probe.landmarks.min() > -5 and probe.landmarks.max() < 37
+    assert len(probe.sample(5).images) == 5 and probe.sample(10_000) is probe

@@ -30,3 +30,38 @@ def confusion_matrix_image(matrix: np.ndarray, class_names: list[str], title: st
         ax.set_title(title, fontsize=9)
     fig.tight_layout()
     return _to_rgb(fig)
+
+
+def image_grid(tiles: list[np.ndarray], columns: int, tile_size: int = 48, pad: int = 2) -> np.ndarray:
+    """uint8 grid of tiles, each stretched to its own 0..255 range and resized to tile_size."""
+    import cv2
+
+    rows = max(1, -(-len(tiles) // columns))
+    grid = np.full((rows * (tile_size + pad) + pad, columns * (tile_size + pad) + pad), 255, np.uint8)
+    for i, tile in enumerate(tiles):
+        tile = np.asarray(tile, dtype=np.float32)
+        low, high = float(tile.min()), float(tile.max())
+        scaled = np.zeros_like(tile) if high <= low else (tile - low) / (high - low) * 255
+        shown = cv2.resize(scaled.astype(np.uint8), (tile_size, tile_size), interpolation=cv2.INTER_NEAREST)
+        r, c = divmod(i, columns)
+        grid[pad + r * (tile_size + pad) : pad + r * (tile_size + pad) + tile_size, pad + c * (tile_size + pad) : pad + c * (tile_size + pad) + tile_size] = shown
+    return grid
+
+
+def heatmap_image(matrix: np.ndarray, row_labels: list[str], column_labels: list[str], title: str = "", vmin: float = 0.0, vmax: float = 1.0) -> np.ndarray:
+    """Rows x columns coloured by value (e.g. filters x AUs AUROC), with the values written in."""
+    rows, cols = matrix.shape
+    fig = Figure(figsize=(1.2 + 0.55 * cols, 0.8 + 0.35 * rows), dpi=100)
+    ax = fig.add_subplot()
+    shown = ax.imshow(matrix, cmap="magma", vmin=vmin, vmax=vmax, aspect="auto")
+    for i in range(rows):
+        for j in range(cols):
+            if np.isfinite(matrix[i, j]):
+                ax.text(j, i, f"{matrix[i, j]:.2f}", ha="center", va="center", fontsize=6, color="white" if matrix[i, j] < (vmin + vmax) / 2 else "black")
+    ax.set_xticks(range(cols), column_labels, fontsize=7)
+    ax.set_yticks(range(rows), row_labels, fontsize=7)
+    fig.colorbar(shown, ax=ax, fraction=0.04)
+    if title:
+        ax.set_title(title, fontsize=9)
+    fig.tight_layout()
+    return _to_rgb(fig)

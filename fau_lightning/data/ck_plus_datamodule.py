@@ -3,12 +3,15 @@
 import os
 from pathlib import Path
 
+import numpy as np
+
 from fau_lightning.data.ck_plus import read_layout
 from fau_lightning.data.face_crop import CropMethod, CropSettings
 from fau_lightning.data.face_datamodule import FaceDataModule
 from fau_lightning.data.folds import split_masks
 from fau_lightning.data.labels import get_label_set
 from fau_lightning.data.preprocess import FaceSet, load_or_build
+from fau_lightning.data.probe import ProbeSet
 from fau_lightning.data.synthetic import SyntheticConfig, generate
 
 
@@ -69,12 +72,26 @@ class CKPlusDataModule(FaceDataModule):
             )
         return self.faces
 
+    def _split_indices(self) -> dict[str, np.ndarray]:
+        """Stage -> indices into the cached FaceSet (images of the label set only)."""
+        faces = self._load()
+        keep, _ = self.label_set.encode(faces.emotion)
+        kept = np.flatnonzero(keep)
+        masks = split_masks(faces.subject[kept], faces.all_subjects, self.hparams.fold, self.hparams.num_folds)
+        return {name: kept[mask] for name, mask in masks.items()}
+
     def setup(self, stage: str | None = None) -> None:
         faces = self._load()
         keep, targets = self.label_set.encode(faces.emotion)
-        masks = split_masks(faces.subject[keep], faces.all_subjects, self.hparams.fold, self.hparams.num_folds)
-        images = faces.images[keep]
-        self.set_splits({name: (images[mask], targets[mask]) for name, mask in masks.items()})
+        class_of = np.full(len(faces), -1)
+        class_of[keep] = targets
+        self.set_splits({name: (faces.images[idx], class_of[idx]) for name, idx in self._split_indices().items()})
+
+    def probe_set(self, stage: str = "val") -> ProbeSet:
+        """The split's images with their FACS AUs and landmarks, for FAU analysis."""
+        faces = self._load()
+        idx = self._split_indices()[stage]
+        return ProbeSet(faces.images[idx], faces.au_codes.tolist(), faces.au_present[idx], faces.landmarks[idx])
 
 
 class SyntheticCKPlusDataModule(CKPlusDataModule):

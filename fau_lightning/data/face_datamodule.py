@@ -10,6 +10,7 @@ import torch
 from torch.utils.data import DataLoader, Dataset, get_worker_info
 
 from fau_lightning.data.augment import PaperAugmentation
+from fau_lightning.data.probe import ProbeSet
 
 Stage = Literal["train", "val", "test"]
 
@@ -90,6 +91,11 @@ class FaceDataModule(pl.LightningDataModule):
     def num_splits(self) -> int:
         """How many train/val/test splits the protocol has (`--data.fold` 0..num_splits-1)."""
         return 1
+
+    def probe_set(self, stage: Stage = "val") -> ProbeSet:
+        """The split's images for analysis; datasets with FACS labels add their AUs and landmarks."""
+        images = self.datasets[stage].images.numpy()
+        return ProbeSet(images, [], np.zeros((len(images), 0), bool), np.full((len(images), 68, 2), np.nan, np.float32))
 
     def _loader(self, stage: Stage, shuffle: bool) -> DataLoader:
         return DataLoader(
