@@ -1,6 +1,8 @@
-"""Thin Lightning callbacks."""
+"""Thin Lightning callbacks: analysis lives in fau_lightning.analysis."""
 
 from fau_lightning.callbacks.checkpoint import BestValidationCheckpoint
+from fau_lightning.callbacks.fau_alignment import FAUAlignmentLogger
+from fau_lightning.callbacks.filter_visualization import FilterVisualization
 from fau_lightning.callbacks.random_state import RandomStateCheckpoint
 
-__all__ = ["BestValidationCheckpoint", "RandomStateCheckpoint"]
+__all__ = ["BestValidationCheckpoint", "FAUAlignmentLogger", "FilterVisualization", "RandomStateCheckpoint"]

@@ -1,0 +1,49 @@
+"""Log what a layer's most selective filters respond to: top-K patches and their projections to pixels."""
+
+import numpy as np
+import pytorch_lightning as pl
+
+from fau_lightning.analysis.figures import image_grid
+from fau_lightning.analysis.report import filter_report
+from fau_lightning.callbacks.periodic import PeriodicAnalysis
+from fau_lightning.tasks.image_logging import log_image
+
+
+class FilterVisualization(PeriodicAnalysis):
+    """Every `every_n_epochs` validation epochs and at the end of fit, on at most `max_images` images
+    of the `stage` split: a grid of the top-K patches of the `num_filters` most selective filters of
+    `layer` (one row each), the deconvnet (or guided-backprop) projection of each filter's strongest
+    activation, and the conv1 filters."""
+
+    def __init__(
+        self,
+        layer: str = "relu3",
+        num_filters: int = 8,
+        top_k: int = 9,
+        method: str = "deconvnet",
+        stage: str = "val",
+        max_images: int = 256,
+        every_n_epochs: int = 5,
+        at_fit_end: bool = True,
+    ) -> None:
+        super().__init__(every_n_epochs, at_fit_end)
+        if method not in ("deconvnet", "guided_backprop"):
+            raise ValueError(f"method must be deconvnet or guided_backprop, got {method!r}")
+        self.layer, self.num_filters, self.top_k, self.method = layer, num_filters, top_k, method
+        self.stage, self.max_images = stage, max_images
+
+    def analyse(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
+        model = pl_module.model
+        probe = trainer.datamodule.probe_set(self.stage).sample(self.max_images)
+        report = filter_report(model, probe, self.layer, self.num_filters, self.top_k, self.method)
+        patches = [p for f in report.filters for p in report.patches[f]]
+        step = trainer.global_step
+        log_image(trainer.loggers, f"filters/{self.layer}_top_patches", _rgb(image_grid(patches, columns=self.top_k)), step)
+        projections = [report.projections[f] for f in report.filters]
+        log_image(trainer.loggers, f"filters/{self.layer}_{self.method}", _rgb(image_grid(projections, columns=len(projections))), step)
+        conv1 = model.features.conv1.weight.detach().cpu().numpy()[:, 0]
+        log_image(trainer.loggers, "filters/conv1_weights", _rgb(image_grid(list(conv1), columns=16, tile_size=20)), step)
+
+
+def _rgb(gray: np.ndarray) -> np.ndarray:
+    return np.repeat(gray[..., None], 3, axis=2)
