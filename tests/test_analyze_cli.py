@@ -1,0 +1,35 @@
+import json
+from pathlib import Path
+
+import cv2
+import pytest
+from conftest import TINY_SYNTHETIC
+from test_cli import REPO, tiny_args
+
+from fau_lightning.analyze_cli import main
+from fau_lightning.cli import run_cli
+
+
+@pytest.fixture(scope="module")
+def checkpoint(tiny_synthetic_root: Path, tmp_path_factory: pytest.TempPathFactory) -> str:
+    folder = tmp_path_factory.mktemp("analyze")
+    csv = ["--config", str(REPO / "configs" / "loggers" / "csv.yaml"), f"--trainer.logger.init_args.save_dir={folder}", "--test_after_fit=false"]
+    cli = run_cli(["fit", *tiny_args(tiny_synthetic_root, folder, *csv)])
+    return cli.trainer.checkpoint_callback.best_model_path
+
+
+def test_report_from_a_checkpoint(checkpoint: str, tiny_synthetic_root: Path, tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    synthetic = [f"--data.synthetic.{k}={v}" for k, v in TINY_SYNTHETIC.__dict__.items()]
+    overrides = [f"--data.root={tiny_synthetic_root}", *synthetic, f"--data.cache_dir={tmp_path / 'cache'}", "--data.image_size=32"]
+    main([checkpoint, "--config", str(REPO / "configs" / "synthetic.yaml"), "--output", str(tmp_path / "report"), "--num_filters", "4", "--top_k", "4", "--", *overrides])
+    report = tmp_path / "report"
+    numbers = json.loads((report / "report.json").read_text())
+    assert 0 <= numbers["test"]["accuracy"] <= 1 and len(numbers["test"]["per_class"]) == 8
+    assert len(numbers["filters"]["most_selective"]) == 4
+    assert numbers["fau"]["fau/supported_aus"] >= 1 and {"au", "auroc", "chance", "spatial"} <= set(numbers["fau"]["alignments"][0])
+    page = (report / "report.html").read_text()
+    for image in ("confusion.png", "top_patches.png", "deconvnet.png", "conv1_filters.png", "fau_auroc.png"):
+        assert f'src="{image}"' in page or f"src='{image}'" in page, image
+        assert cv2.imread(str(report / image)) is not None, image
+    assert "report.html" in capsys.readouterr().out
+    assert not list(tmp_path.glob(".report.partial"))
