@@ -57,7 +57,7 @@ class FauCLI(LightningCLI):
             help="after testing, write the test metrics and confusion matrix here (written atomically)",
         )
 
-    def _setting(self, name: str):
+    def _setting(self, name: str) -> object:
         return self.config[self.subcommand].get(name)
 
     def before_fit(self) -> None:
