@@ -1,6 +1,7 @@
 """`fau-train`: the LightningCLI entry point (fit / validate / test / predict)."""
 
 import os
+import sys
 
 import pytorch_lightning as pl
 from pytorch_lightning.cli import LightningCLI, SaveConfigCallback
@@ -115,7 +116,14 @@ def run_cli(args: list[str] | None = None, **cli_kwargs) -> FauCLI:
         "args": args,
         **cli_kwargs,
     }
-    return FauCLI(ExpressionClassifier, pl.LightningDataModule, **settings)
+    if args is None:
+        return FauCLI(ExpressionClassifier, pl.LightningDataModule, **settings)
+    # With explicit args, the calling tool's own command line is not ours to read (LightningCLI warns).
+    own_argv, sys.argv = sys.argv, sys.argv[:1]
+    try:
+        return FauCLI(ExpressionClassifier, pl.LightningDataModule, **settings)
+    finally:
+        sys.argv = own_argv
 
 
 def main(args: list[str] | None = None) -> None:
