@@ -5,7 +5,6 @@ Takes the same configs and overrides, e.g. `fau-baseline --config configs/synthe
 
 import sys
 
-
 from fau_lightning.analysis.pixel_baseline import logistic_regression_baseline
 from fau_lightning.cli import run_cli
 

@@ -138,6 +138,8 @@ def write_summary(plan: Plan, summary: CrossvalSummary) -> None:
     write_atomically(plan.output / "summary.md", lambda f: f.write(to_markdown(summary, title).encode()))
     image = confusion_matrix_image(summary.confusion, summary.class_names, f"{title}, summed")
     ok, png = cv2.imencode(".png", cv2.cvtColor(image, cv2.COLOR_RGB2BGR))
+    if not ok:
+        raise RuntimeError("OpenCV could not encode the summary confusion matrix as PNG")
     write_atomically(plan.output / "summary_confusion.png", lambda f: f.write(png.tobytes()))
     if plan.wandb is not None:
         _log_summary_to_wandb(plan, summary, image)
