@@ -21,9 +21,10 @@ import cv2
 import numpy as np
 import torch
 
-from fau_lightning.analysis.alignment import summary_numbers
-from fau_lightning.analysis.figures import confusion_matrix_image, heatmap_image, image_grid
-from fau_lightning.analysis.report import fau_alignment, filter_report, layer_maxima
+from fau_lightning.analysis.alignment import summary_numbers, top_k_images
+from fau_lightning.analysis.figures import confusion_matrix_image, heatmap_image, image_grid, labelled_rows_image
+from fau_lightning.analysis.receptive_field import receptive_field
+from fau_lightning.analysis.report import fau_alignment, filter_report, layer_maxima, patch
 from fau_lightning.data.facs import ACTION_UNITS
 from fau_lightning.tasks import ExpressionClassifier
 
@@ -75,6 +76,11 @@ def analyse(checkpoint: str, datamodule, output: Path, stage: str, layer: str, n
             best = sorted({a.best_filter for a in fau.alignments})
             heat = heatmap_image(fau.auroc[best], [f"f{f}" for f in best], [f"AU{au}" for au in fau.au_codes], "AUROC, each AU's best filter")
             figures["fau"] = _save_png(output, "fau_auroc.png", heat)
+            rf, top = receptive_field(model.features, layer), top_k_images(maxima.values, top_k)
+            rows = [[patch(probe.images[i], rf, maxima.rows[i, a.best_filter], maxima.cols[i, a.best_filter]) for i in top[a.best_filter]] for a in fau.alignments]
+            labels = [f"AU{a.au} f{a.best_filter}" for a in fau.alignments]
+            title = f"Top-{top_k} patches of each AU's best {layer} filter"
+            figures["au_patches"] = _save_png(output, "au_best_filters.png", labelled_rows_image(rows, labels, title=title))
     else:
         numbers["fau"] = {"skipped": f"{type(datamodule).__name__} has no FACS AU labels"}
     (output / "report.json").write_text(json.dumps(numbers, indent=2, default=float))
@@ -87,17 +93,24 @@ def _html(numbers: dict, figures: dict[str, str]) -> str:
     rows = "".join(f"<tr><td>{html.escape(n)}</td><td>{100 * a:.1f}</td></tr>" for n, a in test["per_class"].items())
     fau = numbers["fau"]
     if "alignments" in fau:
-        head = "<tr><th>AU</th><th>name</th><th>images</th><th>best filter</th><th>AUROC</th><th>chance (95%)</th><th>aligned</th><th>top-K lift</th><th>spatial</th></tr>"
+        head = (
+            "<tr><th>AU</th><th>name</th><th>images</th><th>best filter</th><th>AUROC</th><th>chance (95%)</th><th>aligned</th>"
+            "<th>top-K lift</th><th>spatial</th><th>found in</th><th>partner AU (share)</th></tr>"
+        )
         body = "".join(
             f"<tr><td>{a['au']}</td><td>{html.escape(ACTION_UNITS[a['au']].name if a['au'] in ACTION_UNITS else '')}</td>"
             f"<td>{a['support']}</td><td>{a['best_filter']}</td><td>{a['auroc']:.3f}</td><td>{a['chance']:.3f}</td>"
-            f"<td>{'yes' if a['aligned'] else 'no'}</td><td>{a['lift']:.2f}</td><td>{a['spatial']:.2f}</td></tr>"
+            f"<td>{'yes' if a['aligned'] else 'no'}</td><td>{a['lift']:.2f}</td><td>{a['spatial']:.2f}</td>"
+            f"<td>{html.escape(a['found_in'])}</td><td>{a['partner']} ({a['partner_share']:.2f})</td></tr>"
             for a in fau["alignments"]
         )
         fau_html = (
             f"<p>Mean best-filter AUROC {fau['fau/mean_best_auroc']:.3f}; {int(fau['fau/aligned_aus'])} of "
             f"{int(fau['fau/supported_aus'])} AUs above the permutation baseline.</p><table>{head}{body}</table>"
-            + (f"<img src='{figures['fau']}'>" if "fau" in figures else "")
+            + "<p><i>spatial</i>: share of the best filter's top activations (receptive-field centres) inside the AU's region; "
+            "<i>found in</i>: the region holding most of them; <i>partner</i>: the AU most often present with this one. "
+            "A filter found in its partner's region predicts the AU through the partner.</p>"
+            + "".join(f"<img src='{figures[k]}'>" for k in ("fau", "au_patches") if k in figures)
         )
     else:
         fau_html = f"<p>{html.escape(fau['skipped'])}.</p>"

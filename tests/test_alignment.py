@@ -6,6 +6,8 @@ from fau_lightning.analysis.activations import spatial_maxima
 from fau_lightning.analysis.alignment import (
     align,
     auroc_matrix,
+    co_occurrence,
+    nearest_region,
     permutation_baseline,
     region_boxes,
     spatial_agreement,
@@ -107,3 +109,39 @@ def test_align_finds_the_planted_filter_and_its_place() -> None:
     assert not au12.aligned and au12.spatial < 0.5
     numbers = summary_numbers(results)
     assert numbers["fau/aligned_aus"] == 1 and numbers["fau/supported_aus"] == 2
+
+
+def test_co_occurrence_shares() -> None:
+    labels = np.array([[1, 1, 0], [1, 0, 0], [1, 1, 1], [0, 0, 1]], bool)
+    shares = co_occurrence(labels)
+    # Of AU 0's three images two show AU 1 and one AU 2; AU 2's two images: one shows AU 0.
+    assert np.allclose(shares, [[0, 2 / 3, 1 / 3], [1, 0, 0.5], [0.5, 0.5, 0]])
+
+
+def test_align_names_the_partner_au_and_where_a_confounded_filter_looks() -> None:
+    """AU 12 always comes with AU 6 here, and the only informative filter looks at the eyes (AU 6's
+    region): it predicts AU 12 perfectly, but the diagnostics say it is AU 6's partner at the eyes."""
+    rng = np.random.default_rng(3)
+    n, f = 200, 16
+    au6 = rng.random(n) < 0.4
+    labels = np.stack([au6, au6], axis=1)
+    scores = rng.normal(size=(n, f))
+    scores[:, 7] += 4 * au6
+    centres = np.zeros((n, f, 2))
+    centres[:, 7] = [30, 30]  # inside the eyes box below
+    eyes = np.tile([[10, 20, 80, 40]], (n, 1)).astype(float)
+    mouth = np.tile([[20, 60, 70, 85]], (n, 1)).astype(float)
+    region_centres = {"eyes": np.tile([[45.0, 30.0]], (n, 1)), "mouth": np.tile([[45.0, 72.0]], (n, 1))}
+    results = align(scores, labels, [6, 12], centres, {6: [eyes], 12: [mouth]}, k=20, region_centres=region_centres)
+    au6_result, au12_result = results
+    assert au12_result.best_filter == 7 and au12_result.aligned and au12_result.spatial == 0.0
+    assert (au12_result.partner, au12_result.partner_share, au12_result.found_in) == (6, 1.0, "eyes")
+    assert au6_result.spatial == 1.0 and au6_result.found_in == "eyes"
+
+
+def test_nearest_region_votes_per_image_and_skips_images_without_landmarks() -> None:
+    centres = np.array([[10.0, 10.0], [10.0, 12.0], [50.0, 50.0], [10.0, 10.0]])
+    brows = np.array([[10.0, 8.0], [10.0, 8.0], [10.0, 8.0], [np.nan, np.nan]])
+    mouth = np.array([[10.0, 40.0], [10.0, 40.0], [50.0, 45.0], [np.nan, np.nan]])
+    assert nearest_region(centres, {"brows": brows, "mouth": mouth}) == "brows"  # two votes to one
+    assert nearest_region(centres[3:], {"brows": brows[3:], "mouth": mouth[3:]}) == ""

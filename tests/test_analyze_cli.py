@@ -26,9 +26,9 @@ def test_report_from_a_checkpoint(checkpoint: str, tiny_synthetic_root: Path, tm
     numbers = json.loads((report / "report.json").read_text())
     assert 0 <= numbers["test"]["accuracy"] <= 1 and len(numbers["test"]["per_class"]) == 8
     assert len(numbers["filters"]["most_selective"]) == 4
-    assert numbers["fau"]["fau/supported_aus"] >= 1 and {"au", "auroc", "chance", "spatial"} <= set(numbers["fau"]["alignments"][0])
+    assert numbers["fau"]["fau/supported_aus"] >= 1 and {"au", "auroc", "chance", "spatial", "partner", "found_in"} <= set(numbers["fau"]["alignments"][0])
     page = (report / "report.html").read_text()
-    for image in ("confusion.png", "top_patches.png", "deconvnet.png", "conv1_filters.png", "fau_auroc.png"):
+    for image in ("confusion.png", "top_patches.png", "deconvnet.png", "conv1_filters.png", "fau_auroc.png", "au_best_filters.png"):
         assert f'src="{image}"' in page or f"src='{image}'" in page, image
         assert cv2.imread(str(report / image)) is not None, image
     assert "report.html" in capsys.readouterr().out

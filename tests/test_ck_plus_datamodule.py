@@ -6,6 +6,7 @@ import torch
 from conftest import TINY_SYNTHETIC
 
 from fau_lightning.data import CKPlusDataModule, SyntheticCKPlusDataModule
+from fau_lightning.data.ck_plus import UNLABELLED
 
 
 def _subjects(dm: CKPlusDataModule, split: str) -> set[str]:
@@ -24,7 +25,9 @@ def test_splits_hold_disjoint_subjects(tiny_synthetic_root: Path, tmp_path: Path
     train, val, test = (_subjects(dm, s) for s in ("train", "val", "test"))
     assert train and val and test
     assert not (train & val or train & test or val & test)
-    assert sum(len(ds) for ds in dm.datasets.values()) == len(dm.faces)
+    labelled = dm.faces.emotion >= 0  # FACS-only sequences are read for analysis, never trained on
+    assert 0 < labelled.sum() < len(dm.faces)
+    assert sum(len(ds) for ds in dm.datasets.values()) == labelled.sum()
     images, targets = next(iter(dm.train_dataloader()))
     assert images.dtype == torch.float32 and images.shape[1:] == (1, 32, 32)
     assert 0.0 <= images.min() and images.max() <= 1.0 and images.max() > 0.5
@@ -35,7 +38,7 @@ def test_six_class_drops_neutral_and_contempt(tiny_synthetic_root: Path, tmp_pat
     dm = SyntheticCKPlusDataModule(tiny_synthetic_root, TINY_SYNTHETIC, label_set="ck6", image_size=32, cache_dir=str(tmp_path))
     dm.setup("fit")
     targets = torch.cat([ds.targets for ds in dm.datasets.values()])
-    kept_codes = dm.faces.emotion[~np.isin(dm.faces.emotion, [0, 2])]
+    kept_codes = dm.faces.emotion[~np.isin(dm.faces.emotion, [UNLABELLED, 0, 2])]
     assert len(targets) == len(kept_codes) and dm.num_classes == 6
     expected = np.searchsorted([1, 3, 4, 5, 6, 7], np.sort(kept_codes))
     assert np.array_equal(np.sort(targets.numpy()), expected)
@@ -56,9 +59,14 @@ def test_probe_set_carries_aus_and_landmarks_of_the_split(tiny_synthetic_root: P
     dm = SyntheticCKPlusDataModule(tiny_synthetic_root, TINY_SYNTHETIC, image_size=32, cache_dir=str(tmp_path))
     dm.setup("fit")
     probe = dm.probe_set("val")
-    assert np.array_equal(probe.images, dm.datasets["val"].images.numpy())
+    # Every image of the split's subjects: the labelled ones training sees, then the FACS-only ones.
+    val_subjects = set(dm.faces.subject[dm._split_indices(labelled_only=False)["val"]])
+    in_val = np.isin(dm.faces.subject, list(val_subjects))
+    assert len(probe.images) == in_val.sum() > len(dm.datasets["val"])
+    assert np.array_equal(probe.images[dm.faces.emotion[in_val] >= 0], dm.datasets["val"].images.numpy())
     assert probe.has_aus and probe.au_present.shape == (len(probe.images), len(probe.au_codes))
-    neutral = dm.datasets["val"].targets.numpy() == 0
-    assert not probe.au_present[neutral].any() and probe.au_present[~neutral].any(axis=1).all()
+    sequence = np.char.add(dm.faces.subject[in_val], dm.faces.sequence[in_val])
+    first_frames = np.r_[True, sequence[1:] != sequence[:-1]]
+    assert not probe.au_present[first_frames].any() and probe.au_present[~first_frames].any(axis=1).all()
     assert np.isfinite(probe.landmarks).all() and probe.landmarks.min() > -5 and probe.landmarks.max() < 37
     assert len(probe.sample(5).images) == 5 and probe.sample(10_000) is probe

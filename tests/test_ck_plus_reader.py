@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from ck_fixtures import float_line, write_sequence
 
-from fau_lightning.data.ck_plus import CKPlusFormatError, read_layout
+from fau_lightning.data.ck_plus import UNLABELLED, CKPlusFormatError, read_layout
 
 
 def test_first_frame_is_neutral_and_last_three_carry_the_emotion_and_aus(tmp_path: Path) -> None:
@@ -29,9 +29,20 @@ def test_last_frames_setting(tmp_path: Path) -> None:
 def test_empty_emotion_folder_means_unlabelled(tmp_path: Path) -> None:
     write_sequence(tmp_path, "S005", "001", emotion=None, aus={12: 3})
     write_sequence(tmp_path, "S005", "002", emotion=5)
+    write_sequence(tmp_path, "S005", "003", emotion=None, aus=None)
     layout = read_layout(tmp_path)
     assert (tmp_path / "Emotion" / "S005" / "001").is_dir()
-    assert {im.sequence for im in layout.images} == {"002"}
+    # A FACS-coded sequence without emotion is read for analysis; one with neither is skipped.
+    assert {im.sequence for im in layout.images} == {"001", "002"}
+    unlabelled = [im for im in layout.images if im.sequence == "001"]
+    assert [im.emotion for im in unlabelled] == [UNLABELLED] * 4
+    assert [im.aus for im in unlabelled] == [{}, {12: 3}, {12: 3}, {12: 3}]
+
+
+def test_a_set_of_only_unlabelled_sequences_is_an_error(tmp_path: Path) -> None:
+    write_sequence(tmp_path, "S005", "001", emotion=None, aus={12: 3})
+    with pytest.raises(CKPlusFormatError, match="no labelled sequence"):
+        read_layout(tmp_path)
 
 
 def test_renamed_label_folders_are_accepted(tmp_path: Path) -> None:

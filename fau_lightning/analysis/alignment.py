@@ -96,6 +96,18 @@ def spatial_agreement(centres: np.ndarray, boxes: list[np.ndarray]) -> float:
     return float(inside[known].mean()) if known.any() else float("nan")
 
 
+def nearest_region(centres: np.ndarray, region_centres: dict[str, np.ndarray]) -> str:
+    """The region whose centre (per image, (K, 2)) is nearest to most of the activation centres (K, 2);
+    regions overlap once grown by a margin, nearness does not. "" if no image has landmarks."""
+    names = list(region_centres)
+    distance = np.stack([np.linalg.norm(centres - region_centres[n], axis=1) for n in names])  # (R, K)
+    known = ~np.isnan(distance).any(axis=0)
+    if not known.any():
+        return ""
+    votes = np.bincount(np.argmin(distance[:, known], axis=0), minlength=len(names))
+    return names[int(np.argmax(votes))]
+
+
 @dataclass(frozen=True)
 class AUAlignment:
     au: int
@@ -106,6 +118,18 @@ class AUAlignment:
     aligned: bool  # auroc above chance
     lift: float  # the best filter's top-K lift for this AU
     spatial: float  # share of the best filter's top-K activation centres in the AU's region (NaN: no landmarks)
+    partner: int  # the AU seen most often with this one (-1: none), the usual confound
+    partner_share: float  # share of this AU's images that also show the partner
+    found_in: str  # the region nearest most of the best filter's top-K activation centres ("": unknown)
+
+
+def co_occurrence(labels: np.ndarray) -> np.ndarray:
+    """(U, U) share of the images showing AU i (row) that also show AU j; the diagonal is zeroed."""
+    labels = np.asarray(labels, dtype=np.float64)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        shares = (labels.T @ labels) / labels.sum(axis=0)[:, None]
+    np.fill_diagonal(shares, 0)
+    return np.nan_to_num(shares)
 
 
 def align(
@@ -118,11 +142,17 @@ def align(
     min_support: int = 10,
     shuffles: int = 20,
     seed: int = 0,
+    region_centres: dict[str, np.ndarray] | None = None,
 ) -> list[AUAlignment]:
     """Per AU with at least `min_support` positive images: the best filter by AUROC against the
     permutation baseline, its top-K lift and, if `centres` ((N, F, 2) activation centres in image
-    pixels) and `au_boxes` (AU -> region boxes per image) are given, its spatial agreement."""
+    pixels) and `au_boxes` (AU -> region boxes per image) are given, its spatial agreement.
+
+    Two diagnostics say why a filter can predict an AU without looking at it: the AU that most often
+    comes with it (its partner) and, given `region_centres` (name -> (N, 2) x, y per image), which
+    region the filter's top activations lie nearest."""
     labels = np.asarray(labels, dtype=bool)
+    together = co_occurrence(labels)
     keep = [i for i in range(labels.shape[1]) if labels[:, i].sum() >= min_support and (~labels[:, i]).sum() >= min_support]
     if not keep:
         return []
@@ -135,13 +165,19 @@ def align(
     for j, column in enumerate(keep):
         au = au_codes[column]
         f = int(np.nanargmax(auc[:, j]))
-        spatial = float("nan")
+        spatial, found_in = float("nan"), ""
         if centres is not None and au_boxes is not None and au in au_boxes:
             images = top[f]
             spatial = spatial_agreement(centres[images, f], [b[images] for b in au_boxes[au]])
+        if centres is not None and region_centres:
+            found_in = nearest_region(centres[top[f], f], {name: c[top[f]] for name, c in region_centres.items()})
+        partner = int(np.argmax(together[column])) if together[column].max() > 0 else -1
         results.append(
-            AUAlignment(au, int(labels[:, j].sum()), f, float(auc[f, j]), float(chance[j]), bool(auc[f, j] > chance[j]), float(lift[f, j]), spatial)
-        )
+            AUAlignment(
+                au, int(labels[:, j].sum()), f, float(auc[f, j]), float(chance[j]), bool(auc[f, j] > chance[j]), float(lift[f, j]), spatial,
+                au_codes[partner] if partner >= 0 else -1, float(together[column, partner]) if partner >= 0 else 0.0, found_in,
+            )
+        )  # fmt: skip
     return results
 
 

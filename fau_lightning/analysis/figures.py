@@ -65,3 +65,19 @@ def heatmap_image(matrix: np.ndarray, row_labels: list[str], column_labels: list
         ax.set_title(title, fontsize=9)
     fig.tight_layout()
     return _to_rgb(fig)
+
+
+def labelled_rows_image(rows: list[list[np.ndarray]], labels: list[str], tile_size: int = 48, title: str = "") -> np.ndarray:
+    """One row of tiles per label (e.g. an AU's best filter and its top patches), the label on the left."""
+    columns = max(len(r) for r in rows)
+    tiles = [t for r in rows for t in r + [np.zeros((1, 1))] * (columns - len(r))]
+    grid = image_grid(tiles, columns, tile_size)
+    fig = Figure(figsize=(1.5 + grid.shape[1] / 100, 0.4 + grid.shape[0] / 100), dpi=100)
+    ax = fig.add_subplot()
+    ax.imshow(grid, cmap="gray", vmin=0, vmax=255)
+    ax.set_yticks([2 + (tile_size + 2) * i + tile_size / 2 for i in range(len(rows))], labels, fontsize=8)
+    ax.set_xticks([])
+    if title:
+        ax.set_title(title, fontsize=9)
+    fig.tight_layout()
+    return _to_rgb(fig)

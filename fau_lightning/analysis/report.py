@@ -96,7 +96,8 @@ def fau_alignment(
         for au in probe.au_codes
         if au in ACTION_UNITS
     }
-    alignments = align(maxima.values, probe.au_present, probe.au_codes, centres, boxes, top_k, min_support, shuffles)
+    region_centres = {name: probe.landmarks[:, list(indices)].mean(axis=1) for name, indices in REGION_LANDMARKS.items()}
+    alignments = align(maxima.values, probe.au_present, probe.au_codes, centres, boxes, top_k, min_support, shuffles, region_centres=region_centres)
     supported = [a.au for a in alignments]
     columns = [probe.au_codes.index(au) for au in supported]
     auroc = auroc_matrix(maxima.values, probe.au_present[:, columns]) if columns else np.zeros((maxima.values.shape[1], 0))

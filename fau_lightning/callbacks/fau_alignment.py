@@ -66,12 +66,12 @@ class FAUAlignmentLogger(PeriodicAnalysis):
 
         rf = receptive_field(trainer.lightning_module.model.features, self.layer)
         top = top_k_images(maxima.values, 9)
-        columns = ["AU", "name", "images", "best filter", "AUROC", "chance (95%)", "aligned", "top-K lift", "spatial", "top patches"]
+        columns = ["AU", "name", "images", "best filter", "AUROC", "chance (95%)", "aligned", "top-K lift", "spatial", "found in", "partner AU", "partner share", "top patches"]
         rows = []
         for a in report.alignments:
             f = a.best_filter
             grid = image_grid([patch(probe.images[i], rf, maxima.rows[i, f], maxima.cols[i, f]) for i in top[f]], columns=9)
             name = ACTION_UNITS[a.au].name if a.au in ACTION_UNITS else ""
-            rows.append([a.au, name, a.support, f, a.auroc, a.chance, a.aligned, a.lift, a.spatial, wandb.Image(np.asarray(grid))])
+            rows.append([a.au, name, a.support, f, a.auroc, a.chance, a.aligned, a.lift, a.spatial, a.found_in, a.partner, a.partner_share, wandb.Image(np.asarray(grid))])
         for logger in loggers:
             logger.log_table(key=f"fau/{self.layer}_best_filters", columns=columns, data=rows, step=step)

@@ -22,6 +22,9 @@ LANDMARK_DIR = "Landmarks"
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff")
 
 
+UNLABELLED = -1  # emotion code of the frames of a sequence that has FACS codes but no emotion label
+
+
 class CKPlusFormatError(ValueError):
     """A file or folder that does not follow the CK+ format; the message names the path."""
 
@@ -33,7 +36,7 @@ class CKImage:
     path: Path
     subject: str
     sequence: str
-    emotion: int  # CK+ code: 0 neutral, 1..7 the sequence's emotion
+    emotion: int  # CK+ code: 0 neutral, 1..7 the sequence's emotion; UNLABELLED: FACS-coded only
     aus: dict[int, int] = field(default_factory=dict)  # AU -> intensity (0 = present, not coded)
     landmarks_path: Path | None = None
 
@@ -107,9 +110,11 @@ def _single_file(folder: Path, suffix: str) -> Path | None:
 
 
 def read_layout(root: str | os.PathLike, last_frames: int = 3) -> CKLayout:
-    """Choose the images of every labelled sequence: the first frame (neutral) and the last N frames.
+    """Choose the images of every coded sequence: the first frame (neutral) and the last N frames.
 
     The sequence's FACS AUs go to its last N frames (CK+ codes the peak); the neutral frame has none.
+    Sequences with FACS codes but no emotion label (about 45 % of CK+) are read too, every frame
+    with emotion UNLABELLED: training drops them, FAU analysis uses them.
     """
     root = Path(root)
     if not root.is_dir():
@@ -130,21 +135,20 @@ def read_layout(root: str | os.PathLike, last_frames: int = 3) -> CKLayout:
         for seq_dir in _visible_dirs(image_dir / subject):
             rel = Path(subject) / seq_dir.name
             emotion_file = _single_file(emotion_dir / rel, "_emotion.txt")
-            if emotion_file is None:
-                continue  # unlabelled sequence
+            facs_file = _single_file(facs_dir / rel, "_facs.txt") if facs_dir else None
+            if emotion_file is None and facs_file is None:
+                continue  # nothing is known about this sequence
             frames = sorted(p for p in seq_dir.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES and not p.name.startswith("."))
             if len(frames) < last_frames + 1:
                 raise CKPlusFormatError(f"{seq_dir}: {len(frames)} frame(s), need at least {last_frames + 1}")
-            emotion = read_emotion(emotion_file)
-            label_files.append(emotion_file)
-            facs_file = _single_file(facs_dir / rel, "_facs.txt") if facs_dir else None
+            emotion = read_emotion(emotion_file) if emotion_file else UNLABELLED
             aus = read_facs(facs_file) if facs_file else {}
-            if facs_file:
-                label_files.append(facs_file)
-            chosen = [(frames[0], 0, {})] + [(f, emotion, aus) for f in frames[-last_frames:]]
+            label_files += [f for f in (emotion_file, facs_file) if f]
+            neutral = 0 if emotion_file else UNLABELLED
+            chosen = [(frames[0], neutral, {})] + [(f, emotion, aus) for f in frames[-last_frames:]]
             for frame, code, frame_aus in chosen:
                 lm = root / LANDMARK_DIR / rel / f"{frame.stem}_landmarks.txt"
                 images.append(CKImage(frame, subject, seq_dir.name, code, frame_aus, lm if lm.is_file() else None))
-    if not images:
+    if not any(im.emotion != UNLABELLED for im in images):
         raise CKPlusFormatError(f"{root}: no labelled sequence found (no *_emotion.txt under {emotion_dir})")
     return CKLayout(root, images, subjects, label_files)

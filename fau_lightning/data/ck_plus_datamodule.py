@@ -72,10 +72,10 @@ class CKPlusDataModule(FaceDataModule):
             )
         return self.faces
 
-    def _split_indices(self) -> dict[str, np.ndarray]:
-        """Stage -> indices into the cached FaceSet (images of the label set only)."""
+    def _split_indices(self, labelled_only: bool = True) -> dict[str, np.ndarray]:
+        """Stage -> indices into the cached FaceSet: the images of the label set, or every image."""
         faces = self._load()
-        keep, _ = self.label_set.encode(faces.emotion)
+        keep = self.label_set.encode(faces.emotion)[0] if labelled_only else np.ones(len(faces), bool)
         kept = np.flatnonzero(keep)
         masks = split_masks(faces.subject[kept], faces.all_subjects, self.hparams.fold, self.hparams.num_folds)
         return {name: kept[mask] for name, mask in masks.items()}
@@ -88,9 +88,11 @@ class CKPlusDataModule(FaceDataModule):
         self.set_splits({name: (faces.images[idx], class_of[idx]) for name, idx in self._split_indices().items()})
 
     def probe_set(self, stage: str = "val") -> ProbeSet:
-        """The split's images with their FACS AUs and landmarks, for FAU analysis."""
+        """Every FACS-coded image of the split's subjects, with emotion label or without, and its AUs
+        and landmarks. The unlabelled sequences matter: their AUs do not travel in emotion prototypes,
+        which is what lets the analysis tell co-occurring AUs (6 and 12 in "happy") apart."""
         faces = self._load()
-        idx = self._split_indices()[stage]
+        idx = self._split_indices(labelled_only=False)[stage]
         return ProbeSet(faces.images[idx], faces.au_codes.tolist(), faces.au_present[idx], faces.landmarks[idx])
 
 

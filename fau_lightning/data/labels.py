@@ -23,10 +23,11 @@ class LabelSet:
         return len(self.codes)
 
     def encode(self, emotion_codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Return (kept mask, class index of each kept image)."""
+        """Return (kept mask, class index of each kept image); negative codes (unlabelled) are dropped."""
         lookup = np.full(len(CK_EMOTIONS), -1, dtype=np.int64)
         lookup[list(self.codes)] = np.arange(len(self.codes))
-        classes = lookup[emotion_codes]
+        emotion_codes = np.asarray(emotion_codes)
+        classes = np.where(emotion_codes >= 0, lookup[np.clip(emotion_codes, 0, None)], -1)
         keep = classes >= 0
         return keep, classes[keep]
 

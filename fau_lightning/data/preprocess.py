@@ -31,7 +31,7 @@ class FaceSet:
     """Preprocessed images and every label, as arrays of equal length N."""
 
     images: np.ndarray  # uint8 (N, S, S)
-    emotion: np.ndarray  # int64 (N,), CK+ codes 0..7
+    emotion: np.ndarray  # int64 (N,), CK+ codes 0..7, or UNLABELLED (-1) for FACS-only sequences
     subject: np.ndarray  # str (N,)
     sequence: np.ndarray  # str (N,)
     source: np.ndarray  # str (N,), path relative to the root
