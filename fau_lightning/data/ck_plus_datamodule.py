@@ -7,7 +7,7 @@ import numpy as np
 
 from fau_lightning.data.ck_plus import read_layout
 from fau_lightning.data.face_crop import CropMethod, CropSettings
-from fau_lightning.data.face_datamodule import FaceDataModule
+from fau_lightning.data.face_datamodule import FaceDataModule, Pipeline
 from fau_lightning.data.folds import split_masks
 from fau_lightning.data.labels import get_label_set
 from fau_lightning.data.preprocess import FaceSet, load_or_build
@@ -41,8 +41,9 @@ class CKPlusDataModule(FaceDataModule):
         batch_size: int = 64,
         num_workers: int = 0,
         augment: bool = False,
+        pipeline: Pipeline = "workers",
     ) -> None:
-        super().__init__(batch_size, num_workers, augment)
+        super().__init__(batch_size, num_workers, augment, pipeline)
         self.save_hyperparameters()
         self.label_set = get_label_set(label_set)
         self.crop = CropSettings(method=face_crop, size=image_size, haar_min_size=haar_min_size)
@@ -116,6 +117,7 @@ class SyntheticCKPlusDataModule(CKPlusDataModule):
         batch_size: int = 64,
         num_workers: int = 0,
         augment: bool = False,
+        pipeline: Pipeline = "workers",
     ) -> None:
         super().__init__(
             root=root,
@@ -129,6 +131,7 @@ class SyntheticCKPlusDataModule(CKPlusDataModule):
             batch_size=batch_size,
             num_workers=num_workers,
             augment=augment,
+            pipeline=pipeline,
         )
         self.synthetic = synthetic
 

@@ -9,10 +9,12 @@ import pytorch_lightning as pl
 import torch
 from torch.utils.data import DataLoader, Dataset, get_worker_info
 
-from fau_lightning.data.augment import PaperAugmentation
+from fau_lightning.data.augment import AugmentRanges, PaperAugmentation
+from fau_lightning.data.device_batches import DeviceBatches
 from fau_lightning.data.probe import ProbeSet
 
 Stage = Literal["train", "val", "test"]
+Pipeline = Literal["workers", "device"]
 
 
 def resize_faces(images: np.ndarray, size: int | None) -> np.ndarray:
@@ -63,14 +65,22 @@ class FaceDataModule(pl.LightningDataModule):
     """Subclasses name their classes and hand their splits to `set_splits` in setup().
 
     `augment=True` puts the training split through the paper's augmentation; validation and test
-    are never augmented.
+    are never augmented. `pipeline` says where batches are made: "workers" (a DataLoader, per-image
+    albumentations in `num_workers` processes; right for large folder datasets) or "device" (the
+    whole split on the trainer's device, batches indexed and augmented there; right for CK+ and
+    TFD on an accelerator). Both draw augmentations from the same distributions.
     """
 
-    def __init__(self, batch_size: int = 64, num_workers: int = 0, augment: bool = False) -> None:
+    def __init__(self, batch_size: int = 64, num_workers: int = 0, augment: bool = False, pipeline: Pipeline = "workers") -> None:
         super().__init__()
+        if pipeline not in ("workers", "device"):
+            raise ValueError(f"pipeline must be 'workers' or 'device', got {pipeline!r}")
+        if pipeline == "device" and num_workers:
+            raise ValueError("pipeline='device' makes batches on the device itself; set num_workers=0")
         self.batch_size = batch_size
         self.num_workers = num_workers
         self.augment = augment
+        self.pipeline = pipeline
         self.datasets: dict[Stage, FaceImages] = {}
 
     def set_splits(self, splits: dict[Stage, tuple[np.ndarray, np.ndarray]]) -> None:
@@ -97,7 +107,9 @@ class FaceDataModule(pl.LightningDataModule):
         images = self.datasets[stage].images.numpy()
         return ProbeSet(images, [], np.zeros((len(images), 0), bool), np.full((len(images), 68, 2), np.nan, np.float32))
 
-    def _loader(self, stage: Stage, shuffle: bool) -> DataLoader:
+    def _loader(self, stage: Stage, shuffle: bool) -> DataLoader | DeviceBatches:
+        if self.pipeline == "device":
+            return self._device_batches(stage, shuffle)
         return DataLoader(
             self.datasets[stage],
             batch_size=self.batch_size,
@@ -106,14 +118,22 @@ class FaceDataModule(pl.LightningDataModule):
             persistent_workers=self.num_workers > 0,
         )
 
-    def train_dataloader(self) -> DataLoader:
+    def _device_batches(self, stage: Stage, shuffle: bool) -> DeviceBatches:
+        trainer = self.trainer
+        device = trainer.strategy.root_device if trainer is not None else torch.device("cpu")
+        rank, world = (trainer.global_rank, trainer.world_size) if trainer is not None else (0, 1)
+        data = self.datasets[stage]
+        augment = AugmentRanges() if self.augment and stage == "train" else None
+        return DeviceBatches(data.images, data.targets, self.batch_size, device, shuffle, augment, torch.initial_seed() % 2**31, rank, world)
+
+    def train_dataloader(self) -> DataLoader | DeviceBatches:
         return self._loader("train", shuffle=True)
 
-    def val_dataloader(self) -> DataLoader:
+    def val_dataloader(self) -> DataLoader | DeviceBatches:
         return self._loader("val", shuffle=False)
 
-    def test_dataloader(self) -> DataLoader:
+    def test_dataloader(self) -> DataLoader | DeviceBatches:
         return self._loader("test", shuffle=False)
 
-    def predict_dataloader(self) -> DataLoader:
+    def predict_dataloader(self) -> DataLoader | DeviceBatches:
         return self._loader("test", shuffle=False)

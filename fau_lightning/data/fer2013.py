@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from fau_lightning.data.face_datamodule import FaceDataModule, resize_faces
+from fau_lightning.data.face_datamodule import FaceDataModule, Pipeline, resize_faces
 
 FER_EMOTIONS = ("angry", "disgust", "fear", "happy", "sad", "surprise", "neutral")
 USAGES = ("Training", "PublicTest", "PrivateTest")
@@ -92,8 +92,9 @@ class FER2013DataModule(FaceDataModule):
         batch_size: int = 64,
         num_workers: int = 0,
         augment: bool = False,
+        pipeline: Pipeline = "workers",
     ) -> None:
-        super().__init__(batch_size, num_workers, augment)
+        super().__init__(batch_size, num_workers, augment, pipeline)
         for usage in (val_usage, test_usage):
             if usage not in USAGES:
                 raise ValueError(f"usage must be one of {USAGES}, got {usage!r}")

@@ -13,7 +13,7 @@ import numpy as np
 
 from fau_lightning.data.ck_plus import IMAGE_SUFFIXES, CKImage, CKLayout
 from fau_lightning.data.face_crop import CropMethod, CropSettings
-from fau_lightning.data.face_datamodule import FaceDataModule
+from fau_lightning.data.face_datamodule import FaceDataModule, Pipeline
 from fau_lightning.data.preprocess import FaceSet, load_or_build
 
 SPLIT_FOLDERS = ("train", "val", "test")
@@ -88,8 +88,9 @@ class ImageFolderDataModule(FaceDataModule):
         batch_size: int = 64,
         num_workers: int = 0,
         augment: bool = False,
+        pipeline: Pipeline = "workers",
     ) -> None:
-        super().__init__(batch_size, num_workers, augment)
+        super().__init__(batch_size, num_workers, augment, pipeline)
         if face_crop == "landmarks":
             raise ValueError("face_crop='landmarks' needs landmark files; folder datasets have none (use haar or none)")
         self.save_hyperparameters()

@@ -1,6 +1,6 @@
 """LightningDataModule for the Toronto Face Database: its five official splits, labelled images only."""
 
-from fau_lightning.data.face_datamodule import FaceDataModule, resize_faces
+from fau_lightning.data.face_datamodule import FaceDataModule, Pipeline, resize_faces
 from fau_lightning.data.tfd import NUM_SPLITS, TFD_EXPRESSIONS, TFDSet, read_tfd
 
 SPLIT_CODES = {"train": 1, "val": 2, "test": 3}
@@ -23,8 +23,9 @@ class TFDDataModule(FaceDataModule):
         batch_size: int = 64,
         num_workers: int = 0,
         augment: bool = False,
+        pipeline: Pipeline = "workers",
     ) -> None:
-        super().__init__(batch_size, num_workers, augment)
+        super().__init__(batch_size, num_workers, augment, pipeline)
         if not 0 <= fold < NUM_SPLITS:
             raise ValueError(f"TFD fold must be in 0..{NUM_SPLITS - 1}, got {fold}")
         self.save_hyperparameters()
