@@ -55,3 +55,22 @@ def test_variants_compose_with_every_dataset(dataset: str, variant: str, dropout
     assert cli.model.hparams.dropout == dropout and cli.model.model.classifier.dropout.p == dropout
     assert cli.datamodule.augment is augment
     assert type(cli.datamodule).__name__ in {"SyntheticCKPlusDataModule", "CKPlusDataModule", "TFDDataModule", "FER2013DataModule"}
+
+
+@pytest.mark.parametrize("dataset", ["synthetic.yaml", "ck_plus.yaml", "tfd.yaml"])
+def test_speed_and_multi_device_presets_compose(dataset: str, tmp_path: Path) -> None:
+    presets = ["speed/bf16_mixed.yaml", "speed/channels_last.yaml", "speed/device_data.yaml", "multi_device/ddp_cpu.yaml"]
+    args = ["--config", str(CONFIGS / dataset), *(a for p in presets for a in ("--config", str(CONFIGS / p)))]
+    cli = run_cli([*args, f"--trainer.logger.init_args.save_dir={tmp_path}"], run=False)
+    assert cli.trainer.precision == "bf16-mixed" and cli.model.hparams.channels_last
+    assert cli.datamodule.pipeline == "device" and cli.datamodule.num_workers == 0
+    assert type(cli.trainer.strategy).__name__ == "DDPStrategy" and cli.trainer.num_devices == 2
+    wandb.finish()
+
+
+def test_fp16_and_compile_presets(tmp_path: Path) -> None:
+    args = ["--config", str(CONFIGS / "synthetic.yaml"), "--config", str(CONFIGS / "speed/fp16_mixed.yaml"), "--config", str(CONFIGS / "speed/compile.yaml")]
+    cli = run_cli([*args, f"--trainer.logger.init_args.save_dir={tmp_path}"], run=False)
+    assert cli.trainer.precision in {"16-mixed", "bf16-mixed"}  # Lightning turns 16-mixed into bf16 on a CPU
+    assert cli.model.hparams.compile
+    wandb.finish()

@@ -20,6 +20,10 @@ class ExpressionClassifier(pl.LightningModule):
     Logs per stage `<stage>/acc` (micro: share of images right), `<stage>/acc_macro` (mean of the
     per-class accuracies), `<stage>/acc_class/<name>`, and for val and test the confusion matrix
     as an image with class names. All arguments are saved, so a checkpoint reloads on its own.
+
+    Speed options, none of which changes what is computed: `channels_last` keeps activations in
+    NHWC memory order; `compile` runs the forward pass through `torch.compile` (the eager module
+    stays `self.model`, so analysis hooks and checkpoints see the same names).
     """
 
     def __init__(
@@ -35,6 +39,8 @@ class ExpressionClassifier(pl.LightningModule):
         lr: float = 0.01,
         momentum: float = 0.9,
         weight_decay: float = 1e-5,
+        channels_last: bool = False,
+        compile: bool = False,
     ) -> None:
         super().__init__()
         if class_names is not None and len(class_names) != num_classes:
@@ -60,9 +66,14 @@ class ExpressionClassifier(pl.LightningModule):
         self.metrics = torch.nn.ModuleDict({f"{stage}_metrics": metrics.clone(prefix=f"{stage}/") for stage in STAGES})
         self.confusion = torch.nn.ModuleDict({f"{stage}_confusion": MulticlassConfusionMatrix(num_classes) for stage in ("val", "test")})
         self.last_confusion: dict[str, np.ndarray] = {}  # stage -> counts of the latest val/test epoch
+        self.memory_format = torch.channels_last if channels_last else torch.contiguous_format
+        if channels_last:
+            self.model.to(memory_format=torch.channels_last)
+        # set past nn.Module's registration, so the compiled wrapper adds no second copy of the weights to state_dict
+        object.__setattr__(self, "_forward", torch.compile(self.model) if compile else self.model)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.model(x)
+        return self._forward(x.contiguous(memory_format=self.memory_format))
 
     def _step(self, batch: tuple[torch.Tensor, torch.Tensor], stage: str) -> torch.Tensor:
         images, targets = batch
