@@ -71,7 +71,7 @@ def analyse(checkpoint: str, datamodule, output: Path, stage: str, layer: str, n
     }
     if probe.has_aus:
         fau = fau_alignment(model, probe, layer, maxima=maxima)
-        numbers["fau"] = {"alignments": [asdict(a) for a in fau.alignments], **summary_numbers(fau.alignments)}
+        numbers["fau"] = {"alignments": [{**asdict(a), "recovered": a.recovered} for a in fau.alignments], **summary_numbers(fau.alignments)}
         if fau.alignments:
             best = sorted({a.best_filter for a in fau.alignments})
             heat = heatmap_image(fau.auroc[best], [f"f{f}" for f in best], [f"AU{au}" for au in fau.au_codes], "AUROC, each AU's best filter")
@@ -84,8 +84,26 @@ def analyse(checkpoint: str, datamodule, output: Path, stage: str, layer: str, n
     else:
         numbers["fau"] = {"skipped": f"{type(datamodule).__name__} has no FACS AU labels"}
     (output / "report.json").write_text(json.dumps(numbers, indent=2, default=float))
+    if "alignments" in numbers["fau"]:
+        (output / "fau_alignment.md").write_text(alignment_markdown(numbers["fau"]["alignments"]))
     (output / "report.html").write_text(_html(numbers, figures))
     return numbers
+
+
+def alignment_markdown(alignments: list[dict]) -> str:
+    """The per-AU table as Markdown (`AUAlignment.recovered`: above chance and spatial > 0.5)."""
+    lines = [
+        "| AU | name | images | best filter | AUROC | chance (95 %) | spatial | recovered | found in | partner AU (share) |",
+        "|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for a in alignments:
+        name = ACTION_UNITS[a["au"]].name if a["au"] in ACTION_UNITS else ""
+        lines.append(
+            f"| {a['au']} | {name} | {a['support']} | {a['best_filter']} | {a['auroc']:.3f} | {a['chance']:.3f} | {a['spatial']:.2f} | "
+            f"{'**yes**' if a['recovered'] else 'no'} | {a['found_in']} | {a['partner']} ({a['partner_share']:.2f}) |"
+        )
+    count = sum(a["recovered"] for a in alignments)
+    return "\n".join(lines) + f"\n\n{count} of {len(alignments)} AUs recovered.\n"
 
 
 def _html(numbers: dict, figures: dict[str, str]) -> str:
@@ -157,7 +175,9 @@ def main(argv: list[str] | None = None) -> None:
     fau = numbers["fau"]
     print(f"test accuracy {numbers['test']['accuracy']:.4f}")
     if "alignments" in fau:
+        recovered = [a["au"] for a in fau["alignments"] if a["recovered"]]
         print(f"FAU alignment: {int(fau['fau/aligned_aus'])} of {int(fau['fau/supported_aus'])} AUs above chance")
+        print(f"recovered (above chance, top activations in the AU's region): {len(recovered)}, AUs {recovered}")
     print(f"report: {output / 'report.html'}")
 
 

@@ -109,6 +109,7 @@ def test_align_finds_the_planted_filter_and_its_place() -> None:
     assert not au12.aligned and au12.spatial < 0.5
     numbers = summary_numbers(results)
     assert numbers["fau/aligned_aus"] == 1 and numbers["fau/supported_aus"] == 2
+    assert au4.recovered and not au12.recovered and numbers["fau/recovered_aus"] == 1
 
 
 def test_co_occurrence_shares() -> None:

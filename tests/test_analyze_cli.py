@@ -31,5 +31,7 @@ def test_report_from_a_checkpoint(checkpoint: str, tiny_synthetic_root: Path, tm
     for image in ("confusion.png", "top_patches.png", "deconvnet.png", "conv1_filters.png", "fau_auroc.png", "au_best_filters.png"):
         assert f'src="{image}"' in page or f"src='{image}'" in page, image
         assert cv2.imread(str(report / image)) is not None, image
-    assert "report.html" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "report.html" in out and "recovered (above chance" in out
+    assert (report / "fau_alignment.md").read_text().startswith("| AU | name |")
     assert not list(tmp_path.glob(".report.partial"))

@@ -122,6 +122,11 @@ class AUAlignment:
     partner_share: float  # share of this AU's images that also show the partner
     found_in: str  # the region nearest most of the best filter's top-K activation centres ("": unknown)
 
+    @property
+    def recovered(self) -> bool:
+        """Above chance, and most of the best filter's top activations sit in the AU's region."""
+        return self.aligned and self.spatial > 0.5
+
 
 def co_occurrence(labels: np.ndarray) -> np.ndarray:
     """(U, U) share of the images showing AU i (row) that also show AU j; the diagonal is zeroed."""
@@ -182,11 +187,12 @@ def align(
 
 
 def summary_numbers(results: list[AUAlignment]) -> dict[str, float]:
-    """For dashboards: mean best-filter AUROC over the supported AUs and how many align."""
+    """For dashboards: mean best-filter AUROC over the supported AUs, how many align, how many are recovered."""
     if not results:
-        return {"fau/mean_best_auroc": float("nan"), "fau/aligned_aus": 0.0, "fau/supported_aus": 0.0}
+        return {"fau/mean_best_auroc": float("nan"), "fau/aligned_aus": 0.0, "fau/recovered_aus": 0.0, "fau/supported_aus": 0.0}
     return {
         "fau/mean_best_auroc": float(np.mean([r.auroc for r in results])),
         "fau/aligned_aus": float(sum(r.aligned for r in results)),
+        "fau/recovered_aus": float(sum(r.recovered for r in results)),
         "fau/supported_aus": float(len(results)),
     }
