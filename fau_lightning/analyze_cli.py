@@ -5,8 +5,10 @@
 
 Writes `report.html` with its PNG figures (test confusion matrix, per-class accuracy, top-K patches
 and deconvnet reconstructions of the most selective filters, conv1 filters, the filters x AUs AUROC
-heatmap) and `report.json` with every number. The report folder is written beside and renamed into
-place, so an interrupted run never leaves half a report.
+heatmap, each AU's best filter with its patches), `report.json` with every number and
+`fau_alignment.md`. The report folder is written beside and renamed into place, so an interrupted
+run never leaves half a report. `--wandb` also logs it all to a W&B run (offline unless
+`--wandb_online`), kept inside the report folder.
 """
 
 import argparse
@@ -106,6 +108,25 @@ def alignment_markdown(alignments: list[dict]) -> str:
     return "\n".join(lines) + f"\n\n{count} of {len(alignments)} AUs recovered.\n"
 
 
+def log_to_wandb(numbers: dict, report: Path, project: str, online: bool) -> str:
+    """Log the report's numbers, figures and alignment table to a new W&B run (offline unless
+    `online`); returns the run's folder."""
+    import wandb
+
+    run = wandb.init(project=project, dir=str(report), mode="online" if online else "offline", job_type="analysis", config={"checkpoint": numbers["checkpoint"]})
+    try:
+        scalars = {"test/acc": numbers["test"]["accuracy"], **{f"test/acc_class/{k}": v for k, v in numbers["test"]["per_class"].items()}}
+        scalars.update({k: v for k, v in numbers["fau"].items() if k.startswith("fau/")})
+        images = {f"report/{png.stem}": wandb.Image(str(png)) for png in sorted(report.glob("*.png"))}
+        run.log({**scalars, **images})
+        if "alignments" in numbers["fau"]:
+            columns = list(numbers["fau"]["alignments"][0])
+            run.log({"fau/alignment": wandb.Table(columns=columns, data=[[a[c] for c in columns] for a in numbers["fau"]["alignments"]])})
+        return str(Path(run.dir).parent)
+    finally:
+        run.finish()
+
+
 def _html(numbers: dict, figures: dict[str, str]) -> str:
     test = numbers["test"]
     rows = "".join(f"<tr><td>{html.escape(n)}</td><td>{100 * a:.1f}</td></tr>" for n, a in test["per_class"].items())
@@ -158,6 +179,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--num_filters", type=int, default=8)
     parser.add_argument("--top_k", type=int, default=9)
     parser.add_argument("--method", default="deconvnet", choices=["deconvnet", "guided_backprop"])
+    parser.add_argument("--wandb", action="store_true", help="also log the report to a W&B run (offline, inside the report folder)")
+    parser.add_argument("--wandb_project", default="fau_lightning")
+    parser.add_argument("--wandb_online", action="store_true", help="log online instead of offline")
     args = parser.parse_args(own)
     from fau_lightning.cli import run_cli
 
@@ -179,6 +203,8 @@ def main(argv: list[str] | None = None) -> None:
         print(f"FAU alignment: {int(fau['fau/aligned_aus'])} of {int(fau['fau/supported_aus'])} AUs above chance")
         print(f"recovered (above chance, top activations in the AU's region): {len(recovered)}, AUs {recovered}")
     print(f"report: {output / 'report.html'}")
+    if args.wandb:
+        print(f"W&B run: {log_to_wandb(numbers, output, args.wandb_project, args.wandb_online)}")
 
 
 if __name__ == "__main__":
