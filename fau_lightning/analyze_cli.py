@@ -26,7 +26,7 @@ import torch
 from fau_lightning.analysis.alignment import summary_numbers, top_k_images
 from fau_lightning.analysis.figures import confusion_matrix_image, heatmap_image, image_grid, labelled_rows_image
 from fau_lightning.analysis.receptive_field import receptive_field
-from fau_lightning.analysis.report import fau_alignment, filter_report, layer_maxima, patch
+from fau_lightning.analysis.report import fau_alignment, filter_patches, filter_report, layer_maxima
 from fau_lightning.data.facs import ACTION_UNITS
 from fau_lightning.tasks import ExpressionClassifier
 
@@ -79,7 +79,7 @@ def analyse(checkpoint: str, datamodule, output: Path, stage: str, layer: str, n
             heat = heatmap_image(fau.auroc[best], [f"f{f}" for f in best], [f"AU{au}" for au in fau.au_codes], "AUROC, each AU's best filter")
             figures["fau"] = _save_png(output, "fau_auroc.png", heat)
             rf, top = receptive_field(model.features, layer), top_k_images(maxima.values, top_k)
-            rows = [[patch(probe.images[i], rf, maxima.rows[i, a.best_filter], maxima.cols[i, a.best_filter]) for i in top[a.best_filter]] for a in fau.alignments]
+            rows = [filter_patches(probe.images, rf, maxima, a.best_filter, top[a.best_filter]) for a in fau.alignments]
             labels = [f"AU{a.au} f{a.best_filter}" for a in fau.alignments]
             title = f"Top-{top_k} patches of each AU's best {layer} filter"
             figures["au_patches"] = _save_png(output, "au_best_filters.png", labelled_rows_image(rows, labels, title=title))
@@ -147,7 +147,7 @@ def _html(numbers: dict, figures: dict[str, str]) -> str:
             f"<p>Mean best-filter AUROC {fau['fau/mean_best_auroc']:.3f}; {int(fau['fau/aligned_aus'])} of "
             f"{int(fau['fau/supported_aus'])} AUs above the permutation baseline.</p><table>{head}{body}</table>"
             + "<p><i>spatial</i>: share of the best filter's top activations (receptive-field centres) inside the AU's region; "
-            "<i>found in</i>: the region holding most of them; <i>partner</i>: the AU most often present with this one. "
+            "<i>found in</i>: the region nearest most of them; <i>partner</i>: the AU most often present with this one. "
             "A filter found in its partner's region predicts the AU through the partner.</p>"
             + "".join(f"<img src='{figures[k]}'>" for k in ("fau", "au_patches") if k in figures)
         )

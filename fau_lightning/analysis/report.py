@@ -43,6 +43,11 @@ def patch(image: np.ndarray, rf: ReceptiveField, row: int, col: int) -> np.ndarr
     return padded[y0 + pad : y1 + pad, x0 + pad : x1 + pad]
 
 
+def filter_patches(images: np.ndarray, rf: ReceptiveField, maxima: SpatialMaxima, f: int, indices) -> list[np.ndarray]:
+    """What filter f's strongest unit sees in each of the given images."""
+    return [patch(images[i], rf, maxima.rows[i, f], maxima.cols[i, f]) for i in indices]
+
+
 @dataclass(frozen=True)
 class FilterReport:
     layer: str
@@ -66,7 +71,7 @@ def filter_report(
     was_training = model.training
     model.eval()
     for f in filters:
-        patches[f] = [patch(probe.images[i], rf, maxima.rows[i, f], maxima.cols[i, f]) for i in top[f]]
+        patches[f] = filter_patches(probe.images, rf, maxima, f, top[f])
         best = int(top[f][0])
         image = torch.from_numpy(probe.images[best]).float().div(255)[None, None].to(device)
         projected = project(model.features, layer, image, (f, int(maxima.rows[best, f]), int(maxima.cols[best, f])))[0].cpu().numpy()

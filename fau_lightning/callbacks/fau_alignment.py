@@ -8,7 +8,7 @@ from pytorch_lightning.utilities import rank_zero_warn
 from fau_lightning.analysis.alignment import summary_numbers, top_k_images
 from fau_lightning.analysis.figures import heatmap_image, image_grid
 from fau_lightning.analysis.receptive_field import receptive_field
-from fau_lightning.analysis.report import fau_alignment, layer_maxima, patch
+from fau_lightning.analysis.report import fau_alignment, filter_patches, layer_maxima
 from fau_lightning.callbacks.periodic import PeriodicAnalysis
 from fau_lightning.data.facs import ACTION_UNITS
 from fau_lightning.tasks.image_logging import log_image
@@ -70,7 +70,7 @@ class FAUAlignmentLogger(PeriodicAnalysis):
         rows = []
         for a in report.alignments:
             f = a.best_filter
-            grid = image_grid([patch(probe.images[i], rf, maxima.rows[i, f], maxima.cols[i, f]) for i in top[f]], columns=9)
+            grid = image_grid(filter_patches(probe.images, rf, maxima, f, top[f]), columns=9)
             name = ACTION_UNITS[a.au].name if a.au in ACTION_UNITS else ""
             rows.append([a.au, name, a.support, f, a.auroc, a.chance, a.aligned, a.lift, a.spatial, a.found_in, a.partner, a.partner_share, wandb.Image(np.asarray(grid))])
         for logger in loggers:

@@ -11,7 +11,7 @@ import torch
 from torch.utils.data import DistributedSampler
 
 from fau_lightning.data.augment import AugmentRanges
-from fau_lightning.data.batch_augment import apply_batch, sample_batch_params
+from fau_lightning.data.batch_augment import BatchAugmentation
 
 
 class DeviceBatches:
@@ -57,14 +57,11 @@ class DeviceBatches:
 
     def __iter__(self) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
         indices = self._indices()
-        generator = None
+        augment = None
         if self.augment is not None:
-            generator = torch.Generator(device=self.device)
             epoch = self.sampler.epoch if self.sampler is not None else 0
-            generator.manual_seed(hash((self.seed, epoch, self.rank)) % 2**63)
+            augment = BatchAugmentation(self.augment, hash((self.seed, epoch, self.rank)) % 2**63, self.device)
         for start in range(0, len(indices), self.batch_size):
             batch = indices[start : start + self.batch_size]
             images = self.images[batch].unsqueeze(1).float().div_(255)
-            if generator is not None:
-                images = apply_batch(images, sample_batch_params(len(batch), generator, self.augment))
-            yield images, self.targets[batch]
+            yield (augment(images) if augment is not None else images), self.targets[batch]
