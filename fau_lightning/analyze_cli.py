@@ -1,12 +1,14 @@
 """`fau-analyze CHECKPOINT --config ...`: the whole analysis of a trained model as a self-contained report.
 
-    fau-analyze runs/.../best.ckpt --config configs/synthetic.yaml [--output report/] [--stage train]
+    fau-analyze runs/.../best.ckpt --config configs/synthetic.yaml [--output report/]
                 [-- any fau-train overrides, e.g. --data.fold 3]
+    fau-analyze --untrained 100 --config configs/synthetic.yaml     (the same analysis of an untrained network)
 
-Writes `report.html` with its PNG figures (test confusion matrix, per-class accuracy, top-K patches
-and deconvnet reconstructions of the most selective filters, conv1 filters, the filters x AUs AUROC
-heatmap, each AU's best filter with its patches), `report.json` with every number and
-`fau_alignment.md`. The report folder is written beside and renamed into place, so an interrupted
+Writes `report.html` with its PNG figures (test metrics and confusion matrix, top-K patches and
+deconvnet reconstructions of the most selective filters, conv1 filters, the held-out AUROC heatmap
+of each AU's best filter, each best filter's held-out patches), `report.json` with every number and
+`fau_alignment.md`, the per-AU verdict (docs/fau_alignment.md defines it). Untrained networks'
+activations for the control are cached by architecture, seed and data (`--control_cache`). The report folder is written beside and renamed into place, so an interrupted
 run never leaves half a report. `--wandb` also logs it all to a W&B run (offline unless
 `--wandb_online`), kept inside the report folder.
 """
@@ -21,14 +23,16 @@ from pathlib import Path
 
 import cv2
 import numpy as np
-import torch
+import pytorch_lightning as pl
 
-from fau_lightning.analysis.alignment import summary_numbers, top_k_images
+from fau_lightning.analysis.activations import top_k_images
+from fau_lightning.analysis.alignment import AlignmentSettings, summary_numbers
+from fau_lightning.analysis.alignment_table import COLUMNS, html_table, markdown_table, table_rows
+from fau_lightning.analysis.controls import untrained_copy
 from fau_lightning.analysis.figures import confusion_matrix_image, heatmap_image, image_grid, labelled_rows_image
 from fau_lightning.analysis.receptive_field import receptive_field
-from fau_lightning.analysis.report import fau_alignment, filter_patches, filter_report, layer_maxima
-from fau_lightning.data.facs import ACTION_UNITS
-from fau_lightning.tasks import ExpressionClassifier
+from fau_lightning.analysis.report import FAUReport, analysis_probes, default_control_cache, fau_alignment, filter_patches, filter_report, layer_maxima
+from fau_lightning.tasks import FaceTask, load_task
 
 
 def _save_png(folder: Path, name: str, image: np.ndarray) -> str:
@@ -37,132 +41,108 @@ def _save_png(folder: Path, name: str, image: np.ndarray) -> str:
     return name
 
 
-@torch.no_grad()
-def _test_confusion(model: torch.nn.Module, datamodule, num_classes: int) -> np.ndarray:
-    matrix = np.zeros((num_classes, num_classes), np.int64)
-    model.eval()
-    for images, targets in datamodule.test_dataloader():
-        predicted = model(images).argmax(dim=1)
-        np.add.at(matrix, (targets.numpy(), predicted.numpy()), 1)
-    return matrix
+def _test(task: FaceTask, datamodule) -> dict:
+    """The test split through the Trainer: its metrics, and for classifiers the confusion matrix."""
+    trainer = pl.Trainer(accelerator="cpu", logger=False, enable_checkpointing=False, enable_progress_bar=False, enable_model_summary=False)
+    metrics = {k: float(v) for k, v in trainer.test(task, datamodule=datamodule, verbose=False)[0].items()}
+    confusion = getattr(task, "last_confusion", {}).get("test")
+    return {"metrics": metrics, **({"confusion": confusion.tolist()} if confusion is not None else {})}
 
 
-def analyse(checkpoint: str, datamodule, output: Path, stage: str, layer: str, num_filters: int, top_k: int, method: str) -> dict:
-    """Run everything and write the report into `output` (a fresh folder); returns the numbers."""
-    task = ExpressionClassifier.load_from_checkpoint(checkpoint, map_location="cpu")
+def analyse(task: FaceTask, source: str, datamodule, output: Path, options: argparse.Namespace) -> tuple[dict, FAUReport | None]:
+    """Run everything and write the report into `output` (a fresh folder); returns the numbers and the FAU verdicts."""
     model = task.model.eval()
-    names = task.class_names
+    layer, top_k = options.layer, options.top_k
     output.mkdir(parents=True)
-    confusion = _test_confusion(model, datamodule, len(names))
-    with np.errstate(invalid="ignore", divide="ignore"):
-        per_class = np.diag(confusion) / confusion.sum(axis=1)
-    accuracy = float(np.trace(confusion) / max(confusion.sum(), 1))
-    figures = {"confusion": _save_png(output, "confusion.png", confusion_matrix_image(confusion, names, f"test accuracy {accuracy:.3f}"))}
-    probe = datamodule.probe_set(stage)
-    maxima = layer_maxima(model, probe, layer)
-    filters = filter_report(model, probe, layer, num_filters, top_k, method, maxima=maxima)
+    test = _test(task, datamodule)
+    figures = {}
+    if "confusion" in test:
+        confusion = np.array(test["confusion"])
+        title = f"test accuracy {test['metrics'].get('test/acc', float('nan')):.3f}"
+        figures["confusion"] = _save_png(output, "confusion.png", confusion_matrix_image(confusion, task.class_names, title))
+    selection, evidence = analysis_probes(datamodule)
+    maxima = layer_maxima(model, selection.images, layer), layer_maxima(model, evidence.images, layer)
+    filters = filter_report(model, selection, layer, options.num_filters, top_k, options.method, maxima=maxima[0])
     figures["patches"] = _save_png(output, "top_patches.png", image_grid([p for f in filters.filters for p in filters.patches[f]], top_k))
-    figures["projections"] = _save_png(output, f"{method}.png", image_grid([filters.projections[f] for f in filters.filters], len(filters.filters), 64))
-    conv1 = list(model.features.conv1.weight.detach().numpy()[:, 0])
+    figures["projections"] = _save_png(output, f"{options.method}.png", image_grid([filters.projections[f] for f in filters.filters], len(filters.filters), 64))
+    conv1 = list(model.features.conv1.weight.detach().cpu().numpy()[:, 0])
     figures["conv1"] = _save_png(output, "conv1_filters.png", image_grid(conv1, 16, tile_size=20))
     numbers: dict = {
-        "checkpoint": checkpoint,
-        "test": {"accuracy": accuracy, "per_class": dict(zip(names, map(float, per_class), strict=True)), "confusion": confusion.tolist()},
-        "filters": {"layer": layer, "most_selective": filters.filters, "method": method},
-        "probe": {"stage": stage, "images": len(probe.images)},
+        "checkpoint": source,
+        "test": test,
+        "filters": {"layer": layer, "most_selective": filters.filters, "method": options.method},
+        "probe": {"selection_images": len(selection), "evidence_images": len(evidence)},
     }
-    if probe.has_aus:
-        fau = fau_alignment(model, probe, layer, maxima=maxima)
-        numbers["fau"] = {"alignments": [{**asdict(a), "recovered": a.recovered} for a in fau.alignments], **summary_numbers(fau.alignments)}
-        if fau.alignments:
-            best = sorted({a.best_filter for a in fau.alignments})
-            heat = heatmap_image(fau.auroc[best], [f"f{f}" for f in best], [f"AU{au}" for au in fau.au_codes], "AUROC, each AU's best filter")
+    if selection.has_aus:
+        settings = AlignmentSettings(options.top_k_sequences, options.min_sequences, options.shuffles)
+        seeds = list(range(options.control_seeds))
+        fau = fau_alignment(model, selection, evidence, layer, settings, seeds, options.control_cache, maxima)
+        numbers["fau"] = {
+            "alignments": [{**asdict(v), "recovered": v.recovered} for v in fau.verdicts],
+            **summary_numbers(fau.verdicts),
+            "controls": fau.controls,
+            "region_groups": ["+".join(g) for g in fau.region_groups],
+            "settings": asdict(settings),
+        }
+        if fau.verdicts:
+            best = sorted({v.best_filter for v in fau.verdicts})
+            heat = heatmap_image(fau.auroc[best], [f"f{f}" for f in best], [f"AU{au}" for au in fau.au_codes], "Held-out AUROC, each AU's best filter")
             figures["fau"] = _save_png(output, "fau_auroc.png", heat)
-            rf, top = receptive_field(model.features, layer), top_k_images(maxima.values, top_k)
-            rows = [filter_patches(probe.images, rf, maxima, a.best_filter, top[a.best_filter]) for a in fau.alignments]
-            labels = [f"AU{a.au} f{a.best_filter}" for a in fau.alignments]
-            title = f"Top-{top_k} patches of each AU's best {layer} filter"
+            rf, top = receptive_field(model.features, layer), top_k_images(maxima[1].values, top_k)
+            rows = [filter_patches(evidence.images, rf, maxima[1], v.best_filter, top[v.best_filter]) for v in fau.verdicts]
+            labels = [f"AU{v.au} f{v.best_filter}" for v in fau.verdicts]
+            title = f"Top-{top_k} held-out patches of each AU's best {layer} filter"
             figures["au_patches"] = _save_png(output, "au_best_filters.png", labelled_rows_image(rows, labels, title=title))
+            (output / "fau_alignment.md").write_text(markdown_table(fau.verdicts))
     else:
         numbers["fau"] = {"skipped": f"{type(datamodule).__name__} has no FACS AU labels"}
+        fau = None
     (output / "report.json").write_text(json.dumps(numbers, indent=2, default=float))
-    if "alignments" in numbers["fau"]:
-        (output / "fau_alignment.md").write_text(alignment_markdown(numbers["fau"]["alignments"]))
-    (output / "report.html").write_text(_html(numbers, figures))
-    return numbers
+    (output / "report.html").write_text(_html(numbers, figures, fau))
+    return numbers, fau
 
 
-def alignment_markdown(alignments: list[dict]) -> str:
-    """The per-AU table as Markdown (`AUAlignment.recovered`: above chance and spatial > 0.5)."""
-    lines = [
-        "| AU | name | images | best filter | AUROC | chance (95 %) | spatial | recovered | found in | partner AU (share) |",
-        "|---|---|---|---|---|---|---|---|---|---|",
-    ]
-    for a in alignments:
-        name = ACTION_UNITS[a["au"]].name if a["au"] in ACTION_UNITS else ""
-        lines.append(
-            f"| {a['au']} | {name} | {a['support']} | {a['best_filter']} | {a['auroc']:.3f} | {a['chance']:.3f} | {a['spatial']:.2f} | "
-            f"{'**yes**' if a['recovered'] else 'no'} | {a['found_in']} | {a['partner']} ({a['partner_share']:.2f}) |"
-        )
-    count = sum(a["recovered"] for a in alignments)
-    return "\n".join(lines) + f"\n\n{count} of {len(alignments)} AUs recovered.\n"
-
-
-def log_to_wandb(numbers: dict, report: Path, project: str, online: bool) -> str:
+def log_to_wandb(numbers: dict, fau: FAUReport | None, report: Path, project: str, online: bool) -> str:
     """Log the report's numbers, figures and alignment table to a new W&B run (offline unless
     `online`); returns the run's folder."""
     import wandb
 
     run = wandb.init(project=project, dir=str(report), mode="online" if online else "offline", job_type="analysis", config={"checkpoint": numbers["checkpoint"]})
     try:
-        scalars = {"test/acc": numbers["test"]["accuracy"], **{f"test/acc_class/{k}": v for k, v in numbers["test"]["per_class"].items()}}
+        scalars = dict(numbers["test"]["metrics"])
         scalars.update({k: v for k, v in numbers["fau"].items() if k.startswith("fau/")})
         images = {f"report/{png.stem}": wandb.Image(str(png)) for png in sorted(report.glob("*.png"))}
         run.log({**scalars, **images})
-        if "alignments" in numbers["fau"]:
-            columns = list(numbers["fau"]["alignments"][0])
-            run.log({"fau/alignment": wandb.Table(columns=columns, data=[[a[c] for c in columns] for a in numbers["fau"]["alignments"]])})
+        if fau is not None and fau.verdicts:
+            run.log({"fau/alignment": wandb.Table(columns=COLUMNS, data=table_rows(fau.verdicts))})
         return str(Path(run.dir).parent)
     finally:
         run.finish()
 
 
-def _html(numbers: dict, figures: dict[str, str]) -> str:
-    test = numbers["test"]
-    rows = "".join(f"<tr><td>{html.escape(n)}</td><td>{100 * a:.1f}</td></tr>" for n, a in test["per_class"].items())
-    fau = numbers["fau"]
-    if "alignments" in fau:
-        head = (
-            "<tr><th>AU</th><th>name</th><th>images</th><th>best filter</th><th>AUROC</th><th>chance (95%)</th><th>aligned</th>"
-            "<th>top-K lift</th><th>spatial</th><th>found in</th><th>partner AU (share)</th></tr>"
-        )
-        body = "".join(
-            f"<tr><td>{a['au']}</td><td>{html.escape(ACTION_UNITS[a['au']].name if a['au'] in ACTION_UNITS else '')}</td>"
-            f"<td>{a['support']}</td><td>{a['best_filter']}</td><td>{a['auroc']:.3f}</td><td>{a['chance']:.3f}</td>"
-            f"<td>{'yes' if a['aligned'] else 'no'}</td><td>{a['lift']:.2f}</td><td>{a['spatial']:.2f}</td>"
-            f"<td>{html.escape(a['found_in'])}</td><td>{a['partner']} ({a['partner_share']:.2f})</td></tr>"
-            for a in fau["alignments"]
-        )
+def _html(numbers: dict, figures: dict[str, str], fau: FAUReport | None) -> str:
+    metrics = "".join(f"<tr><td>{html.escape(k)}</td><td>{v:.4f}</td></tr>" for k, v in numbers["test"]["metrics"].items())
+    images = lambda *keys: "".join(f"<img src='{figures[k]}'>" for k in keys if k in figures)  # noqa: E731
+    if fau is not None:
+        s = numbers["fau"]
         fau_html = (
-            f"<p>Mean best-filter AUROC {fau['fau/mean_best_auroc']:.3f}; {int(fau['fau/aligned_aus'])} of "
-            f"{int(fau['fau/supported_aus'])} AUs above the permutation baseline.</p><table>{head}{body}</table>"
-            + "<p><i>spatial</i>: share of the best filter's top activations (receptive-field centres) inside the AU's region; "
-            "<i>found in</i>: the region nearest most of them; <i>partner</i>: the AU most often present with this one. "
-            "A filter found in its partner's region predicts the AU through the partner.</p>"
-            + "".join(f"<img src='{figures[k]}'>" for k in ("fau", "au_patches") if k in figures)
+            f"<p>{int(s['fau/recovered_aus'])} of {int(s['fau/tested_aus'])} AUs recovered. Best filters chosen on the training "
+            f"subjects, judged on held-out subjects against sequence-level chance, within emotion, against {fau.controls} untrained "
+            f"networks, and by where they look (regions as this layer resolves them: {html.escape(', '.join(s['region_groups']))}).</p>"
+            + html_table(fau.verdicts) + images("fau", "au_patches")
         )
     else:
-        fau_html = f"<p>{html.escape(fau['skipped'])}.</p>"
+        fau_html = f"<p>{html.escape(numbers['fau']['skipped'])}.</p>"
     return f"""<!doctype html><meta charset="utf-8"><title>fau_lightning report</title>
-<style>body{{font-family:sans-serif;max-width:1100px;margin:2em auto}}td,th{{padding:2px 8px;text-align:right}}img{{max-width:100%}}</style>
-<h1>fau_lightning report</h1><p>Checkpoint: <code>{html.escape(numbers['checkpoint'])}</code></p>
-<h2>Test split</h2><p>Accuracy {100 * test['accuracy']:.1f} %</p><img src="{figures['confusion']}">
-<table><tr><th>class</th><th>accuracy (%)</th></tr>{rows}</table>
-<h2>Filters of {numbers['filters']['layer']}</h2><p>The most selective filters on the {numbers['probe']['stage']} split
-({numbers['probe']['images']} images), one row each: their top-K image patches,</p><img src="{figures['patches']}">
-<p>and each one's strongest activation projected to pixels ({numbers['filters']['method']}):</p><img src="{figures['projections']}">
-<h3>conv1 filters</h3><img src="{figures['conv1']}">
+<style>body{{font-family:sans-serif;max-width:1200px;margin:2em auto}}td,th{{padding:2px 8px;text-align:right}}img{{max-width:100%}}</style>
+<h1>fau_lightning report</h1><p>Model: <code>{html.escape(numbers['checkpoint'])}</code></p>
+<h2>Test split</h2><table>{metrics}</table>{images("confusion")}
+<h2>Filters of {numbers['filters']['layer']}</h2><p>The most selective filters on the training subjects
+({numbers['probe']['selection_images']} images), one row each: their top-K image patches,</p>{images("patches")}
+<p>and each one's strongest activation projected to pixels ({numbers['filters']['method']}):</p>{images("projections")}
+<h3>conv1 filters</h3>{images("conv1")}
 <h2>FAU alignment</h2>{fau_html}
+<p>The definitions: docs/fau_alignment.md in the fau_lightning repository.</p>
 """
 
 
@@ -171,18 +151,27 @@ def main(argv: list[str] | None = None) -> None:
     overrides = argv[argv.index("--") + 1 :] if "--" in argv else []
     own = argv[: argv.index("--")] if "--" in argv else argv
     parser = argparse.ArgumentParser(prog="fau-analyze", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("checkpoint")
+    parser.add_argument("checkpoint", nargs="?", help="the trained model (leave out with --untrained)")
+    parser.add_argument("--untrained", type=int, default=None, metavar="SEED", help="analyse the config's network with untrained weights drawn from SEED")
     parser.add_argument("--config", action="append", required=True, help="the config the model was trained with")
     parser.add_argument("--output", type=Path, default=None, help="report folder (default: <checkpoint>.report/)")
-    parser.add_argument("--stage", default="train", choices=["train", "val", "test"], help="split probed for filters and AUs")
     parser.add_argument("--layer", default="relu3")
-    parser.add_argument("--num_filters", type=int, default=8)
-    parser.add_argument("--top_k", type=int, default=9)
+    parser.add_argument("--num_filters", type=int, default=8, help="most selective filters shown")
+    parser.add_argument("--top_k", type=int, default=9, help="patches shown per filter")
     parser.add_argument("--method", default="deconvnet", choices=["deconvnet", "guided_backprop"])
+    parser.add_argument("--top_k_sequences", type=int, default=25, help="held-out sequences per filter for the region test")
+    parser.add_argument("--min_sequences", type=int, default=5, help="positive and negative sequences an AU needs to be tested")
+    parser.add_argument("--shuffles", type=int, default=1000, help="sequence shuffles per chance distribution")
+    parser.add_argument("--control_seeds", type=int, default=10, help="untrained networks (seeds 0..N-1) in the control distribution")
+    parser.add_argument("--control_cache", type=Path, default=default_control_cache(), help="where their activations are cached")
     parser.add_argument("--wandb", action="store_true", help="also log the report to a W&B run (offline, inside the report folder)")
     parser.add_argument("--wandb_project", default="fau_lightning")
     parser.add_argument("--wandb_online", action="store_true", help="log online instead of offline")
     args = parser.parse_args(own)
+    if (args.checkpoint is None) == (args.untrained is None):
+        parser.error("give a checkpoint or --untrained SEED (one of them)")
+    if args.untrained is not None and args.output is None:
+        parser.error("--untrained needs --output")
     from fau_lightning.cli import run_cli
 
     config = [a for path in args.config for a in ("--config", path)]
@@ -190,21 +179,31 @@ def main(argv: list[str] | None = None) -> None:
     datamodule = cli.datamodule
     datamodule.prepare_data()
     datamodule.setup("fit")
+    if args.checkpoint is not None:
+        task, source = load_task(args.checkpoint), args.checkpoint
+    else:
+        task, source = cli.model, f"untrained, seed {args.untrained}"
+        task.model.load_state_dict(untrained_copy(task.model, args.untrained).state_dict())
     output = args.output or Path(args.checkpoint).with_suffix(".report")
     partial = output.with_name(f".{output.name}.partial")
     shutil.rmtree(partial, ignore_errors=True)
-    numbers = analyse(args.checkpoint, datamodule, partial, args.stage, args.layer, args.num_filters, args.top_k, args.method)
+    numbers, fau_report = analyse(task, source, datamodule, partial, args)
     shutil.rmtree(output, ignore_errors=True)
     partial.rename(output)
+    print("test " + ", ".join(f"{k.removeprefix('test/')} {v:.4f}" for k, v in numbers["test"]["metrics"].items() if "/" not in k.removeprefix("test/")))
     fau = numbers["fau"]
-    print(f"test accuracy {numbers['test']['accuracy']:.4f}")
     if "alignments" in fau:
         recovered = [a["au"] for a in fau["alignments"] if a["recovered"]]
-        print(f"FAU alignment: {int(fau['fau/aligned_aus'])} of {int(fau['fau/supported_aus'])} AUs above chance")
-        print(f"recovered (above chance, top activations in the AU's region): {len(recovered)}, AUs {recovered}")
+        print(
+            f"FAU alignment ({int(fau['fau/tested_aus'])} AUs tested): above chance {int(fau['fau/above_chance_aus'])}, "
+            f"above {fau['controls']} untrained networks {int(fau['fau/above_control_aus'])}, within emotion "
+            f"{int(fau['fau/within_emotion_aus'])}, in region {int(fau['fau/region_aus'])}; "
+            f"held-out mean AUROC {fau['fau/mean_heldout_auroc']:.3f}"
+        )
+        print(f"recovered (all four tests passed): {len(recovered)}, AUs {recovered}")
     print(f"report: {output / 'report.html'}")
     if args.wandb:
-        print(f"W&B run: {log_to_wandb(numbers, output, args.wandb_project, args.wandb_online)}")
+        print(f"W&B run: {log_to_wandb(numbers, fau_report, output, args.wandb_project, args.wandb_online)}")
 
 
 if __name__ == "__main__":

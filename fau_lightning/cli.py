@@ -8,7 +8,7 @@ from pytorch_lightning.cli import LightningCLI, SaveConfigCallback
 from pytorch_lightning.loggers import WandbLogger
 
 from fau_lightning.atomic import write_json_atomically
-from fau_lightning.tasks import ExpressionClassifier
+from fau_lightning.tasks import FaceTask
 
 CONFIG_FILENAME = "fau_config.yaml"  # W&B writes its own config.yaml; ours must not clash with it
 
@@ -37,8 +37,9 @@ class LogConfigCallback(SaveConfigCallback):
 
 class FauCLI(LightningCLI):
     def add_arguments_to_parser(self, parser) -> None:
-        parser.link_arguments("data.num_classes", "model.num_classes", apply_on="instantiate")
-        parser.link_arguments("data.class_names", "model.class_names", apply_on="instantiate")
+        parser.set_defaults({"model": {"class_path": "fau_lightning.tasks.ExpressionClassifier"}})
+        parser.link_arguments("data.num_classes", "model.init_args.num_classes", apply_on="instantiate")
+        parser.link_arguments("data.class_names", "model.init_args.class_names", apply_on="instantiate")
         parser.add_argument(
             "--test_after_fit",
             type=bool,
@@ -84,7 +85,7 @@ class FauCLI(LightningCLI):
             record = {
                 "metrics": metrics,
                 "class_names": list(self.model.class_names),
-                "confusion": self.model.last_confusion["test"].tolist(),
+                **({"confusion": self.model.last_confusion["test"].tolist()} if hasattr(self.model, "last_confusion") else {}),
                 "checkpoint": checkpoint,
             }
             write_json_atomically(self._setting("results_json"), record)
@@ -92,8 +93,11 @@ class FauCLI(LightningCLI):
 
 def summary(trainer: pl.Trainer, results: dict, checkpoint: str | None) -> str:
     """What a user wants at the end of a run: the test figures and where everything went."""
-    lines = [f"test accuracy (held-out subjects): {results.get('test/acc', float('nan')):.4f}"]
-    lines.append(f"test mean per-class accuracy:      {results.get('test/acc_macro', float('nan')):.4f}")
+    if "test/auroc" in results:  # AU detection
+        lines = [f"test mean AUROC over AUs (held-out subjects): {results['test/auroc']:.4f}", f"test mean F1 over AUs: {results['test/f1']:.4f}"]
+    else:
+        lines = [f"test accuracy (held-out subjects): {results.get('test/acc', float('nan')):.4f}"]
+        lines.append(f"test mean per-class accuracy:      {results.get('test/acc_macro', float('nan')):.4f}")
     lines.append(f"checkpoint tested: {checkpoint or 'the final weights (no checkpoint callback)'}")
     for logger in trainer.loggers:
         if isinstance(logger, WandbLogger):
@@ -110,6 +114,7 @@ def run_cli(args: list[str] | None = None, **cli_kwargs) -> FauCLI:
     """Run the CLI and return it (trainer, model, datamodule); `args` lets tests skip the subprocess."""
     os.environ.setdefault("WANDB_ERROR_REPORTING", "false")
     settings = {
+        "subclass_mode_model": True,
         "subclass_mode_data": True,
         "save_config_callback": LogConfigCallback,
         "save_config_kwargs": {"config_filename": CONFIG_FILENAME, "save_to_log_dir": False},
@@ -117,11 +122,11 @@ def run_cli(args: list[str] | None = None, **cli_kwargs) -> FauCLI:
         **cli_kwargs,
     }
     if args is None:
-        return FauCLI(ExpressionClassifier, pl.LightningDataModule, **settings)
+        return FauCLI(FaceTask, pl.LightningDataModule, **settings)
     # With explicit args, the calling tool's own command line is not ours to read (LightningCLI warns).
     own_argv, sys.argv = sys.argv, sys.argv[:1]
     try:
-        return FauCLI(ExpressionClassifier, pl.LightningDataModule, **settings)
+        return FauCLI(FaceTask, pl.LightningDataModule, **settings)
     finally:
         sys.argv = own_argv
 

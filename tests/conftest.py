@@ -1,4 +1,5 @@
 import os
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -8,6 +9,7 @@ os.environ["WANDB_ERROR_REPORTING"] = "false"
 os.environ["WANDB_SILENT"] = "true"
 os.environ["WANDB_MODE"] = "offline"
 os.environ.setdefault("NO_ALBUMENTATIONS_UPDATE", "1")
+os.environ["XDG_CACHE_HOME"] = tempfile.mkdtemp(prefix="fau-test-cache-")  # untrained-control caches stay out of the user's
 
 from fau_lightning.data.synthetic import SyntheticConfig, generate  # noqa: E402
 

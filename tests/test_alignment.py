@@ -1,27 +1,43 @@
+"""FAU alignment on hand-made activations with known answers (no network)."""
+
 import numpy as np
 import pytest
 import torch
 
-from fau_lightning.analysis.activations import spatial_maxima
-from fau_lightning.analysis.alignment import (
-    align,
-    auroc_matrix,
-    co_occurrence,
-    nearest_region,
-    permutation_baseline,
-    region_boxes,
-    spatial_agreement,
-    summary_numbers,
-    top_k_images,
-    top_k_profile,
-)
+from fau_lightning.analysis.activations import spatial_maxima, top_k_images
+from fau_lightning.analysis.alignment import AlignmentSettings, LayerScores, RegionMap, align, held_out_auroc, sequence_peaks, summary_numbers
+from fau_lightning.analysis.auroc import auroc_matrix, stratified_auroc
+from fau_lightning.analysis.regions import merge_regions, region_test
+from fau_lightning.analysis.sequences import NEUTRAL_STRATUM, SequenceDesign, co_occurrence
+from fau_lightning.data.probe import NO_EMOTION, ProbeSet
 from fau_lightning.models import ZeroBiasCNN
 
 
-def brute_force_auroc(score: np.ndarray, label: np.ndarray) -> float:
-    pos, neg = score[label], score[~label]
-    wins = (pos[:, None] > neg[None, :]).sum() + 0.5 * (pos[:, None] == neg[None, :]).sum()
-    return wins / (len(pos) * len(neg))
+def brute_force_auroc(score: np.ndarray, label: np.ndarray, strata: np.ndarray | None = None) -> float:
+    strata = np.zeros(len(score)) if strata is None else strata
+    wins = pairs = 0.0
+    for i in np.flatnonzero(label):
+        for j in np.flatnonzero(~label):
+            if strata[i] == strata[j]:
+                pairs += 1
+                wins += 1.0 if score[i] > score[j] else 0.5 if score[i] == score[j] else 0.0
+    return wins / pairs
+
+
+def make_probe(au_sets: np.ndarray, emotions: np.ndarray, peak_frames: int = 3) -> ProbeSet:
+    """A neutral frame then `peak_frames` coded frames per sequence, like CK+'s protocol."""
+    rows, sequence, emotion, apex = [], [], [], []
+    for g, (aus, e) in enumerate(zip(au_sets, emotions, strict=True)):
+        for t in range(peak_frames + 1):
+            rows.append(aus if t else np.zeros_like(aus))
+            sequence.append(g)
+            emotion.append(e if t else (0 if e != NO_EMOTION else NO_EMOTION))
+            apex.append(t > 0)
+    n = len(rows)
+    return ProbeSet(
+        np.zeros((n, 8, 8), np.uint8), list(range(1, au_sets.shape[1] + 1)), np.array(rows, bool), np.full((n, 68, 2), np.nan, np.float32),
+        np.array(sequence), np.array(emotion), np.array(apex),
+    )  # fmt: skip
 
 
 def test_auroc_known_answers() -> None:
@@ -34,7 +50,7 @@ def test_auroc_known_answers() -> None:
     assert np.isnan(auroc_matrix(scores, np.ones((5, 1), bool))).all()
 
 
-def test_auroc_matches_brute_force_with_ties() -> None:
+def test_auroc_matrix_matches_brute_force_with_ties() -> None:
     rng = np.random.default_rng(0)
     scores = rng.integers(0, 5, size=(60, 4)).astype(float)  # many ties
     labels = rng.random((60, 3)) < 0.3
@@ -44,27 +60,138 @@ def test_auroc_matches_brute_force_with_ties() -> None:
             assert auc[f, u] == pytest.approx(brute_force_auroc(scores[:, f], labels[:, u]))
 
 
-def test_top_k_and_lift() -> None:
+def test_stratified_auroc_equals_brute_force_over_within_stratum_pairs() -> None:
+    rng = np.random.default_rng(1)
+    scores = rng.integers(0, 6, size=(90, 3)).astype(float)
+    labels = rng.random((90, 3)) < 0.4
+    strata = rng.integers(0, 4, size=90)
+    strata[:10] = 9  # a stratum ...
+    labels[:10] = True  # ... with positives only adds no pairs
+    got = stratified_auroc(scores, labels, strata)
+    for k in range(3):
+        assert got[k] == pytest.approx(brute_force_auroc(scores[:, k], labels[:, k], strata))
+    assert stratified_auroc(scores, labels)[0] == pytest.approx(auroc_matrix(scores[:, :1], labels[:, :1])[0, 0])
+
+
+def test_sequence_shuffle_keeps_frames_together_and_neutral_frames_empty() -> None:
+    rng = np.random.default_rng(2)
+    au_sets = rng.random((30, 4)) < 0.4
+    emotions = rng.choice([1, 5, NO_EMOTION], size=30)
+    design = SequenceDesign.of(make_probe(au_sets, emotions))
+    assert np.array_equal(design.au_sets, au_sets) and np.array_equal(design.labels, make_probe(au_sets, emotions).au_present)
+    for within in (False, True):
+        for labels in design.shuffled_labels(20, seed=3, within_emotion=within):
+            assert not labels[~design.apex].any()  # neutral frames keep no AU
+            per_sequence = [labels[(design.index == g) & design.apex] for g in range(30)]
+            assert all((frames == frames[0]).all() for frames in per_sequence)  # a sequence's frames move together
+            moved = np.array([frames[0] for frames in per_sequence])
+            assert sorted(map(tuple, moved)) == sorted(map(tuple, au_sets))  # the same AU sets, dealt out again
+            if within:
+                for e in np.unique(emotions):  # only among sequences of the same emotion
+                    assert sorted(map(tuple, moved[emotions == e])) == sorted(map(tuple, au_sets[emotions == e]))
+    strata = design.strata
+    assert (strata[~design.apex] == NEUTRAL_STRATUM).all() and np.array_equal(strata[design.apex], np.repeat(emotions, 3))
+
+
+def _scores_with_planted_filter(labels: np.ndarray, au: int, rng: np.random.Generator, filters: int = 16, strength: float = 3.0) -> np.ndarray:
+    scores = rng.normal(size=(len(labels), filters))
+    scores[:, 5] += strength * labels[:, au]
+    return scores
+
+
+def _design(rng: np.random.Generator, sequences: int, aus: int = 2) -> SequenceDesign:
+    au_sets = rng.random((sequences, aus)) < 0.4
+    return SequenceDesign.of(make_probe(au_sets, rng.choice([1, 3, 5, NO_EMOTION], size=sequences)))
+
+
+def test_a_planted_filter_is_recovered_and_an_absent_one_is_not() -> None:
+    rng = np.random.default_rng(4)
+    selection, evidence = _design(rng, 80), _design(rng, 40)
+    settings = AlignmentSettings(shuffles=400, min_sequences=5)
+    sel, ev = _scores_with_planted_filter(selection.labels, 0, rng), _scores_with_planted_filter(evidence.labels, 0, rng)
+    regions = _two_regions(len(ev), ev.shape[1], looking={5: "brows"})
+    controls = [np.array([0.6, 0.6])]
+    au1, au2 = align([1, 2], LayerScores(sel), selection, LayerScores(ev, regions[1]), evidence, regions[0], controls, settings)
+    assert au1.best_filter == 5 and au1.auroc > 0.95 and au1.recovered and au1.region_share == 1.0
+    assert au2.auroc < au2.chance and "chance" in au2.failed and not au2.recovered
+    numbers = summary_numbers([au1, au2])
+    assert numbers["fau/recovered_aus"] == 1 and numbers["fau/tested_aus"] == 2 and numbers["fau/above_chance_aus"] == 1
+    beaten = align([1, 2], LayerScores(sel), selection, LayerScores(ev, regions[1]), evidence, regions[0], [np.array([0.999, 0.6])], settings)
+    assert beaten[0].failed == ("control",)  # an untrained network that does as well takes the credit away
+    assert "region" in align([1, 2], LayerScores(sel), selection, LayerScores(ev), evidence, None, controls, settings)[0].failed
+
+
+def _two_regions(n: int, filters: int, looking: dict[int, str]) -> tuple[RegionMap, np.ndarray]:
+    """Brows at the top, mouth at the bottom; every filter peaks anywhere except those in `looking`."""
+    centres = {"brows": np.tile([[20.0, 10.0]], (n, 1)), "mouth": np.tile([[20.0, 40.0]], (n, 1))}
+    peaks = np.random.default_rng(5).uniform(0, 50, size=(n, filters, 2))
+    for f, region in looking.items():
+        peaks[:, f] = centres[region][0]
+    return RegionMap(centres, [("brows",), ("mouth",)], {1: ("brows",), 2: ("mouth",)}), peaks
+
+
+def test_a_filter_that_only_tracks_emotion_is_rejected_within_emotion() -> None:
+    """AU 1 comes with emotion 5 every time, and in 40 % of the unlabelled sequences apart from it:
+    a filter that fires for emotion 5 predicts AU 1 well overall, but not inside any stratum."""
+    rng = np.random.default_rng(6)
+
+    def design(sequences: int) -> SequenceDesign:
+        emotions = rng.choice([1, 5, NO_EMOTION], size=sequences, p=[0.3, 0.3, 0.4])
+        au1 = (emotions == 5) | ((emotions == NO_EMOTION) & (rng.random(sequences) < 0.4))
+        return SequenceDesign.of(make_probe(np.stack([au1, rng.random(sequences) < 0.5], axis=1), emotions))
+
+    selection, evidence = design(120), design(80)
+
+    def emotion_filter(d: SequenceDesign) -> np.ndarray:
+        scores = rng.normal(size=(len(d.index), 8))
+        scores[:, 3] += 4.0 * (d.strata == 5)
+        return scores
+
+    settings = AlignmentSettings(shuffles=400, min_sequences=5)
+    au1 = align([1, 2], LayerScores(emotion_filter(selection)), selection, LayerScores(emotion_filter(evidence)), evidence, settings=settings)[0]
+    assert au1.best_filter == 3 and au1.auroc > au1.chance  # above chance overall ...
+    assert abs(au1.within_auroc - 0.5) < 0.15 and "within emotion" in au1.failed  # ... but not within emotion
+
+
+def test_region_test_a_random_filter_rarely_passes_a_region_with_half_the_base_rate() -> None:
+    rng = np.random.default_rng(7)
+    everyone = rng.integers(0, 2, size=(200, 25))  # 200 filters' top-25 peaks, half in group 0
+    passed = [region_test(everyone[f], everyone.ravel(), [0]).p_value < 0.05 for f in range(200)]
+    assert np.mean(passed) <= 0.08  # at about the test's level, not half of all filters
+    looking = region_test(np.zeros(25, int), everyone.ravel(), [0])
+    assert looking.share == 1.0 and looking.base_rate == pytest.approx(0.5, abs=0.02) and looking.p_value < 1e-5
+    assert np.isnan(region_test(np.full(25, -1), everyone.ravel(), [0]).share)  # no landmarks: no evidence
+
+
+def test_regions_closer_than_the_units_can_resolve_are_merged() -> None:
+    centres = {"brows": np.array([[20.0, 10.0]]), "eyes": np.array([[20.0, 15.0]]), "nose": np.array([[20.0, 24.0]]), "mouth": np.array([[20.0, 40.0]])}
+    assert merge_regions(centres, 8.0) == [("brows", "eyes"), ("nose",), ("mouth",)]
+    assert merge_regions(centres, 10.0) == [("brows", "eyes", "nose"), ("mouth",)]  # chained
+    assert merge_regions(centres, 2.0) == [("brows",), ("eyes",), ("nose",), ("mouth",)]
+
+
+def test_sequence_peaks_take_each_filters_strongest_frame_of_its_strongest_sequences() -> None:
+    design = SequenceDesign.of(make_probe(np.ones((3, 1), bool), np.array([1, 1, 1]), peak_frames=1))  # frames 0,1 | 2,3 | 4,5
+    values = np.array([[0, 5], [1, 0], [9, 0], [2, 7], [3, 0], [4, 1]], float)
+    assert sequence_peaks(values, design, k=2).tolist() == [[2, 5], [3, 0]]
+
+
+def test_held_out_auroc_chooses_on_selection_and_measures_on_evidence() -> None:
+    labels = np.array([[1], [1], [0], [0]], bool)
+    selection = np.array([[1, 9], [1, 8], [0, 1], [0, 2]], float)  # filter 1 is best on the selection set
+    evidence = np.array([[0, 1], [0, 2], [1, 8], [1, 9]], float)  # and backwards on held-out images
+    assert held_out_auroc(selection, labels, evidence, labels).tolist() == [0.0]
+
+
+def test_co_occurrence_shares() -> None:
+    au_sets = np.array([[1, 1, 0], [1, 0, 0], [1, 1, 1], [0, 0, 1]], bool)
+    # Of AU 0's three sequences two show AU 1 and one AU 2; AU 2's two: one shows AU 0.
+    assert np.allclose(co_occurrence(au_sets), [[0, 2 / 3, 1 / 3], [1, 0, 0.5], [0.5, 0.5, 0]])
+
+
+def test_top_k_images() -> None:
     scores = np.array([[0.1, 9], [0.9, 8], [0.5, 7], [0.7, 1]])
     assert top_k_images(scores, 2).tolist() == [[1, 3], [0, 1]]
-    labels = np.array([[1], [1], [0], [0]], bool)
-    profile = top_k_profile(scores, labels, k=2)
-    assert profile.base_rate.tolist() == [0.5]
-    assert profile.frequency[:, 0].tolist() == [0.5, 1.0] and profile.lift[:, 0].tolist() == [1.0, 2.0]
-
-
-def test_permutation_baseline_sits_near_half_and_shows_the_max_inflation() -> None:
-    rng = np.random.default_rng(1)
-    n, f = 400, 64
-    labels = rng.random((n, 2)) < 0.3
-    scores = rng.normal(size=(n, f))
-    scores[:, 7] += 1.5 * labels[:, 0]  # one filter planted for AU 0
-    baseline = permutation_baseline(scores, labels, shuffles=30)
-    assert np.abs(baseline.filter_mean.mean(axis=0) - 0.5).max() < 0.01  # chance level, filter by filter
-    assert (baseline.threshold() > 0.55).all()  # but the best of 64 filters beats 0.5 by chance
-    real = auroc_matrix(scores, labels)
-    assert np.nanargmax(real[:, 0]) == 7 and real[7, 0] > baseline.threshold()[0]  # planted: above chance
-    assert np.nanmax(real[:, 1]) < np.quantile(baseline.best[:, 1], 0.99)  # nothing planted: within chance
 
 
 def test_spatial_maxima_keep_the_max_and_its_place_batch_by_batch() -> None:
@@ -78,71 +205,3 @@ def test_spatial_maxima_keep_the_max_and_its_place_batch_by_batch() -> None:
     n, f = 3, 5
     assert maps[n, f, maxima.rows[n, f], maxima.cols[n, f]].item() == pytest.approx(float(maxima.values[n, f]))
     assert model.training  # mode restored
-
-
-def test_region_boxes_and_spatial_agreement() -> None:
-    landmarks = np.zeros((2, 68, 2))
-    landmarks[:, :17, 0] = np.linspace(0, 100, 17)  # jaw spans 100 px
-    landmarks[0, 48:68] = [40, 70]  # a point-like mouth
-    landmarks[1] = np.nan
-    boxes = region_boxes(landmarks, tuple(range(48, 68)), margin=0.1)
-    assert boxes[0].tolist() == [30, 60, 50, 80] and np.isnan(boxes[1]).all()
-    centres = np.array([[45.0, 75.0], [0.0, 0.0]])
-    assert spatial_agreement(centres, [boxes]) == 1.0  # the image without landmarks is left out
-    assert spatial_agreement(np.array([[0.0, 0.0], [1.0, 1.0]]), [boxes]) == 0.0
-    assert np.isnan(spatial_agreement(centres[1:], [boxes[1:]]))
-
-
-def test_align_finds_the_planted_filter_and_its_place() -> None:
-    rng = np.random.default_rng(2)
-    n, f = 300, 32
-    labels = np.stack([rng.random(n) < 0.3, rng.random(n) < 0.3, rng.random(n) < 0.01], axis=1)
-    scores = rng.normal(size=(n, f))
-    scores[:, 5] += 3 * labels[:, 0]
-    centres = rng.uniform(0, 96, size=(n, f, 2))
-    centres[:, 5] = [70, 20]  # filter 5 fires at the top right, where AU 4's box is
-    boxes = {4: [np.tile([[60, 10, 90, 40]], (n, 1)).astype(float)], 12: [np.tile([[0, 60, 30, 90]], (n, 1)).astype(float)]}
-    results = align(scores, labels, au_codes=[4, 12, 26], centres=centres, au_boxes=boxes, k=20, min_support=10)
-    assert [r.au for r in results] == [4, 12]  # AU 26 has too few images
-    au4, au12 = results
-    assert au4.best_filter == 5 and au4.aligned and au4.auroc > 0.95 and au4.lift > 2.5 and au4.spatial == 1.0
-    assert not au12.aligned and au12.spatial < 0.5
-    numbers = summary_numbers(results)
-    assert numbers["fau/aligned_aus"] == 1 and numbers["fau/supported_aus"] == 2
-    assert au4.recovered and not au12.recovered and numbers["fau/recovered_aus"] == 1
-
-
-def test_co_occurrence_shares() -> None:
-    labels = np.array([[1, 1, 0], [1, 0, 0], [1, 1, 1], [0, 0, 1]], bool)
-    shares = co_occurrence(labels)
-    # Of AU 0's three images two show AU 1 and one AU 2; AU 2's two images: one shows AU 0.
-    assert np.allclose(shares, [[0, 2 / 3, 1 / 3], [1, 0, 0.5], [0.5, 0.5, 0]])
-
-
-def test_align_names_the_partner_au_and_where_a_confounded_filter_looks() -> None:
-    """AU 12 always comes with AU 6 here, and the only informative filter looks at the eyes (AU 6's
-    region): it predicts AU 12 perfectly, but the diagnostics say it is AU 6's partner at the eyes."""
-    rng = np.random.default_rng(3)
-    n, f = 200, 16
-    au6 = rng.random(n) < 0.4
-    labels = np.stack([au6, au6], axis=1)
-    scores = rng.normal(size=(n, f))
-    scores[:, 7] += 4 * au6
-    centres = np.zeros((n, f, 2))
-    centres[:, 7] = [30, 30]  # inside the eyes box below
-    eyes = np.tile([[10, 20, 80, 40]], (n, 1)).astype(float)
-    mouth = np.tile([[20, 60, 70, 85]], (n, 1)).astype(float)
-    region_centres = {"eyes": np.tile([[45.0, 30.0]], (n, 1)), "mouth": np.tile([[45.0, 72.0]], (n, 1))}
-    results = align(scores, labels, [6, 12], centres, {6: [eyes], 12: [mouth]}, k=20, region_centres=region_centres)
-    au6_result, au12_result = results
-    assert au12_result.best_filter == 7 and au12_result.aligned and au12_result.spatial == 0.0
-    assert (au12_result.partner, au12_result.partner_share, au12_result.found_in) == (6, 1.0, "eyes")
-    assert au6_result.spatial == 1.0 and au6_result.found_in == "eyes"
-
-
-def test_nearest_region_votes_per_image_and_skips_images_without_landmarks() -> None:
-    centres = np.array([[10.0, 10.0], [10.0, 12.0], [50.0, 50.0], [10.0, 10.0]])
-    brows = np.array([[10.0, 8.0], [10.0, 8.0], [10.0, 8.0], [np.nan, np.nan]])
-    mouth = np.array([[10.0, 40.0], [10.0, 40.0], [50.0, 45.0], [np.nan, np.nan]])
-    assert nearest_region(centres, {"brows": brows, "mouth": mouth}) == "brows"  # two votes to one
-    assert nearest_region(centres[3:], {"brows": brows[3:], "mouth": mouth[3:]}) == ""

@@ -2,6 +2,7 @@ import json
 from pathlib import Path
 
 import cv2
+import numpy as np
 import pytest
 from conftest import TINY_SYNTHETIC
 from test_cli import REPO, tiny_args
@@ -22,19 +23,27 @@ def checkpoint(tiny_synthetic_root: Path, tmp_path_factory: pytest.TempPathFacto
 def test_report_from_a_checkpoint(checkpoint: str, tiny_synthetic_root: Path, tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
     synthetic = [f"--data.synthetic.{k}={v}" for k, v in TINY_SYNTHETIC.__dict__.items()]
     overrides = [f"--data.root={tiny_synthetic_root}", *synthetic, f"--data.cache_dir={tmp_path / 'cache'}", "--data.image_size=32"]
-    main([checkpoint, "--config", str(REPO / "configs" / "synthetic.yaml"), "--output", str(tmp_path / "report"), "--num_filters", "4", "--top_k", "4", "--", *overrides])
+    cache = tmp_path / "controls"
+    args = [checkpoint, "--config", str(REPO / "configs" / "synthetic.yaml"), "--output", str(tmp_path / "report"), "--num_filters", "4", "--top_k", "4"]
+    main([*args, "--control_seeds", "3", "--control_cache", str(cache), "--shuffles", "200", "--", *overrides])
     report = tmp_path / "report"
     numbers = json.loads((report / "report.json").read_text())
-    assert 0 <= numbers["test"]["accuracy"] <= 1 and len(numbers["test"]["per_class"]) == 8
+    assert 0 <= numbers["test"]["metrics"]["test/acc"] <= 1 and np.array(numbers["test"]["confusion"]).shape == (8, 8)
     assert len(numbers["filters"]["most_selective"]) == 4
-    assert numbers["fau"]["fau/supported_aus"] >= 1 and {"au", "auroc", "chance", "spatial", "partner", "found_in"} <= set(numbers["fau"]["alignments"][0])
+    fau = numbers["fau"]
+    assert fau["fau/tested_aus"] >= 1 and fau["controls"] == 3 and len(list(cache.glob("control-*.npz"))) == 3
+    evidence = {"au", "auroc", "chance", "control", "within_auroc", "within_chance", "region_share", "region_base_rate", "partner", "found_in", "recovered", "failed"}
+    assert evidence <= set(fau["alignments"][0])
+    for a in fau["alignments"]:
+        assert a["recovered"] == (not a["failed"]) and a["control"] == a["control"]  # never NaN with controls
     page = (report / "report.html").read_text()
     for image in ("confusion.png", "top_patches.png", "deconvnet.png", "conv1_filters.png", "fau_auroc.png", "au_best_filters.png"):
         assert f'src="{image}"' in page or f"src='{image}'" in page, image
         assert cv2.imread(str(report / image)) is not None, image
     out = capsys.readouterr().out
-    assert "report.html" in out and "recovered (above chance" in out
+    assert "report.html" in out and "recovered (all four tests passed)" in out
     assert (report / "fau_alignment.md").read_text().startswith("| AU | name |")
+    assert "<th>within-emotion AUROC</th>" in page
     assert not list(tmp_path.glob(".report.partial"))
 
 
@@ -42,13 +51,24 @@ def test_report_is_also_logged_to_an_offline_wandb_run(checkpoint: str, tiny_syn
     synthetic = [f"--data.synthetic.{k}={v}" for k, v in TINY_SYNTHETIC.__dict__.items()]
     overrides = [f"--data.root={tiny_synthetic_root}", *synthetic, f"--data.cache_dir={tmp_path / 'cache'}", "--data.image_size=32"]
     report = tmp_path / "report"
-    main([checkpoint, "--config", str(REPO / "configs" / "synthetic.yaml"), "--output", str(report), "--num_filters", "2", "--top_k", "2", "--wandb", "--", *overrides])
+    main([checkpoint, "--config", str(REPO / "configs" / "synthetic.yaml"), "--output", str(report), "--num_filters", "2", "--top_k", "2", "--control_seeds", "2", "--wandb", "--", *overrides])
     numbers = json.loads((report / "report.json").read_text())
     run_dir = next((report / "wandb").glob("offline-run-*"))
     assert str(run_dir) in capsys.readouterr().out
     run = read_offline_run(run_dir)
-    assert run.metric("test/acc") == [pytest.approx(numbers["test"]["accuracy"])]
-    assert run.metric("fau/supported_aus") == [numbers["fau"]["fau/supported_aus"]]
+    assert run.metric("test/acc") == [pytest.approx(numbers["test"]["metrics"]["test/acc"])]
+    assert run.metric("fau/tested_aus") == [numbers["fau"]["fau/tested_aus"]]
     assert (run_dir / "files" / run.metric("report/confusion/path")[0]).stat().st_size > 200
     table = json.loads((run_dir / "files" / run.metric("fau/alignment/path")[0]).read_text())
-    assert table["columns"][0] == "au" and len(table["data"]) == numbers["fau"]["fau/supported_aus"]
+    assert table["columns"][0] == "AU" and len(table["data"]) == numbers["fau"]["fau/tested_aus"]
+
+
+def test_an_untrained_network_is_analysed_from_the_config(tiny_synthetic_root: Path, tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    synthetic = [f"--data.synthetic.{k}={v}" for k, v in TINY_SYNTHETIC.__dict__.items()]
+    overrides = [f"--data.root={tiny_synthetic_root}", *synthetic, f"--data.cache_dir={tmp_path / 'cache'}", "--data.image_size=32", "--model.widths=[8, 16, 32]"]
+    report = tmp_path / "untrained"
+    main(["--untrained", "100", "--config", str(REPO / "configs" / "synthetic.yaml"), "--output", str(report), "--control_seeds", "2", "--shuffles", "100", "--", *overrides])
+    numbers = json.loads((report / "report.json").read_text())
+    assert numbers["checkpoint"] == "untrained, seed 100" and numbers["fau"]["controls"] == 2
+    with pytest.raises(SystemExit):
+        main(["--config", str(REPO / "configs" / "synthetic.yaml"), "--output", str(report)])  # neither checkpoint nor --untrained

@@ -7,6 +7,7 @@ from conftest import TINY_SYNTHETIC
 
 from fau_lightning.data import CKPlusDataModule, SyntheticCKPlusDataModule
 from fau_lightning.data.ck_plus import UNLABELLED
+from fau_lightning.data.probe import ProbeSet
 
 
 def _subjects(dm: CKPlusDataModule, split: str) -> set[str]:
@@ -69,4 +70,40 @@ def test_probe_set_carries_aus_and_landmarks_of_the_split(tiny_synthetic_root: P
     first_frames = np.r_[True, sequence[1:] != sequence[:-1]]
     assert not probe.au_present[first_frames].any() and probe.au_present[~first_frames].any(axis=1).all()
     assert np.isfinite(probe.landmarks).all() and probe.landmarks.min() > -5 and probe.landmarks.max() < 37
-    assert len(probe.sample(5).images) == 5 and probe.sample(10_000) is probe
+    assert np.array_equal(probe.apex, ~first_frames) and np.array_equal(probe.emotion, dm.faces.emotion[in_val])
+    assert len(np.unique(probe.sequence)) == len(np.unique(sequence))
+    for s in np.unique(probe.sequence):  # one sequence id per recording
+        assert len(set(sequence[probe.sequence == s])) == 1
+    sampled = probe.sample(9)
+    assert len(sampled) <= 9 and probe.sample(10_000) is probe
+    for s in np.unique(sampled.sequence):  # whole sequences only
+        assert (sampled.sequence == s).sum() == (probe.sequence == s).sum()
+    both = ProbeSet.concatenate([probe, dm.probe_set("test")])
+    assert len(both) == len(probe) + len(dm.probe_set("test"))
+    assert len(np.unique(both.sequence)) == len(np.unique(probe.sequence)) + len(np.unique(dm.probe_set("test").sequence))
+
+
+def test_au_targets_cover_every_facs_coded_image(tiny_synthetic_root: Path, tmp_path: Path) -> None:
+    dm = SyntheticCKPlusDataModule(tiny_synthetic_root, TINY_SYNTHETIC, image_size=32, cache_dir=str(tmp_path), targets="aus", au_targets=[1, 12, 99])
+    dm.setup("fit")
+    assert dm.class_names == ["AU1", "AU12", "AU99"] and dm.num_classes == 3
+    assert sum(len(ds) for ds in dm.datasets.values()) == len(dm.faces)  # unlabelled sequences too
+    probe = dm.probe_set("train")
+    targets = dm.datasets["train"].targets.numpy()
+    assert targets.dtype == np.float32 and targets.shape == (len(probe), 3)
+    assert np.array_equal(targets[:, 0], probe.au_present[:, probe.au_codes.index(1)])
+    assert np.array_equal(targets[:, 1], probe.au_present[:, probe.au_codes.index(12)])
+    assert not targets[:, 2].any()  # an AU the data never codes is never present
+    images, batch_targets = next(iter(dm.train_dataloader()))
+    assert batch_targets.shape == (len(images), 3) and batch_targets.dtype == torch.float32
+
+
+def test_shuffled_training_labels_are_a_permutation_of_the_real_ones(tiny_synthetic_root: Path, tmp_path: Path) -> None:
+    real = SyntheticCKPlusDataModule(tiny_synthetic_root, TINY_SYNTHETIC, image_size=32, cache_dir=str(tmp_path))
+    shuffled = SyntheticCKPlusDataModule(tiny_synthetic_root, TINY_SYNTHETIC, image_size=32, cache_dir=str(tmp_path), shuffle_train_labels=True)
+    real.setup("fit")
+    shuffled.setup("fit")
+    before, after = real.datasets["train"].targets.numpy(), shuffled.datasets["train"].targets.numpy()
+    assert np.array_equal(np.sort(before), np.sort(after)) and (before != after).mean() > 0.5
+    assert torch.equal(real.datasets["train"].images, shuffled.datasets["train"].images)
+    assert torch.equal(real.datasets["test"].targets, shuffled.datasets["test"].targets)  # evaluation keeps the truth

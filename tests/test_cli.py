@@ -67,7 +67,8 @@ def test_wandb_run_holds_epoch_metrics_confusion_image_and_config(fitted) -> Non
     config = run.config["cli"]
     assert config["data"]["class_path"] == "fau_lightning.data.SyntheticCKPlusDataModule"
     assert config["data"]["init_args"]["image_size"] == 32
-    assert config["model"]["widths"] == [8, 16, 32] and config["model"]["lr"] == 0.01
+    assert config["model"]["class_path"] == "fau_lightning.tasks.ExpressionClassifier"
+    assert config["model"]["init_args"]["widths"] == [8, 16, 32] and config["model"]["init_args"]["lr"] == 0.01
     assert config["trainer"]["logger"]["init_args"]["offline"] is True
     assert run.config["class_names"][2] == "contempt"
     saved = (run_dir / "files" / "fau_config.yaml").read_text()  # our copy, uploaded with the run

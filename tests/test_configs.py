@@ -5,9 +5,10 @@ from pathlib import Path
 import pytest
 import wandb
 
-from fau_lightning.callbacks import BestValidationCheckpoint, RandomStateCheckpoint
+from fau_lightning.callbacks import BestValidationCheckpoint, FAUAlignmentLogger, FilterVisualization, RandomStateCheckpoint
 from fau_lightning.cli import run_cli
 from fau_lightning.data import CKPlusDataModule, FER2013DataModule, SyntheticCKPlusDataModule, TFDDataModule
+from fau_lightning.tasks import AUDetector
 
 CONFIGS = Path(__file__).resolve().parents[1] / "configs"
 
@@ -38,8 +39,27 @@ def test_paper_configs_train_for_31000_iterations(tmp_path: Path) -> None:
     assert cli.trainer.val_check_interval == 1000 and cli.trainer.check_val_every_n_epoch is None  # every 1,000 iterations
     assert cli.datamodule.hparams.face_crop == "haar"
     assert isinstance(cli.trainer.checkpoint_callback, BestValidationCheckpoint)
-    assert cli.trainer.checkpoint_callback.monitor == "val/acc" and cli.trainer.checkpoint_callback.mode == "max"
+    assert cli.trainer.checkpoint_callback.monitor is None and cli.trainer.checkpoint_callback.mode == "max"  # the task's own metric
+    cli.trainer.checkpoint_callback.setup(cli.trainer, cli.model, "fit")
+    assert cli.trainer.checkpoint_callback.monitor == "val/acc"
     assert any(isinstance(c, RandomStateCheckpoint) for c in cli.trainer.callbacks)
+
+
+@pytest.mark.parametrize("config", ["synthetic.yaml", "ck_plus.yaml", "ck_plus_six_class.yaml", "synthetic_au.yaml", "ck_plus_au.yaml"])
+def test_the_analysis_is_on_by_default(config: str, tmp_path: Path) -> None:
+    cli = run_cli(["--config", str(CONFIGS / config), f"--trainer.logger.init_args.save_dir={tmp_path}"], run=False)
+    assert {FilterVisualization, FAUAlignmentLogger} <= {type(c) for c in cli.trainer.callbacks}
+    wandb.finish()
+
+
+@pytest.mark.parametrize("config,data_class", [("synthetic_au.yaml", SyntheticCKPlusDataModule), ("ck_plus_au.yaml", CKPlusDataModule)])
+def test_au_configs_detect_the_17_aus_and_select_on_validation_auroc(config: str, data_class: type, tmp_path: Path) -> None:
+    cli = run_cli(["--config", str(CONFIGS / config), f"--trainer.logger.init_args.save_dir={tmp_path}"], run=False)
+    assert type(cli.model) is AUDetector and type(cli.datamodule) is data_class and cli.datamodule.hparams.targets == "aus"
+    assert cli.model.hparams.num_classes == 17 and cli.model.class_names[:3] == ["AU1", "AU2", "AU4"]
+    cli.trainer.checkpoint_callback.setup(cli.trainer, cli.model, "fit")
+    assert cli.trainer.checkpoint_callback.monitor == "val/auroc"
+    wandb.finish()
 
 
 def test_six_class_labels_are_the_basic_emotions(tmp_path: Path) -> None:

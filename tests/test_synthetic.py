@@ -97,9 +97,18 @@ def test_existing_set_is_reused_and_a_foreign_folder_refused(tmp_path: Path, tin
     foreign = tmp_path / "mine"
     foreign.mkdir()
     (foreign / "notes.txt").write_text("my data")
-    with pytest.raises(FileExistsError, match="mine exists but does not hold"):
+    with pytest.raises(FileExistsError, match="mine exists but does not hold a synthetic set"):
         generate(foreign, TINY_SYNTHETIC)
     assert (foreign / "notes.txt").read_text() == "my data"
+
+
+def test_a_set_made_with_other_settings_is_replaced(tmp_path: Path) -> None:
+    small = SyntheticConfig(num_subjects=1, frame_width=96, min_frames=4, max_frames=4, min_sequences=1, max_sequences=1)
+    root = generate(tmp_path / "set", small)
+    (root / ".fau_cache").mkdir()
+    generate(root, SyntheticConfig(**{**small.__dict__, "num_subjects": 2}))
+    assert json.loads((root / MARKER).read_text())["num_subjects"] == 2
+    assert not (root / ".fau_cache").exists() and sorted(p.name for p in tmp_path.iterdir()) == ["set"]
 
 
 def test_interrupted_generation_leaves_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

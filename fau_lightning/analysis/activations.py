@@ -48,3 +48,11 @@ def spatial_maxima(model: nn.Module, layer: str, batches: Iterable, device: str 
         handle.remove()
         model.train(was_training)
     return SpatialMaxima(torch.cat(values).numpy(), torch.cat(rows).numpy(), torch.cat(cols).numpy(), size)
+
+
+def top_k_images(scores: np.ndarray, k: int) -> np.ndarray:
+    """(F, k) indices of the images that excite each filter most (scores (N, F)), strongest first."""
+    k = min(k, len(scores))
+    part = np.argpartition(-scores, k - 1, axis=0)[:k]  # (k, F), unordered
+    order = np.argsort(-np.take_along_axis(scores, part, axis=0), axis=0, kind="stable")
+    return np.take_along_axis(part, order, axis=0).T

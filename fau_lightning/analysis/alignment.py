@@ -1,198 +1,210 @@
-"""FAU alignment (DESIGN §5): how well each filter's activation predicts each action unit.
+"""FAU alignment: did a layer learn to detect an action unit? One verdict per AU, with its evidence.
 
-All functions take plain arrays: `scores` (N images, F filters), e.g. the spatial maxima of a layer,
-and `labels` (N, U) booleans, AU present or not (neutral frames: none).
+For each AU with enough sequences, on plain arrays (no model, no Trainer):
+1. the best filter is chosen by AUROC on the *selection* probe set (the training subjects);
+2. its AUROC is measured on the *evidence* set (held-out subjects), against chance from shuffling
+   whole sequences' AU sets (Bonferroni-corrected over the AUs tested);
+3. inside each emotion stratum, pooled, against chance from shuffling AU sets between sequences of
+   the same emotion (a filter that only detects the emotion sits at chance here);
+4. against the best filter of untrained networks of the same architecture (the control);
+5. where its strongest held-out sequences peak, against the base rate of all filters' peaks.
+An AU is `recovered` when it passes all four tests; `failed` names the ones it did not pass.
+docs/fau_alignment.md gives the reasons for each choice.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
-from scipy.stats import rankdata
+
+from fau_lightning.analysis.auroc import auroc_matrix, pooled_auroc, ranks_within, stratified_auroc
+from fau_lightning.analysis.regions import group_name, nearest_group, region_test
+from fau_lightning.analysis.sequences import SequenceDesign, co_occurrence
 
 
-def auroc_matrix(scores: np.ndarray, labels: np.ndarray) -> np.ndarray:
-    """(F, U) area under the ROC curve of each filter's score for each AU (Mann-Whitney, ties averaged).
+@dataclass(frozen=True)
+class AlignmentSettings:
+    """How strict the verdict is.
 
-    NaN for an AU that is present in all images or in none.
+    Args:
+        top_k: strongest held-out sequences per filter whose peaks the region test looks at.
+        min_sequences: an AU is tested only with this many positive and negative sequences in both sets.
+        shuffles: sequence shuffles per null distribution; enough for the corrected quantile.
+        alpha: family-wise error rate over the AUs tested (Bonferroni), and the region test's level.
+        seed: seed of the shuffles.
     """
-    scores = np.asarray(scores, dtype=np.float64)
-    labels = np.asarray(labels, dtype=bool)
-    ranks = rankdata(scores, axis=0)  # (N, F), average ranks for ties
-    positives = labels.sum(axis=0).astype(np.float64)  # (U,)
-    negatives = len(labels) - positives
-    rank_sums = labels.T.astype(np.float64) @ ranks  # (U, F)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        auc = (rank_sums - positives[:, None] * (positives[:, None] + 1) / 2) / (positives[:, None] * negatives[:, None])
-    auc[(positives == 0) | (negatives == 0)] = np.nan
-    return auc.T
 
-
-def top_k_images(scores: np.ndarray, k: int) -> np.ndarray:
-    """(F, k) indices of the images that excite each filter most, strongest first."""
-    k = min(k, len(scores))
-    part = np.argpartition(-scores, k - 1, axis=0)[:k]  # (k, F), unordered
-    order = np.argsort(-np.take_along_axis(scores, part, axis=0), axis=0, kind="stable")
-    return np.take_along_axis(part, order, axis=0).T
+    top_k: int = 25
+    min_sequences: int = 5
+    shuffles: int = 1000
+    alpha: float = 0.05
+    seed: int = 0
 
 
 @dataclass(frozen=True)
-class TopKProfile:
-    frequency: np.ndarray  # (F, U) share of each filter's top-K images showing the AU
-    base_rate: np.ndarray  # (U,) share of all images showing the AU
-    lift: np.ndarray  # (F, U) frequency / base rate
+class LayerScores:
+    """One network's layer on one probe set: each filter's spatial maximum and where it is."""
 
-
-def top_k_profile(scores: np.ndarray, labels: np.ndarray, k: int) -> TopKProfile:
-    """The paper's check: AU frequencies among each filter's top-K images against the whole set."""
-    labels = np.asarray(labels, dtype=bool)
-    top = top_k_images(scores, k)  # (F, k)
-    frequency = labels[top].mean(axis=1)  # (F, k, U) -> (F, U)
-    base = labels.mean(axis=0)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        lift = frequency / base
-    return TopKProfile(frequency, base, lift)
+    values: np.ndarray  # (N, F)
+    centres: np.ndarray | None = None  # (N, F, 2) x, y in image pixels of each maximum
 
 
 @dataclass(frozen=True)
-class PermutationBaseline:
-    best: np.ndarray  # (S, U) best-filter AUROC per shuffle and AU
-    filter_mean: np.ndarray  # (S, U) mean AUROC over filters per shuffle and AU (should sit at 0.5)
+class RegionMap:
+    """The evidence images' facial regions, grouped as the layer can resolve them."""
 
-    def threshold(self, quantile: float = 0.95) -> np.ndarray:
-        """(U,) the best-filter AUROC that chance reaches with probability 1 - quantile."""
-        return np.quantile(self.best, quantile, axis=0)
-
-
-def permutation_baseline(scores: np.ndarray, labels: np.ndarray, shuffles: int = 20, seed: int = 0) -> PermutationBaseline:
-    """Best-filter AUROC when the labels are shuffled across images (rows kept whole, so AUs keep their
-    co-occurrence): a max over many filters is inflated by chance, and this measures by how much."""
-    rng = np.random.default_rng(seed)
-    best, mean = [], []
-    for _ in range(shuffles):
-        auc = auroc_matrix(scores, np.asarray(labels)[rng.permutation(len(labels))])
-        best.append(np.nanmax(auc, axis=0))
-        mean.append(np.nanmean(auc, axis=0))
-    return PermutationBaseline(np.array(best), np.array(mean))
-
-
-def region_boxes(landmarks: np.ndarray, indices: tuple[int, ...], margin: float = 0.15) -> np.ndarray:
-    """(N, 4) x0, y0, x1, y1 around the given landmarks of each image, grown on every side by `margin`
-    times the face's width (the jaw's span); NaN rows where an image has no landmarks."""
-    points = landmarks[:, list(indices)]  # (N, P, 2)
-    width = landmarks[:, :17, 0].max(axis=1) - landmarks[:, :17, 0].min(axis=1)
-    pad = (margin * width)[:, None]
-    return np.concatenate([points.min(axis=1) - pad, points.max(axis=1) + pad], axis=1)
-
-
-def spatial_agreement(centres: np.ndarray, boxes: list[np.ndarray]) -> float:
-    """Share of activation centres (K, 2 as x, y) inside any of the given boxes ((K, 4) each, same
-    images); images whose boxes are NaN (no landmarks) are left out. NaN if none is left."""
-    inside = np.zeros(len(centres), bool)
-    known = np.zeros(len(centres), bool)
-    for b in boxes:
-        ok = ~np.isnan(b).any(axis=1)
-        known |= ok
-        inside |= ok & (centres[:, 0] >= b[:, 0]) & (centres[:, 0] <= b[:, 2]) & (centres[:, 1] >= b[:, 1]) & (centres[:, 1] <= b[:, 3])
-    return float(inside[known].mean()) if known.any() else float("nan")
-
-
-def nearest_region(centres: np.ndarray, region_centres: dict[str, np.ndarray]) -> str:
-    """The region whose centre (per image, (K, 2)) is nearest to most of the activation centres (K, 2);
-    regions overlap once grown by a margin, nearness does not. "" if no image has landmarks."""
-    names = list(region_centres)
-    distance = np.stack([np.linalg.norm(centres - region_centres[n], axis=1) for n in names])  # (R, K)
-    known = ~np.isnan(distance).any(axis=0)
-    if not known.any():
-        return ""
-    votes = np.bincount(np.argmin(distance[:, known], axis=0), minlength=len(names))
-    return names[int(np.argmax(votes))]
+    centres: dict[str, np.ndarray]  # region -> (N, 2) per image
+    groups: list[tuple[str, ...]]  # regions merged where the layer cannot tell them apart
+    au_regions: dict[int, tuple[str, ...]]  # AU -> the regions it acts on
 
 
 @dataclass(frozen=True)
-class AUAlignment:
+class AUVerdict:
     au: int
-    support: int  # images showing the AU
-    best_filter: int
-    auroc: float
-    chance: float  # the permutation baseline's 95th percentile of the best-filter AUROC
-    aligned: bool  # auroc above chance
-    lift: float  # the best filter's top-K lift for this AU
-    spatial: float  # share of the best filter's top-K activation centres in the AU's region (NaN: no landmarks)
-    partner: int  # the AU seen most often with this one (-1: none), the usual confound
-    partner_share: float  # share of this AU's images that also show the partner
-    found_in: str  # the region nearest most of the best filter's top-K activation centres ("": unknown)
+    sequences: int  # held-out sequences showing the AU
+    best_filter: int  # chosen on the selection set
+    train_auroc: float  # its AUROC on the selection set
+    auroc: float  # its AUROC on held-out subjects
+    chance: float  # corrected chance line for `auroc` (sequence shuffles)
+    control: float  # highest held-out AUROC of an untrained network's best filter (NaN: no control)
+    within_auroc: float  # held-out AUROC within emotion strata, pooled (NaN: no stratum varies)
+    within_chance: float  # corrected chance line for `within_auroc`
+    region: str  # the AU's region(s), merged as the layer resolves them
+    region_share: float  # share of the best filter's top-K held-out peaks in that region
+    region_base_rate: float  # share of all filters' top-K peaks there
+    found_in: str  # the region holding most of the best filter's peaks
+    partner: int  # the AU most often coded with this one (-1: none)
+    partner_share: float  # share of this AU's sequences that also show the partner
+    failed: tuple[str, ...] = field(default=())  # tests not passed: chance, control, within emotion, region
 
     @property
     def recovered(self) -> bool:
-        """Above chance, and most of the best filter's top activations sit in the AU's region."""
-        return self.aligned and self.spatial > 0.5
+        return not self.failed
 
 
-def co_occurrence(labels: np.ndarray) -> np.ndarray:
-    """(U, U) share of the images showing AU i (row) that also show AU j; the diagonal is zeroed."""
-    labels = np.asarray(labels, dtype=np.float64)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        shares = (labels.T @ labels) / labels.sum(axis=0)[:, None]
-    np.fill_diagonal(shares, 0)
-    return np.nan_to_num(shares)
+def best_filters(selection: np.ndarray, selection_labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(best filter per AU, its AUROC) on the selection set."""
+    auc = auroc_matrix(selection, selection_labels)
+    best = np.nanargmax(np.nan_to_num(auc, nan=-1.0), axis=0)
+    return best, auc[best, np.arange(auc.shape[1])]
+
+
+def held_out_auroc(selection: np.ndarray, selection_labels: np.ndarray, evidence: np.ndarray, evidence_labels: np.ndarray) -> np.ndarray:
+    """(U,) held-out AUROC of each AU's best filter as chosen on the selection set: what a control network reaches."""
+    best, _ = best_filters(selection, selection_labels)
+    return stratified_auroc(evidence[:, best], evidence_labels)
+
+
+def corrected_quantile(null: np.ndarray, tests: int, alpha: float) -> np.ndarray:
+    """(U,) the 1 - alpha / tests quantile of each column of a null distribution (S, U)."""
+    return np.nanquantile(null, 1 - alpha / max(tests, 1), axis=0)
+
+
+def sequence_peaks(values: np.ndarray, design: SequenceDesign, k: int) -> np.ndarray:
+    """(F, K) image index of each filter's strongest frame in each of its K strongest sequences."""
+    order = np.argsort(design.index, kind="stable")  # images grouped by sequence
+    counts = np.bincount(design.index)
+    width = counts.max()
+    slots = np.full((len(counts), width), -1)
+    position = np.arange(len(order)) - np.repeat(np.cumsum(counts) - counts, counts)
+    slots[design.index[order], position] = order
+    padded = np.where(slots[..., None] >= 0, values[slots], -np.inf)  # (G, width, F)
+    frame = np.take_along_axis(slots[..., None], padded.argmax(axis=1)[:, None, :], axis=1)[:, 0]  # (G, F)
+    k = min(k, len(counts))
+    top = np.argsort(-padded.max(axis=1), axis=0, kind="stable")[:k]  # (K, F)
+    return np.take_along_axis(frame, top, axis=0).T
 
 
 def align(
-    scores: np.ndarray,
-    labels: np.ndarray,
     au_codes: list[int],
-    centres: np.ndarray | None = None,
-    au_boxes: dict[int, list[np.ndarray]] | None = None,
-    k: int = 25,
-    min_support: int = 10,
-    shuffles: int = 20,
-    seed: int = 0,
-    region_centres: dict[str, np.ndarray] | None = None,
-) -> list[AUAlignment]:
-    """Per AU with at least `min_support` positive images: the best filter by AUROC against the
-    permutation baseline, its top-K lift and, if `centres` ((N, F, 2) activation centres in image
-    pixels) and `au_boxes` (AU -> region boxes per image) are given, its spatial agreement.
+    selection: LayerScores,
+    selection_design: SequenceDesign,
+    evidence: LayerScores,
+    evidence_design: SequenceDesign,
+    regions: RegionMap | None = None,
+    controls: list[np.ndarray] | None = None,
+    settings: AlignmentSettings = AlignmentSettings(),
+) -> list[AUVerdict]:
+    """The verdict for every AU with enough sequences in both sets.
 
-    Two diagnostics say why a filter can predict an AU without looking at it: the AU that most often
-    comes with it (its partner) and, given `region_centres` (name -> (N, 2) x, y per image), which
-    region the filter's top activations lie nearest."""
-    labels = np.asarray(labels, dtype=bool)
-    together = co_occurrence(labels)
-    keep = [i for i in range(labels.shape[1]) if labels[:, i].sum() >= min_support and (~labels[:, i]).sum() >= min_support]
-    if not keep:
+    `controls`: for each untrained network, its `held_out_auroc` (U,) over the same AU columns.
+    Without controls or regions those tests cannot be passed, and say so in `failed`.
+    """
+    selection_labels, evidence_labels = selection_design.labels, evidence_design.labels
+    counts = [*selection_design.sequence_counts(), *evidence_design.sequence_counts()]
+    tested = np.flatnonzero(np.all([c >= settings.min_sequences for c in counts], axis=0))
+    if not len(tested):
         return []
-    labels = labels[:, keep]
-    auc = auroc_matrix(scores, labels)
-    chance = permutation_baseline(scores, labels, shuffles, seed).threshold()
-    lift = top_k_profile(scores, labels, k).lift
-    top = top_k_images(scores, k)
+    best, train_auc = best_filters(selection.values, selection_labels[:, tested])
+    scores = evidence.values[:, best]  # (N, T) each tested AU's best filter on held-out subjects
+    labels = evidence_labels[:, tested]
+    everyone = np.zeros(len(scores), np.int64)
+    auc = stratified_auroc(scores, labels)
+    null = pooled_auroc(ranks_within(scores, everyone), evidence_design.shuffled_labels(settings.shuffles, settings.seed)[..., tested], everyone)
+    chance = corrected_quantile(null, len(tested), settings.alpha)
+    strata = evidence_design.strata
+    within = stratified_auroc(scores, labels, strata)
+    within_null_labels = evidence_design.shuffled_labels(settings.shuffles, settings.seed + 1, within_emotion=True)[..., tested]
+    within_chance = corrected_quantile(pooled_auroc(ranks_within(scores, strata), within_null_labels, strata), len(tested), settings.alpha)
+    within_support = evidence_design.within_emotion_positives()[tested]
+    control = np.max([c[tested] for c in controls], axis=0) if controls else np.full(len(tested), np.nan)
+    together = co_occurrence(np.concatenate([selection_design.au_sets, evidence_design.au_sets]))
+    peaks = _peak_groups(evidence, evidence_design, regions, settings.top_k)
     results = []
-    for j, column in enumerate(keep):
-        au = au_codes[column]
-        f = int(np.nanargmax(auc[:, j]))
-        spatial, found_in = float("nan"), ""
-        if centres is not None and au_boxes is not None and au in au_boxes:
-            images = top[f]
-            spatial = spatial_agreement(centres[images, f], [b[images] for b in au_boxes[au]])
-        if centres is not None and region_centres:
-            found_in = nearest_region(centres[top[f], f], {name: c[top[f]] for name, c in region_centres.items()})
+    for j, column in enumerate(tested):
+        au, f = au_codes[column], int(best[j])
+        failed = []
+        if not auc[j] > chance[j]:
+            failed.append("chance")
+        if not auc[j] > control[j]:
+            failed.append("control")
+        if within_support[j] < settings.min_sequences or not within[j] > within_chance[j]:
+            failed.append("within emotion")
+        region, share, base, found = "", float("nan"), float("nan"), ""
+        if peaks is not None and au in regions.au_regions:
+            targets = [g for g, group in enumerate(regions.groups) if set(group) & set(regions.au_regions[au])]
+            evidence_of_region = region_test(peaks[f], peaks.ravel(), targets)
+            share, base = evidence_of_region.share, evidence_of_region.base_rate
+            region = " / ".join(group_name(regions.groups[g]) for g in targets)
+            mine = peaks[f][peaks[f] >= 0]
+            found = group_name(regions.groups[int(np.bincount(mine).argmax())]) if len(mine) else ""
+            if not evidence_of_region.p_value < settings.alpha:
+                failed.append("region")
+        else:
+            failed.append("region")
         partner = int(np.argmax(together[column])) if together[column].max() > 0 else -1
         results.append(
-            AUAlignment(
-                au, int(labels[:, j].sum()), f, float(auc[f, j]), float(chance[j]), bool(auc[f, j] > chance[j]), float(lift[f, j]), spatial,
-                au_codes[partner] if partner >= 0 else -1, float(together[column, partner]) if partner >= 0 else 0.0, found_in,
+            AUVerdict(
+                au, int(evidence_design.sequence_counts()[0][column]), f, float(train_auc[j]), float(auc[j]), float(chance[j]),
+                float(control[j]), float(within[j]), float(within_chance[j]), region, share, base, found,
+                au_codes[partner] if partner >= 0 else -1, float(together[column, partner]) if partner >= 0 else 0.0, tuple(failed),
             )
         )  # fmt: skip
     return results
 
 
-def summary_numbers(results: list[AUAlignment]) -> dict[str, float]:
-    """For dashboards: mean best-filter AUROC over the supported AUs, how many align, how many are recovered."""
-    if not results:
-        return {"fau/mean_best_auroc": float("nan"), "fau/aligned_aus": 0.0, "fau/recovered_aus": 0.0, "fau/supported_aus": 0.0}
+def _peak_groups(evidence: LayerScores, design: SequenceDesign, regions: RegionMap | None, k: int) -> np.ndarray | None:
+    """(F, K) region group of each filter's top-K held-out sequence peaks (-1: no landmarks)."""
+    if regions is None or evidence.centres is None:
+        return None
+    frames = sequence_peaks(evidence.values, design, k)  # (F, K)
+    filters = np.arange(len(frames))[:, None]
+    points = evidence.centres[frames, filters].reshape(-1, 2)
+    centres = {name: c[frames].reshape(-1, 2) for name, c in regions.centres.items()}
+    return nearest_group(points, centres, regions.groups).reshape(frames.shape)
+
+
+def summary_numbers(results: list[AUVerdict]) -> dict[str, float]:
+    """For dashboards: how many AUs were tested, passed each test, and were recovered; mean held-out AUROCs."""
+    def count(test: str) -> float:
+        return float(sum(test not in r.failed for r in results))
+
     return {
-        "fau/mean_best_auroc": float(np.mean([r.auroc for r in results])),
-        "fau/aligned_aus": float(sum(r.aligned for r in results)),
+        "fau/tested_aus": float(len(results)),
         "fau/recovered_aus": float(sum(r.recovered for r in results)),
-        "fau/supported_aus": float(len(results)),
+        "fau/above_chance_aus": count("chance"),
+        "fau/above_control_aus": count("control"),
+        "fau/within_emotion_aus": count("within emotion"),
+        "fau/region_aus": count("region"),
+        "fau/mean_heldout_auroc": float(np.mean([r.auroc for r in results])) if results else float("nan"),
+        "fau/mean_within_emotion_auroc": float(np.nanmean([r.within_auroc for r in results])) if results else float("nan"),
     }

@@ -1,16 +1,22 @@
 """The analyses a callback or `fau-analyze` runs on a model and a probe set: pure functions, no Trainer."""
 
+import os
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import torch
 from torch import nn
 
-from fau_lightning.analysis.activations import SpatialMaxima, spatial_maxima
-from fau_lightning.analysis.alignment import AUAlignment, align, auroc_matrix, region_boxes, top_k_images
+from fau_lightning.analysis.activations import SpatialMaxima, spatial_maxima, top_k_images
+from fau_lightning.analysis.alignment import AlignmentSettings, AUVerdict, LayerScores, RegionMap, align, held_out_auroc
+from fau_lightning.analysis.auroc import auroc_matrix
+from fau_lightning.analysis.controls import control_maxima
 from fau_lightning.analysis.deconvnet import deconvnet, guided_backprop
 from fau_lightning.analysis.receptive_field import ReceptiveField, receptive_field
-from fau_lightning.data.facs import ACTION_UNITS, REGION_LANDMARKS
+from fau_lightning.analysis.regions import merge_regions, region_centres
+from fau_lightning.analysis.sequences import SequenceDesign
+from fau_lightning.data.facs import ACTION_UNITS
 from fau_lightning.data.probe import ProbeSet
 
 PROJECTIONS = {"deconvnet": deconvnet, "guided_backprop": guided_backprop}
@@ -21,10 +27,10 @@ def _batches(images: np.ndarray, batch_size: int, device: torch.device):
         yield torch.from_numpy(images[start : start + batch_size]).unsqueeze(1).float().div(255).to(device)
 
 
-def layer_maxima(model: nn.Module, probe: ProbeSet, layer: str, batch_size: int = 128) -> SpatialMaxima:
-    """Spatial maxima of `features.<layer>` over the probe images."""
+def layer_maxima(model: nn.Module, images: np.ndarray, layer: str, batch_size: int = 128) -> SpatialMaxima:
+    """Spatial maxima of `features.<layer>` over uint8 images (N, S, S)."""
     device = next(model.parameters()).device
-    return spatial_maxima(model, f"features.{layer}", _batches(probe.images, batch_size, device), device)
+    return spatial_maxima(model, f"features.{layer}", _batches(images, batch_size, device), device)
 
 
 def most_selective(maxima: SpatialMaxima, count: int, k: int) -> list[int]:
@@ -61,7 +67,7 @@ def filter_report(
     model: nn.Module, probe: ProbeSet, layer: str = "relu3", num_filters: int = 8, top_k: int = 9, method: str = "deconvnet",
     maxima: SpatialMaxima | None = None,
 ) -> FilterReport:  # fmt: skip
-    maxima = maxima if maxima is not None else layer_maxima(model, probe, layer)
+    maxima = maxima if maxima is not None else layer_maxima(model, probe.images, layer)
     rf = receptive_field(model.features, layer)
     project = PROJECTIONS[method]
     filters = most_selective(maxima, num_filters, top_k)
@@ -80,30 +86,51 @@ def filter_report(
     return FilterReport(layer, filters, patches, projections, method)
 
 
+def analysis_probes(datamodule, max_selection_images: int | None = None) -> tuple[ProbeSet, ProbeSet]:
+    """(selection, evidence): the training subjects' probe set (whole sequences, sampled down to at most
+    `max_selection_images`) and the held-out subjects' (validation and test folds together)."""
+    selection = datamodule.probe_set("train")
+    if max_selection_images is not None:
+        selection = selection.sample(max_selection_images)
+    return selection, ProbeSet.concatenate([datamodule.probe_set("val"), datamodule.probe_set("test")])
+
+
+def default_control_cache() -> Path:
+    """Where untrained networks' activations are kept: $XDG_CACHE_HOME (or ~/.cache)/fau_lightning/controls."""
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "fau_lightning" / "controls"
+
+
 @dataclass(frozen=True)
 class FAUReport:
-    alignments: list[AUAlignment]
-    auroc: np.ndarray  # (F, U) over the supported AUs
-    au_codes: list[int]  # the supported AUs, columns of auroc
+    verdicts: list[AUVerdict]
+    auroc: np.ndarray  # (F, T) held-out AUROC of every filter for each tested AU
+    au_codes: list[int]  # the tested AUs, columns of auroc
+    controls: int  # untrained networks compared against
+    region_groups: list[tuple[str, ...]]  # facial regions as the layer resolves them
 
 
 def fau_alignment(
-    model: nn.Module, probe: ProbeSet, layer: str = "relu3", top_k: int = 25, min_support: int = 10, shuffles: int = 20,
-    margin: float = 0.15, maxima: SpatialMaxima | None = None,
+    model: nn.Module, selection: ProbeSet, evidence: ProbeSet, layer: str = "relu3", settings: AlignmentSettings = AlignmentSettings(),
+    control_seeds: list[int] = (), control_cache: str | Path | None = None, maxima: tuple[SpatialMaxima, SpatialMaxima] | None = None,
 ) -> FAUReport:  # fmt: skip
-    """DESIGN §5 on the probe set: AUROC per filter and AU, best filter against the permutation
-    baseline, top-K lift and spatial agreement with the AU's facial regions from the landmarks."""
-    maxima = maxima if maxima is not None else layer_maxima(model, probe, layer)
+    """The per-AU verdict of `layer`: best filters chosen on `selection` (training subjects), judged on
+    `evidence` (held-out subjects) against sequence-level chance, within emotion, against untrained
+    networks drawn from `control_seeds`, and by where they look."""
+    selection_maxima, evidence_maxima = maxima or (layer_maxima(model, selection.images, layer), layer_maxima(model, evidence.images, layer))
     rf = receptive_field(model.features, layer)
-    centres = np.stack([rf.start + rf.jump * maxima.cols, rf.start + rf.jump * maxima.rows], axis=-1)  # (N, F, 2) x, y
-    boxes = {
-        au: [region_boxes(probe.landmarks, REGION_LANDMARKS[r], margin) for r in ACTION_UNITS[au].regions]
-        for au in probe.au_codes
-        if au in ACTION_UNITS
-    }
-    region_centres = {name: probe.landmarks[:, list(indices)].mean(axis=1) for name, indices in REGION_LANDMARKS.items()}
-    alignments = align(maxima.values, probe.au_present, probe.au_codes, centres, boxes, top_k, min_support, shuffles, region_centres=region_centres)
-    supported = [a.au for a in alignments]
-    columns = [probe.au_codes.index(au) for au in supported]
-    auroc = auroc_matrix(maxima.values, probe.au_present[:, columns]) if columns else np.zeros((maxima.values.shape[1], 0))
-    return FAUReport(alignments, auroc, supported)
+    centres = np.stack([rf.start + rf.jump * evidence_maxima.cols, rf.start + rf.jump * evidence_maxima.rows], axis=-1)  # (N, F, 2) x, y
+    selection_design, evidence_design = SequenceDesign.of(selection), SequenceDesign.of(evidence)
+    per_image = region_centres(evidence.landmarks)
+    groups = merge_regions(per_image, 2 * rf.jump)
+    regions = RegionMap(per_image, groups, {au: ACTION_UNITS[au].regions for au in evidence.au_codes if au in ACTION_UNITS})
+    controls = [
+        held_out_auroc(sel.values, selection_design.labels, ev.values, evidence_design.labels)
+        for sel, ev in control_maxima(model, layer, list(control_seeds), [selection.images, evidence.images], lambda m, im: layer_maxima(m, im, layer), control_cache)
+    ]  # fmt: skip
+    verdicts = align(
+        evidence.au_codes, LayerScores(selection_maxima.values), selection_design, LayerScores(evidence_maxima.values, centres),
+        evidence_design, regions, controls, settings,
+    )  # fmt: skip
+    tested = [evidence.au_codes.index(v.au) for v in verdicts]
+    auroc = auroc_matrix(evidence_maxima.values, evidence_design.labels[:, tested]) if tested else np.zeros((evidence_maxima.values.shape[1], 0))
+    return FAUReport(verdicts, auroc, [v.au for v in verdicts], len(controls), groups)

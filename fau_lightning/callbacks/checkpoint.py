@@ -19,21 +19,34 @@ class BestValidationCheckpoint(ModelCheckpoint):
     refreshes it only when a new best is written.) It is found in `dirpath`, which by default lies
     in the logger's run folder: resume into the same run (W&B `--trainer.logger.init_args.id`, CSV
     `version`) or set `dirpath`.
+
+    Args:
+        monitor: the validation metric to select on; default: the task's own (`val/acc` for
+            expressions, `val/auroc` for AUs).
+        mode: "max" or "min".
+        dirpath: where checkpoints go (default: the logger's run folder).
+        filename: the best checkpoint's name pattern.
+        keep_last: also keep `last.ckpt`, rewritten at every validation.
     """
 
     def __init__(
         self,
-        monitor: str = "val/acc",
+        monitor: str | None = None,
         mode: str = "max",
         dirpath: str | None = None,
         filename: str = "best-{step:06d}",
         keep_last: bool = True,
         **kwargs,
     ) -> None:
-        if not monitor.startswith("val/"):
+        if monitor is not None and not monitor.startswith("val/"):
             raise ValueError(f"checkpoints are selected on validation metrics only ('val/...'), not {monitor!r}")
         super().__init__(dirpath=dirpath, filename=filename, monitor=monitor, mode=mode, save_top_k=1, save_last=False, **kwargs)
         self.keep_last = keep_last
+
+    def setup(self, trainer: pl.Trainer, pl_module: pl.LightningModule, stage: str) -> None:
+        if self.monitor is None:
+            self.monitor = getattr(pl_module, "selection_metric", "val/acc")
+        super().setup(trainer, pl_module, stage)
 
     def on_validation_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
         super().on_validation_end(trainer, pl_module)

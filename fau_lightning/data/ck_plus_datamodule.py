@@ -1,18 +1,23 @@
 """LightningDataModules for CK+ and for the built-in synthetic set in CK+ format."""
 
 import os
+from dataclasses import asdict
 from pathlib import Path
+from typing import Literal
 
 import numpy as np
 
 from fau_lightning.data.ck_plus import read_layout
 from fau_lightning.data.face_crop import CropMethod, CropSettings
 from fau_lightning.data.face_datamodule import FaceDataModule, Pipeline
+from fau_lightning.data.facs import ACTION_UNITS
 from fau_lightning.data.folds import split_masks
 from fau_lightning.data.labels import get_label_set
 from fau_lightning.data.preprocess import FaceSet, load_or_build
 from fau_lightning.data.probe import ProbeSet
 from fau_lightning.data.synthetic import SyntheticConfig, generate
+
+Targets = Literal["emotion", "aus"]
 
 
 class CKPlusDataModule(FaceDataModule):
@@ -25,6 +30,11 @@ class CKPlusDataModule(FaceDataModule):
         face_crop: "haar" (the paper's detector), "landmarks" (box around the 68 points) or "none".
         haar_min_size: smallest face Haar accepts, as a share of the short side (the paper's 0.5).
         cache_dir: where preprocessed sets are cached; defaults to <root>/.fau_cache.
+        targets: "emotion" (one class per image, the paper's task) or "aus" (multi-label FACS action
+            units, for `AUDetector`): every FACS-coded image, neutral frames with no AU.
+        au_targets: the AUs detected with targets="aus"; default: the 17 AUs with a known facial region.
+        shuffle_train_labels: permute the training targets across images (a fixed permutation), so
+            the network can learn nothing true about them: a negative control for the FAU analysis.
     """
 
     def __init__(
@@ -42,16 +52,25 @@ class CKPlusDataModule(FaceDataModule):
         num_workers: int = 0,
         augment: bool = False,
         pipeline: Pipeline = "workers",
+        targets: Targets = "emotion",
+        au_targets: list[int] | None = None,
+        shuffle_train_labels: bool = False,
     ) -> None:
         super().__init__(batch_size, num_workers, augment, pipeline)
+        if targets not in ("emotion", "aus"):
+            raise ValueError(f"targets must be 'emotion' or 'aus', got {targets!r}")
         self.save_hyperparameters()
+        self.hparams.root = str(root)  # a Path would make checkpoints unloadable with weights_only=True
         self.label_set = get_label_set(label_set)
+        self.au_targets = list(au_targets) if au_targets is not None else sorted(ACTION_UNITS)
         self.crop = CropSettings(method=face_crop, size=image_size, haar_min_size=haar_min_size)
         self.faces: FaceSet | None = None
         self.cache_path: Path | None = None
 
     @property
     def class_names(self) -> list[str]:
+        if self.hparams.targets == "aus":
+            return [f"AU{au}" for au in self.au_targets]
         return self.label_set.class_names
 
     @property
@@ -83,18 +102,37 @@ class CKPlusDataModule(FaceDataModule):
 
     def setup(self, stage: str | None = None) -> None:
         faces = self._load()
-        keep, targets = self.label_set.encode(faces.emotion)
-        class_of = np.full(len(faces), -1)
-        class_of[keep] = targets
-        self.set_splits({name: (faces.images[idx], class_of[idx]) for name, idx in self._split_indices().items()})
+        if self.hparams.targets == "aus":
+            columns = [list(faces.au_codes).index(au) if au in faces.au_codes else -1 for au in self.au_targets]
+            present = np.concatenate([faces.au_present, np.zeros((len(faces), 1), bool)], axis=1)  # column -1: never
+            target_of = present[:, columns].astype(np.float32)
+            split = self._split_indices(labelled_only=False)
+        else:
+            keep, classes = self.label_set.encode(faces.emotion)
+            target_of = np.full(len(faces), -1)
+            target_of[keep] = classes
+            split = self._split_indices()
+        splits = {name: (faces.images[idx], target_of[idx]) for name, idx in split.items()}
+        if self.hparams.shuffle_train_labels:
+            images, targets = splits["train"]
+            splits["train"] = (images, targets[np.random.default_rng(0).permutation(len(targets))])
+        self.set_splits(splits)
 
     def probe_set(self, stage: str = "val") -> ProbeSet:
-        """Every FACS-coded image of the split's subjects, with emotion label or without, and its AUs
-        and landmarks. The unlabelled sequences matter: their AUs do not travel in emotion prototypes,
-        which is what lets the analysis tell co-occurring AUs (6 and 12 in "happy") apart."""
+        """Every FACS-coded image of the split's subjects, with emotion label or without, and its AUs,
+        landmarks and sequence. The unlabelled sequences matter: their AUs do not travel in emotion
+        prototypes, which is what lets the analysis tell co-occurring AUs (6 and 12 in "happy") apart."""
         faces = self._load()
         idx = self._split_indices(labelled_only=False)[stage]
-        return ProbeSet(faces.images[idx], faces.au_codes.tolist(), faces.au_present[idx], faces.landmarks[idx])
+        recording = np.char.add(np.char.add(faces.subject, "/"), faces.sequence)
+        _, sequence = np.unique(recording, return_inverse=True)
+        first = np.ones(len(faces), bool)  # the neutral frame: each sequence's first file by name
+        order = np.lexsort((faces.source, sequence))
+        first[order[1:]] = sequence[order[1:]] != sequence[order[:-1]]
+        return ProbeSet(
+            faces.images[idx], faces.au_codes.tolist(), faces.au_present[idx], faces.landmarks[idx],
+            sequence[idx], faces.emotion[idx], ~first[idx],
+        )  # fmt: skip
 
 
 class SyntheticCKPlusDataModule(CKPlusDataModule):
@@ -113,11 +151,15 @@ class SyntheticCKPlusDataModule(CKPlusDataModule):
         last_frames: int = 3,
         image_size: int = 96,
         face_crop: CropMethod = "landmarks",
+        haar_min_size: float = 0.5,
         cache_dir: str | None = None,
         batch_size: int = 64,
         num_workers: int = 0,
         augment: bool = False,
         pipeline: Pipeline = "workers",
+        targets: Targets = "emotion",
+        au_targets: list[int] | None = None,
+        shuffle_train_labels: bool = False,
     ) -> None:
         super().__init__(
             root=root,
@@ -127,13 +169,18 @@ class SyntheticCKPlusDataModule(CKPlusDataModule):
             last_frames=last_frames,
             image_size=image_size,
             face_crop=face_crop,
+            haar_min_size=haar_min_size,
             cache_dir=cache_dir,
             batch_size=batch_size,
             num_workers=num_workers,
             augment=augment,
             pipeline=pipeline,
+            targets=targets,
+            au_targets=au_targets,
+            shuffle_train_labels=shuffle_train_labels,
         )
         self.synthetic = synthetic
+        self.hparams.synthetic = asdict(synthetic)  # plain values, so checkpoints load with weights_only=True
 
     def _load(self) -> FaceSet:
         if self.faces is None:

@@ -30,7 +30,8 @@ class FaceImages(Dataset):
 
     def __init__(self, images: np.ndarray, targets: np.ndarray) -> None:
         self.images = torch.from_numpy(np.ascontiguousarray(images))
-        self.targets = torch.from_numpy(np.asarray(targets, dtype=np.int64))
+        targets = np.asarray(targets)
+        self.targets = torch.from_numpy(targets if targets.dtype.kind == "f" else targets.astype(np.int64))  # multi-label AUs stay float
 
     def __len__(self) -> int:
         return len(self.targets)
@@ -104,8 +105,7 @@ class FaceDataModule(pl.LightningDataModule):
 
     def probe_set(self, stage: Stage = "val") -> ProbeSet:
         """The split's images for analysis; datasets with FACS labels add their AUs and landmarks."""
-        images = self.datasets[stage].images.numpy()
-        return ProbeSet(images, [], np.zeros((len(images), 0), bool), np.full((len(images), 68, 2), np.nan, np.float32))
+        return ProbeSet.unlabelled(self.datasets[stage].images.numpy())
 
     def _loader(self, stage: Stage, shuffle: bool) -> DataLoader | DeviceBatches:
         if self.pipeline == "device":

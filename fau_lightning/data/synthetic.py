@@ -2,7 +2,9 @@
 
 Every subject has its own face, tones and background; each sequence ramps from neutral to an apex
 made of action units, from an EMFACS prototype with natural variation (intensities, an AU dropped
-or added). Files follow CK+ to the letter (names, folders, float text formats, empty Emotion
+or added). As in CK+, about 45 % of sequences carry FACS codes but no emotion label; their AUs are
+drawn one by one, apart from any emotion, which is what lets an analysis tell an AU from the
+emotions it usually comes with. Files follow CK+ to the letter (names, folders, float text formats, empty Emotion
 folders for unlabelled sequences, some RGB frames, two frame sizes, stray files), so the real CK+
 reader is what reads them. Deterministic per seed: subject i draws from SeedSequence([seed, i]).
 """
@@ -20,7 +22,7 @@ from fau_lightning.data.facs import EMOTION_PROTOTYPES
 from fau_lightning.data.synthetic_face import Expression, FaceGeometry, Nuisance, Pose, render_frame
 
 MARKER = "fau_synthetic.json"
-GENERATOR_VERSION = 4
+GENERATOR_VERSION = 5
 
 # Share of each emotion among CK+'s 327 labelled sequences (codes 1..7).
 CK_EMOTION_COUNTS = {1: 45, 2: 18, 3: 59, 4: 25, 5: 69, 6: 28, 7: 83}
@@ -42,7 +44,8 @@ class SyntheticConfig:
     max_sequences: int = 6
     min_frames: int = 6
     max_frames: int = 11
-    unlabelled_share: float = 0.25
+    unlabelled_share: float = 0.45  # CK+: 266 of its 593 sequences have no emotion label
+    unlabelled_au_rate: float = 0.25  # chance of each AU in an unlabelled sequence (at least one is drawn)
     frame_width: int = 320
     rgb_share: float = 0.2
 
@@ -53,9 +56,9 @@ class Sequence:
     apex: Expression
 
 
-def _sample_apex(rng: np.random.Generator, emotion: int | None) -> Expression:
+def _sample_apex(rng: np.random.Generator, emotion: int | None, unlabelled_au_rate: float) -> Expression:
     if emotion is None:
-        chosen = set(rng.choice(ALL_AUS, size=int(rng.integers(1, 4)), replace=False).tolist())
+        chosen = {au for au in ALL_AUS if rng.random() < unlabelled_au_rate} or {int(rng.choice(ALL_AUS))}
     else:
         chosen = {au for au in EMOTION_PROTOTYPES[emotion] if au in CORE_AUS[emotion] or rng.random() > 0.15}
         chosen |= {au for au, p in COMPANION_AUS.get(emotion, {}).items() if rng.random() < p}
@@ -80,7 +83,7 @@ def _sample_sequences(rng: np.random.Generator, cfg: SyntheticConfig) -> list[Se
     sequences = []
     for code in emotions:
         emotion = None if rng.random() < cfg.unlabelled_share else int(code)
-        sequences.append(Sequence(emotion, _sample_apex(rng, emotion)))
+        sequences.append(Sequence(emotion, _sample_apex(rng, emotion, cfg.unlabelled_au_rate)))
     return sequences
 
 
@@ -145,19 +148,20 @@ def generate(root: str | os.PathLike, cfg: SyntheticConfig = SyntheticConfig(), 
     """Write the set to `root` unless the same set is already there; returns `root`.
 
     The tree is written to a temporary sibling folder and renamed into place, so an interrupted
-    run never leaves a half-written dataset behind. A `root` holding anything else is an error.
+    run never leaves a half-written dataset behind. A synthetic set made with other settings (or by
+    an older generator) is replaced, with its caches; a `root` holding anything else is an error.
     """
     root = Path(root)
     wanted = {"generator_version": GENERATOR_VERSION, **asdict(cfg)}
     marker = root / MARKER
     if marker.exists() and json.loads(marker.read_text()) == wanted:
         return root
-    if root.exists() and any(root.iterdir()):
+    if root.exists() and any(root.iterdir()) and not marker.exists():
         raise FileExistsError(
-            f"{root} exists but does not hold the synthetic set asked for ({marker} missing or made with other "
-            "settings); delete it or point data.root elsewhere"
+            f"{root} exists but does not hold a synthetic set ({marker} missing); delete it or point data.root elsewhere"
         )
     tmp = root.with_name(f".{root.name}.tmp-{os.getpid()}")
+    old = root.with_name(f".{root.name}.old-{os.getpid()}")
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir(parents=True)
     try:
@@ -171,8 +175,9 @@ def generate(root: str | os.PathLike, cfg: SyntheticConfig = SyntheticConfig(), 
                 _write_subject(tmp, i, cfg)
         (tmp / MARKER).write_text(json.dumps(wanted, indent=2))
         if root.exists():
-            root.rmdir()
+            root.rename(old)
         tmp.rename(root)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+        shutil.rmtree(old, ignore_errors=True)
     return root

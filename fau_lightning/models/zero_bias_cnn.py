@@ -62,9 +62,17 @@ class ZeroBiasCNN(nn.Module):
         )
         # k of the paper's initialisation, kept with the weights so a checkpoint says how it began.
         self.register_buffer("init_k", torch.tensor(float("nan")))
+        self.init, self.fc4_bias_init = init, fc4_bias_init
         if init == "paper":
-            self.init_k.fill_(paper_init_(self))
-        nn.init.constant_(self.classifier.fc4.bias, fc4_bias_init)
+            self.init_weights_()
+        else:
+            nn.init.constant_(self.classifier.fc4.bias, fc4_bias_init)
+            nn.init.zeros_(self.classifier.out.bias)
+
+    def init_weights_(self) -> None:
+        """Draw fresh weights with the paper's initialisation from torch's global generator."""
+        self.init_k.fill_(paper_init_(self))
+        nn.init.constant_(self.classifier.fc4.bias, self.fc4_bias_init)
         nn.init.zeros_(self.classifier.out.bias)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:

@@ -1,0 +1,48 @@
+"""The per-AU verdict table, built once for every place it is shown (Markdown, HTML, W&B)."""
+
+import html
+import math
+
+from fau_lightning.analysis.alignment import AUVerdict
+from fau_lightning.data.facs import ACTION_UNITS
+
+COLUMNS = [
+    "AU", "name", "held-out sequences", "best filter", "AUROC (held-out)", "chance", "untrained control",
+    "within-emotion AUROC", "within chance", "region", "peaks in region", "region base rate", "found in",
+    "partner AU", "partner share", "recovered", "failed",
+]  # fmt: skip
+
+
+def table_rows(verdicts: list[AUVerdict]) -> list[list]:
+    """One row per AU, values in COLUMNS order (numbers stay numbers)."""
+    return [
+        [
+            v.au, ACTION_UNITS[v.au].name if v.au in ACTION_UNITS else "", v.sequences, v.best_filter, v.auroc, v.chance, v.control,
+            v.within_auroc, v.within_chance, v.region, v.region_share, v.region_base_rate, v.found_in, v.partner, v.partner_share,
+            v.recovered, ", ".join(v.failed),
+        ]
+        for v in verdicts
+    ]  # fmt: skip
+
+
+def _text(value) -> str:
+    if isinstance(value, bool):
+        return "**yes**" if value else "no"
+    if isinstance(value, float):
+        return "–" if math.isnan(value) else f"{value:.2f}"
+    return str(value)
+
+
+def markdown_table(verdicts: list[AUVerdict]) -> str:
+    """The table as Markdown, with the count of recovered AUs under it."""
+    lines = ["| " + " | ".join(COLUMNS) + " |", "|" + "---|" * len(COLUMNS)]
+    lines += ["| " + " | ".join(_text(x) for x in row) + " |" for row in table_rows(verdicts)]
+    count = sum(v.recovered for v in verdicts)
+    return "\n".join(lines) + f"\n\n{count} of {len(verdicts)} AUs recovered.\n"
+
+
+def html_table(verdicts: list[AUVerdict]) -> str:
+    """The table as an HTML <table>."""
+    head = "".join(f"<th>{html.escape(c)}</th>" for c in COLUMNS)
+    body = "".join("<tr>" + "".join(f"<td>{html.escape(_text(x).replace('**', ''))}</td>" for x in row) + "</tr>" for row in table_rows(verdicts))
+    return f"<table><tr>{head}</tr>{body}</table>"

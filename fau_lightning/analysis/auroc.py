@@ -1,0 +1,56 @@
+"""Areas under the ROC curve from ranks: all filters against all AUs, and pooled within strata.
+
+AUROC is the Mann-Whitney statistic: the share of (positive, negative) pairs that the score puts in
+the right order, ties counting half. Within strata it counts only pairs from the same stratum, so a
+score that only tells strata apart (an emotion detector, say) sits at 0.5 however well the strata
+predict the label.
+"""
+
+import numpy as np
+from scipy.stats import rankdata
+
+
+def auroc_matrix(scores: np.ndarray, labels: np.ndarray) -> np.ndarray:
+    """(F, U) AUROC of each filter's score (N, F) for each AU (N, U); NaN for an AU present in all images or none."""
+    scores = np.asarray(scores, dtype=np.float64)
+    labels = np.asarray(labels, dtype=bool)
+    ranks = rankdata(scores, axis=0)  # (N, F), average ranks for ties
+    positives = labels.sum(axis=0).astype(np.float64)  # (U,)
+    negatives = len(labels) - positives
+    rank_sums = labels.T.astype(np.float64) @ ranks  # (U, F)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        auc = (rank_sums - positives[:, None] * (positives[:, None] + 1) / 2) / (positives[:, None] * negatives[:, None])
+    auc[(positives == 0) | (negatives == 0)] = np.nan
+    return auc.T
+
+
+def ranks_within(scores: np.ndarray, strata: np.ndarray) -> np.ndarray:
+    """(N, K) average ranks of each score column (N, K) among the images of its own stratum (N,)."""
+    ranks = np.empty(scores.shape, dtype=np.float64)
+    for stratum in np.unique(strata):
+        rows = strata == stratum
+        ranks[rows] = rankdata(scores[rows], axis=0)
+    return ranks
+
+
+def pooled_auroc(ranks: np.ndarray, labels: np.ndarray, strata: np.ndarray) -> np.ndarray:
+    """AUROC of each column pooled over strata, for labels (..., N, K) with any leading axes (shuffles).
+
+    ranks: (N, K) from `ranks_within` over the same strata. Each stratum adds its correctly ordered
+    pairs and its pair count; strata without positives or without negatives add nothing. NaN where
+    no stratum has both.
+    """
+    labels = np.asarray(labels)
+    one_hot = (np.unique(strata)[:, None] == strata[None, :]).astype(np.float64)  # (S, N)
+    positives = one_hot @ labels  # (..., S, K)
+    sizes = one_hot.sum(axis=1)[:, None]  # (S, 1)
+    ordered = (labels * ranks).sum(axis=-2) - (positives * (positives + 1) / 2).sum(axis=-2)
+    pairs = (positives * (sizes - positives)).sum(axis=-2)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(pairs > 0, ordered / pairs, np.nan)
+
+
+def stratified_auroc(scores: np.ndarray, labels: np.ndarray, strata: np.ndarray | None = None) -> np.ndarray:
+    """(K,) AUROC of each score column (N, K) for its label column (N, K), counting only pairs within a stratum."""
+    strata = np.zeros(len(scores), np.int64) if strata is None else np.asarray(strata)
+    return pooled_auroc(ranks_within(np.asarray(scores, np.float64), strata), np.asarray(labels, np.float64), strata)

@@ -1,0 +1,120 @@
+"""What every task on the zero-bias CNN shares: the network, speed options, the optimiser, and a
+record in each checkpoint of which task wrote it."""
+
+import importlib
+
+import pytorch_lightning as pl
+import torch
+
+from fau_lightning.models import ZeroBiasCNN
+
+TASK_KEY = "fau_task"  # checkpoint entry naming the task class, so any command can reload it
+
+
+class FaceTask(pl.LightningModule):
+    """The zero-bias CNN with `num_classes` outputs, trained by SGD with momentum (the paper's defaults).
+
+    Speed options, none of which changes what is computed: `channels_last` keeps activations in
+    NHWC memory order; `compile` runs the forward pass through `torch.compile` (the eager module
+    stays `self.model`, so analysis hooks and checkpoints see the same names).
+
+    Args:
+        num_classes: outputs of the network (linked from the data module).
+        class_names: a name per output (linked from the data module).
+        in_channels: image channels (1: grayscale, as in the paper).
+        widths: filters of conv1, conv2 and conv3 (the paper's 64, 128, 256).
+        hidden_units: units of the dense layer fc4 (the paper's 300).
+        dropout: dropout on fc4's input (the paper's "d" variants use 0.5).
+        init: "paper" (N(0, (k/sqrt(fan_in))^2), one k ~ U(0.2, 1.2) a run) or "pytorch" (its defaults).
+        norm_divide_by_std: also divide by the local standard deviation after the 5x5 mean subtraction.
+        lr: SGD learning rate.
+        momentum: SGD momentum.
+        weight_decay: L2 weight decay.
+        channels_last: NHWC memory order (faster on GPUs with tensor cores).
+        compile: run the forward pass through torch.compile.
+    """
+
+    selection_metric: str  # the validation metric (higher is better) a best checkpoint is chosen on; set by each task
+
+    def __init__(
+        self,
+        num_classes: int = 8,
+        class_names: list[str] | None = None,
+        in_channels: int = 1,
+        widths: tuple[int, int, int] = (64, 128, 256),
+        hidden_units: int = 300,
+        dropout: float = 0.0,
+        init: str = "paper",
+        norm_divide_by_std: bool = False,
+        lr: float = 0.01,
+        momentum: float = 0.9,
+        weight_decay: float = 1e-5,
+        channels_last: bool = False,
+        compile: bool = False,
+    ) -> None:
+        super().__init__()
+        if class_names is not None and len(class_names) != num_classes:
+            raise ValueError(f"{len(class_names)} class names given for {num_classes} classes")
+        self.save_hyperparameters()
+        self.class_names = class_names or [str(i) for i in range(num_classes)]
+        self.model = ZeroBiasCNN(
+            num_classes=num_classes,
+            in_channels=in_channels,
+            widths=widths,
+            hidden_units=hidden_units,
+            dropout=dropout,
+            init=init,
+            norm_divide_by_std=norm_divide_by_std,
+        )
+        self.memory_format = torch.channels_last if channels_last else torch.contiguous_format
+        if channels_last:
+            self.model.to(memory_format=torch.channels_last)
+        # set past nn.Module's registration, so the compiled wrapper adds no second copy of the weights to state_dict
+        object.__setattr__(self, "_forward", torch.compile(self.model) if compile else self.model)
+        self.build_metrics(num_classes)
+
+    def build_metrics(self, num_classes: int) -> None:
+        """Create the task's torchmetrics modules (subclasses)."""
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self._forward(x.contiguous(memory_format=self.memory_format))
+
+    def _step(self, batch: tuple[torch.Tensor, torch.Tensor], stage: str) -> torch.Tensor:
+        """Loss of one batch, with the stage's metrics updated (subclasses)."""
+        raise NotImplementedError
+
+    def _log_epoch(self, stage: str) -> None:
+        """Log and reset the stage's metrics (subclasses)."""
+        raise NotImplementedError
+
+    def training_step(self, batch: tuple[torch.Tensor, torch.Tensor], batch_idx: int) -> torch.Tensor:
+        return self._step(batch, "train")
+
+    def validation_step(self, batch: tuple[torch.Tensor, torch.Tensor], batch_idx: int) -> None:
+        self._step(batch, "val")
+
+    def test_step(self, batch: tuple[torch.Tensor, torch.Tensor], batch_idx: int) -> None:
+        self._step(batch, "test")
+
+    def on_validation_epoch_end(self) -> None:
+        self._log_epoch("val")
+
+    def on_test_epoch_end(self) -> None:
+        self._log_epoch("test")
+
+    def configure_optimizers(self) -> torch.optim.Optimizer:
+        hp = self.hparams
+        return torch.optim.SGD(self.parameters(), lr=hp.lr, momentum=hp.momentum, weight_decay=hp.weight_decay)
+
+    def on_save_checkpoint(self, checkpoint: dict) -> None:
+        checkpoint[TASK_KEY] = f"{type(self).__module__}.{type(self).__qualname__}"
+
+
+def load_task(checkpoint_path: str, map_location: str | torch.device = "cpu") -> FaceTask:
+    """Reload whichever task wrote the checkpoint (checkpoints from before the record are classifiers)."""
+    checkpoint = torch.load(checkpoint_path, map_location=map_location, weights_only=True)
+    module, _, name = checkpoint.get(TASK_KEY, "fau_lightning.tasks.classification.ExpressionClassifier").rpartition(".")
+    task_class = getattr(importlib.import_module(module), name)
+    if not (isinstance(task_class, type) and issubclass(task_class, FaceTask)):
+        raise ValueError(f"{checkpoint_path}: names {module}.{name}, which is not a fau_lightning task")
+    return task_class.load_from_checkpoint(checkpoint_path, map_location=map_location, weights_only=True)

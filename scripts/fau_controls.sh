@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# The FAU analysis against its controls on the built-in set (docs/fau_alignment.md):
+#   negative controls: untrained networks (seeds 100-102, outside the control distribution's 0-9)
+#                      and a network trained on shuffled expression labels with the main job's recipe;
+#   positive control:  the same network trained to detect the AUs (configs/synthetic_au.yaml);
+#   and the main job's network itself, with its full table.
+# Three trainings of about 4 minutes each on 2 CPU cores, then the analyses. Results go to
+# runs/fau_controls/ (summary.md there). Extra arguments go to every command, e.g. `--data.fold 3`.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+export WANDB_ERROR_REPORTING=false NO_ALBUMENTATIONS_UPDATE=1
+out=runs/fau_controls
+mkdir -p "$out"
+
+train() {  # name, config, extra fau-train arguments...
+  local name=$1 config=$2
+  shift 2
+  .venv/bin/fau-train fit --config "$config" --checkpoint_dir "$out/$name/checkpoints" \
+      --results_json "$out/$name/result.json" --trainer.enable_progress_bar=false "$@"
+}
+analyze() {  # name, config, model (a checkpoint, or --untrained SEED)...
+  local name=$1 config=$2
+  shift 2
+  .venv/bin/fau-analyze "$@" --config "$config" --output "$out/$name/report" -- "${extra[@]}"
+}
+checkpoint() { .venv/bin/python -c "import json, sys; print(json.load(open(sys.argv[1]))['checkpoint'])" "$out/$1/result.json"; }
+
+extra=("$@")
+train au configs/synthetic_au.yaml "${extra[@]}"
+train shuffled configs/synthetic.yaml --data.init_args.shuffle_train_labels=true "${extra[@]}"
+train main configs/synthetic.yaml "${extra[@]}"
+for seed in 100 101 102; do
+  analyze "untrained_$seed" configs/synthetic.yaml --untrained "$seed"
+done
+analyze shuffled configs/synthetic.yaml "$(checkpoint shuffled)"
+analyze au configs/synthetic_au.yaml "$(checkpoint au)"
+analyze main configs/synthetic.yaml "$(checkpoint main)"
+.venv/bin/python scripts/fau_controls_summary.py "$out" | tee "$out/summary.md"

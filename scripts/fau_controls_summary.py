@@ -1,0 +1,35 @@
+"""Print the FAU controls' summary (Markdown) from the reports scripts/fau_controls.sh wrote.
+
+    python scripts/fau_controls_summary.py runs/fau_controls
+"""
+
+import json
+import sys
+from pathlib import Path
+
+ROWS = [
+    ("untrained_100", "untrained network, seed 100", "at most 1"),
+    ("untrained_101", "untrained network, seed 101", "at most 1"),
+    ("untrained_102", "untrained network, seed 102", "at most 1"),
+    ("shuffled", "trained on shuffled expression labels", "at most 1"),
+    ("au", "trained to detect the AUs (positive control)", "at least 15"),
+    ("main", "the main job (expressions)", "what survives"),
+]
+
+
+def main(folder: Path) -> None:
+    print("| network | test | AUs tested | above chance | above untrained | within emotion | in region | held-out mean AUROC | recovered | AUs recovered | expected |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
+    for name, label, expected in ROWS:
+        numbers = json.loads((folder / name / "report" / "report.json").read_text())
+        fau, metrics = numbers["fau"], numbers["test"]["metrics"]
+        test = f"AUROC {metrics['test/auroc']:.3f}" if "test/auroc" in metrics else f"accuracy {metrics['test/acc']:.3f}"
+        recovered = [a["au"] for a in fau["alignments"] if a["recovered"]]
+        counts = " | ".join(str(int(fau[k])) for k in ("fau/tested_aus", "fau/above_chance_aus", "fau/above_control_aus", "fau/within_emotion_aus", "fau/region_aus"))
+        print(f"| {label} | {test} | {counts} | {fau['fau/mean_heldout_auroc']:.3f} | **{len(recovered)}** | {recovered} | {expected} |")
+    print("\nThe main job's network, AU by AU:\n")
+    print((folder / "main" / "report" / "fau_alignment.md").read_text())
+
+
+if __name__ == "__main__":
+    main(Path(sys.argv[1]))

@@ -1,0 +1,56 @@
+"""Untrained control networks: same architecture, fresh weights per seed, the global RNG untouched, cached."""
+
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from fau_lightning.analysis.controls import control_maxima, untrained_copy
+from fau_lightning.analysis.report import layer_maxima
+from fau_lightning.models import ZeroBiasCNN
+
+
+def test_untrained_copy_is_the_papers_init_per_seed_and_leaves_the_global_rng_alone() -> None:
+    torch.manual_seed(0)
+    trained = ZeroBiasCNN(widths=(4, 6, 8), hidden_units=8)
+    with torch.no_grad():
+        trained.features.conv1.weight.mul_(3)
+    state = torch.get_rng_state()
+    first, again, other = untrained_copy(trained, 5), untrained_copy(trained, 5), untrained_copy(trained, 6)
+    assert torch.equal(torch.get_rng_state(), state)
+    assert torch.equal(first.features.conv3.weight, again.features.conv3.weight)
+    assert not torch.equal(first.features.conv3.weight, other.features.conv3.weight)
+    assert not torch.equal(first.features.conv1.weight, trained.features.conv1.weight)
+    assert 0.2 <= float(first.init_k) <= 1.2 and float(first.classifier.fc4.bias[0]) == 1.0
+    fan_in = 6 * 25
+    relative_std = float(first.features.conv3.weight.std()) * fan_in**0.5 / float(first.init_k)
+    assert abs(relative_std - 1) < 0.15  # N(0, (k / sqrt(fan_in))^2)
+
+
+def test_control_maxima_are_cached_by_architecture_seed_and_images(tmp_path: Path) -> None:
+    torch.manual_seed(0)
+    model = ZeroBiasCNN(widths=(4, 6, 8), hidden_units=8)
+    images = [np.random.default_rng(0).integers(0, 255, size=(n, 16, 16), dtype=np.uint8) for n in (6, 3)]
+    calls = []
+
+    def maxima_of(network, stack):
+        calls.append(len(stack))
+        return layer_maxima(network, stack, "relu3")
+
+    first = control_maxima(model, "relu3", [0, 1], images, maxima_of, tmp_path)
+    assert calls == [6, 3, 6, 3] and len(list(tmp_path.glob("control-*.npz"))) == 2
+    again = control_maxima(model, "relu3", [0, 1], images, maxima_of, tmp_path)
+    assert calls == [6, 3, 6, 3]  # nothing recomputed
+    for a, b in zip(first, again, strict=True):
+        for x, y in zip(a, b, strict=True):
+            assert np.array_equal(x.values, y.values) and np.array_equal(x.rows, y.rows) and x.map_size == y.map_size
+    changed = [images[0], images[1][::-1].copy()]
+    control_maxima(model, "relu3", [0], changed, maxima_of, tmp_path)
+    assert calls[-2:] == [6, 3]  # other images, other entry
+    wider = ZeroBiasCNN(widths=(4, 6, 10), hidden_units=8)
+    control_maxima(wider, "relu3", [0], images, maxima_of, tmp_path)
+    assert len(calls) == 8
+    for entry in tmp_path.glob("control-*.npz"):
+        entry.write_bytes(b"broken")
+    control_maxima(model, "relu3", [0], images, maxima_of, tmp_path)
+    assert len(calls) == 10  # a damaged entry is recomputed, not trusted
