@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Ground-truth check of the FAU analysis: train the main job's recipe at the paper's 96x96 input,
-# then run fau-analyze on the best-validation checkpoint. The built-in set knows which AU moved
-# which region, so the report's "recovered" column can be checked against it. About 20 minutes
+# The FAU verdict at the paper's 96x96 input: train the main job's recipe at 96x96, then run
+# fau-analyze on the best-validation checkpoint (docs/fau_alignment.md). The built-in set knows
+# which AU moved which region, so the report's table can be checked against it. About 35 minutes
 # on 2 CPU cores. Extra arguments go to both commands, e.g. `--data.fold 3`.
 set -euo pipefail
 cd "$(dirname "$0")/.."

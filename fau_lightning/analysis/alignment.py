@@ -31,6 +31,9 @@ class AlignmentSettings:
         shuffles: sequence shuffles per null distribution; enough for the corrected quantile.
         alpha: family-wise error rate over the AUs tested (Bonferroni), and the region test's level.
         seed: seed of the shuffles.
+        region_resolution: regions closer than this many steps of the layer's unit grid are merged
+            (a peak is known to half a step on each axis; at 1.5 steps rounding alone moves peaks
+            across the border between two regions).
     """
 
     top_k: int = 25
@@ -38,6 +41,7 @@ class AlignmentSettings:
     shuffles: int = 1000
     alpha: float = 0.05
     seed: int = 0
+    region_resolution: float = 1.5
 
 
 @dataclass(frozen=True)

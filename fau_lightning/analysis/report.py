@@ -121,7 +121,7 @@ def fau_alignment(
     centres = np.stack([rf.start + rf.jump * evidence_maxima.cols, rf.start + rf.jump * evidence_maxima.rows], axis=-1)  # (N, F, 2) x, y
     selection_design, evidence_design = SequenceDesign.of(selection), SequenceDesign.of(evidence)
     per_image = region_centres(evidence.landmarks)
-    groups = merge_regions(per_image, 2 * rf.jump)
+    groups = merge_regions(per_image, settings.region_resolution * rf.jump)
     regions = RegionMap(per_image, groups, {au: ACTION_UNITS[au].regions for au in evidence.au_codes if au in ACTION_UNITS})
     controls = [
         held_out_auroc(sel.values, selection_design.labels, ev.values, evidence_design.labels)

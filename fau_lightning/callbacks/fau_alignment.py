@@ -42,9 +42,9 @@ class FAUAlignmentLogger(PeriodicAnalysis):
         top_k: int = 25,
         min_sequences: int = 5,
         shuffles: int = 1000,
-        control_seeds: int = 5,
+        control_seeds: int = 3,
         control_cache: str | None = None,
-        max_images: int = 600,
+        max_images: int = 400,
         every_n_epochs: int = 5,
         at_fit_end: bool = True,
     ) -> None:
