@@ -13,7 +13,10 @@ from pathlib import Path
 
 import pytest
 import torch
+from conftest import TINY_SYNTHETIC
 from test_cli import REPO, tiny_args
+
+from fau_lightning.data import SyntheticCKPlusDataModule
 
 pytestmark = pytest.mark.slow
 
@@ -34,7 +37,9 @@ def test_two_gloo_processes_match_one_process(tiny_synthetic_root: Path, tmp_pat
     assert ddp["metrics"]["test/acc"] == pytest.approx(single["metrics"]["test/acc"], abs=1e-6)
     assert ddp["metrics"]["test/acc_macro"] == pytest.approx(single["metrics"]["test/acc_macro"], abs=1e-6)
     # every test image counted once over the two ranks: the synchronised confusion matrix is whole
-    assert ddp["confusion"] == single["confusion"] and sum(map(sum, ddp["confusion"])) == 24
+    data = SyntheticCKPlusDataModule(tiny_synthetic_root, TINY_SYNTHETIC, image_size=32, cache_dir=str(tmp_path / "single" / "cache"))
+    data.setup("test")
+    assert ddp["confusion"] == single["confusion"] and sum(map(sum, ddp["confusion"])) == len(data.datasets["test"])
     assert Path(ddp["checkpoint"]).name == Path(single["checkpoint"]).name  # best at the same step
     weights = [torch.load(r["checkpoint"], map_location="cpu", weights_only=True)["state_dict"] for r in (single, ddp)]
     for name, value in weights[0].items():
