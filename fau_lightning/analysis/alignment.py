@@ -178,7 +178,7 @@ def align(
         partner = int(np.argmax(together[column])) if together[column].max() > 0 else -1
         results.append(
             AUVerdict(
-                au, int(evidence_design.sequence_counts()[0][column]), f, float(train_auc[j]), float(auc[j]), float(chance[j]),
+                au, int(counts[2][column]), f, float(train_auc[j]), float(auc[j]), float(chance[j]),
                 float(control[j]), float(within[j]), float(within_chance[j]), region, share, base, found,
                 au_codes[partner] if partner >= 0 else -1, float(together[column, partner]) if partner >= 0 else 0.0, tuple(failed),
             )
