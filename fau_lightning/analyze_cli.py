@@ -31,7 +31,7 @@ from fau_lightning.analysis.alignment_table import COLUMNS, html_table, markdown
 from fau_lightning.analysis.controls import untrained_copy
 from fau_lightning.analysis.figures import confusion_matrix_image, heatmap_image, image_grid, labelled_rows_image
 from fau_lightning.analysis.receptive_field import receptive_field
-from fau_lightning.analysis.report import FAUReport, analysis_probes, default_control_cache, fau_alignment, filter_patches, filter_report, layer_maxima
+from fau_lightning.analysis.report import FAUReport, analysis_probes, default_control_cache, fau_alignment, filter_patches, filter_report, probe_maxima
 from fau_lightning.tasks import FaceTask, load_task
 
 
@@ -61,7 +61,7 @@ def analyse(task: FaceTask, source: str, datamodule, output: Path, options: argp
         title = f"test accuracy {test['metrics'].get('test/acc', float('nan')):.3f}"
         figures["confusion"] = _save_png(output, "confusion.png", confusion_matrix_image(confusion, task.class_names, title))
     selection, evidence = analysis_probes(datamodule)
-    maxima = layer_maxima(model, selection.images, layer), layer_maxima(model, evidence.images, layer)
+    maxima = probe_maxima(model, selection, evidence, layer)
     filters = filter_report(model, selection, layer, options.num_filters, top_k, options.method, maxima=maxima[0])
     figures["patches"] = _save_png(output, "top_patches.png", image_grid([p for f in filters.filters for p in filters.patches[f]], top_k))
     figures["projections"] = _save_png(output, f"{options.method}.png", image_grid([filters.projections[f] for f in filters.filters], len(filters.filters), 64))

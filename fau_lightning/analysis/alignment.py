@@ -141,14 +141,13 @@ def align(
     best, train_auc = best_filters(selection.values, selection_labels[:, tested])
     scores = evidence.values[:, best]  # (N, T) each tested AU's best filter on held-out subjects
     labels = evidence_labels[:, tested]
-    everyone = np.zeros(len(scores), np.int64)
-    auc = stratified_auroc(scores, labels)
-    null = pooled_auroc(ranks_within(scores, everyone), evidence_design.shuffled_labels(settings.shuffles, settings.seed)[..., tested], everyone)
-    chance = corrected_quantile(null, len(tested), settings.alpha)
-    strata = evidence_design.strata
-    within = stratified_auroc(scores, labels, strata)
-    within_null_labels = evidence_design.shuffled_labels(settings.shuffles, settings.seed + 1, within_emotion=True)[..., tested]
-    within_chance = corrected_quantile(pooled_auroc(ranks_within(scores, strata), within_null_labels, strata), len(tested), settings.alpha)
+    def observed_and_chance(strata: np.ndarray, within_emotion: bool) -> tuple[np.ndarray, np.ndarray]:
+        ranks = ranks_within(scores, strata)
+        shuffled = evidence_design.shuffled_labels(settings.shuffles, settings.seed + within_emotion, within_emotion)[..., tested]
+        return pooled_auroc(ranks, labels, strata), corrected_quantile(pooled_auroc(ranks, shuffled, strata), len(tested), settings.alpha)
+
+    auc, chance = observed_and_chance(np.zeros(len(scores), np.int64), within_emotion=False)
+    within, within_chance = observed_and_chance(evidence_design.strata, within_emotion=True)
     within_support = evidence_design.within_emotion_positives()[tested]
     control = np.max([c[tested] for c in controls], axis=0) if controls else np.full(len(tested), np.nan)
     together = co_occurrence(np.concatenate([selection_design.au_sets, evidence_design.au_sets]))

@@ -86,6 +86,11 @@ def filter_report(
     return FilterReport(layer, filters, patches, projections, method)
 
 
+def probe_maxima(model: nn.Module, selection: ProbeSet, evidence: ProbeSet, layer: str) -> tuple[SpatialMaxima, SpatialMaxima]:
+    """The layer's spatial maxima on the selection and evidence probe sets."""
+    return layer_maxima(model, selection.images, layer), layer_maxima(model, evidence.images, layer)
+
+
 def analysis_probes(datamodule, max_selection_images: int | None = None) -> tuple[ProbeSet, ProbeSet]:
     """(selection, evidence): the training subjects' probe set (whole sequences, sampled down to at most
     `max_selection_images`) and the held-out subjects' (validation and test folds together)."""
@@ -116,7 +121,7 @@ def fau_alignment(
     """The per-AU verdict of `layer`: best filters chosen on `selection` (training subjects), judged on
     `evidence` (held-out subjects) against sequence-level chance, within emotion, against untrained
     networks drawn from `control_seeds`, and by where they look."""
-    selection_maxima, evidence_maxima = maxima or (layer_maxima(model, selection.images, layer), layer_maxima(model, evidence.images, layer))
+    selection_maxima, evidence_maxima = maxima or probe_maxima(model, selection, evidence, layer)
     rf = receptive_field(model.features, layer)
     centres = np.stack([rf.start + rf.jump * evidence_maxima.cols, rf.start + rf.jump * evidence_maxima.rows], axis=-1)  # (N, F, 2) x, y
     selection_design, evidence_design = SequenceDesign.of(selection), SequenceDesign.of(evidence)

@@ -10,7 +10,7 @@ from fau_lightning.analysis.alignment import AlignmentSettings, summary_numbers
 from fau_lightning.analysis.alignment_table import COLUMNS, table_rows
 from fau_lightning.analysis.figures import heatmap_image, image_grid
 from fau_lightning.analysis.receptive_field import receptive_field
-from fau_lightning.analysis.report import analysis_probes, default_control_cache, fau_alignment, filter_patches, layer_maxima
+from fau_lightning.analysis.report import analysis_probes, default_control_cache, fau_alignment, filter_patches, probe_maxima
 from fau_lightning.callbacks.periodic import PeriodicAnalysis
 from fau_lightning.tasks.image_logging import log_image
 
@@ -63,7 +63,7 @@ class FAUAlignmentLogger(PeriodicAnalysis):
                 self._warned = True
             return
         model = pl_module.model
-        maxima = layer_maxima(model, selection.images, self.layer), layer_maxima(model, evidence.images, self.layer)
+        maxima = probe_maxima(model, selection, evidence, self.layer)
         report = fau_alignment(model, selection, evidence, self.layer, self.settings, self.control_seeds, self.control_cache, maxima)
         step = trainer.global_step
         for logger in trainer.loggers:
