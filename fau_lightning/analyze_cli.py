@@ -6,10 +6,11 @@
 
 Writes `report.html` with its PNG figures (test metrics and confusion matrix, top-K patches and
 deconvnet reconstructions of the most selective filters, conv1 filters, the held-out AUROC heatmap
-of each AU's best filter, each best filter's held-out patches), `report.json` with every number and
+of each AU's best unit, each best unit's held-out patches), `report.json` with every number and
 `fau_alignment.md`, the per-AU verdict (docs/fau_alignment.md defines it). Untrained networks'
-activations for the control are cached by architecture, seed and data (`--control_cache`). The report folder is written beside and renamed into place, so an interrupted
-run never leaves half a report. `--wandb` also logs it all to a W&B run (offline unless
+activations for the control are cached by architecture, seed and data (`--control_cache`). The
+report folder is written beside and renamed into place, so an interrupted run never leaves half a
+report. `--wandb` also logs it all to a W&B run (offline unless
 `--wandb_online`), kept inside the report folder.
 """
 
@@ -29,9 +30,9 @@ from fau_lightning.analysis.activations import top_k_images
 from fau_lightning.analysis.alignment import AlignmentSettings, summary_numbers
 from fau_lightning.analysis.alignment_table import COLUMNS, html_table, markdown_table, table_rows
 from fau_lightning.analysis.controls import untrained_copy
-from fau_lightning.analysis.figures import confusion_matrix_image, heatmap_image, image_grid, labelled_rows_image
+from fau_lightning.analysis.figures import confusion_matrix_image, image_grid, labelled_rows_image
 from fau_lightning.analysis.receptive_field import receptive_field
-from fau_lightning.analysis.report import FAUReport, analysis_probes, default_control_cache, fau_alignment, filter_patches, filter_report, probe_maxima
+from fau_lightning.analysis.report import FAUReport, analysis_probes, best_unit_heatmap, default_control_cache, fau_alignment, filter_patches, filter_report, probe_maxima
 from fau_lightning.tasks import FaceTask, load_task
 
 
@@ -61,7 +62,8 @@ def analyse(task: FaceTask, source: str, datamodule, output: Path, options: argp
         title = f"test accuracy {test['metrics'].get('test/acc', float('nan')):.3f}"
         figures["confusion"] = _save_png(output, "confusion.png", confusion_matrix_image(confusion, task.class_names, title))
     selection, evidence = analysis_probes(datamodule)
-    maxima = probe_maxima(model, selection, evidence, layer)
+    settings = AlignmentSettings(options.top_k_sequences, options.min_sequences, options.shuffles, cells=options.cells)
+    maxima = probe_maxima(model, selection, evidence, layer, settings.cells)
     filters = filter_report(model, selection, layer, options.num_filters, top_k, options.method, maxima=maxima[0])
     figures["patches"] = _save_png(output, "top_patches.png", image_grid([p for f in filters.filters for p in filters.patches[f]], top_k))
     figures["projections"] = _save_png(output, f"{options.method}.png", image_grid([filters.projections[f] for f in filters.filters], len(filters.filters), 64))
@@ -74,25 +76,21 @@ def analyse(task: FaceTask, source: str, datamodule, output: Path, options: argp
         "probe": {"selection_images": len(selection), "evidence_images": len(evidence)},
     }
     if selection.has_aus:
-        settings = AlignmentSettings(options.top_k_sequences, options.min_sequences, options.shuffles)
         seeds = list(range(options.control_seeds))
         fau = fau_alignment(model, selection, evidence, layer, settings, seeds, options.control_cache, maxima)
         numbers["fau"] = {
             "alignments": [{**asdict(v), "recovered": v.recovered} for v in fau.verdicts],
             **summary_numbers(fau.verdicts),
             "controls": fau.controls,
-            "region_groups": ["+".join(g) for g in fau.region_groups],
             "settings": asdict(settings),
         }
         if fau.verdicts:
-            best = sorted({v.best_filter for v in fau.verdicts})
-            heat = heatmap_image(fau.auroc[best], [f"f{f}" for f in best], [f"AU{au}" for au in fau.au_codes], "Held-out AUROC, each AU's best filter")
-            figures["fau"] = _save_png(output, "fau_auroc.png", heat)
+            figures["fau"] = _save_png(output, "fau_auroc.png", best_unit_heatmap(fau, layer))
             rf, top = receptive_field(model.features, layer), top_k_images(maxima[1].values, top_k)
-            rows = [filter_patches(evidence.images, rf, maxima[1], v.best_filter, top[v.best_filter]) for v in fau.verdicts]
-            labels = [f"AU{v.au} f{v.best_filter}" for v in fau.verdicts]
-            title = f"Top-{top_k} held-out patches of each AU's best {layer} filter"
-            figures["au_patches"] = _save_png(output, "au_best_filters.png", labelled_rows_image(rows, labels, title=title))
+            rows = [filter_patches(evidence.images, rf, maxima[1], v.best_unit, top[v.best_unit]) for v in fau.verdicts]
+            labels = [f"AU{v.au} {v.unit}" for v in fau.verdicts]
+            title = f"Top-{top_k} held-out patches of each AU's best {layer} unit"
+            figures["au_patches"] = _save_png(output, "au_best_units.png", labelled_rows_image(rows, labels, title=title))
             (output / "fau_alignment.md").write_text(markdown_table(fau.verdicts))
     else:
         numbers["fau"] = {"skipped": f"{type(datamodule).__name__} has no FACS AU labels"}
@@ -126,9 +124,9 @@ def _html(numbers: dict, figures: dict[str, str], fau: FAUReport | None) -> str:
     if fau is not None:
         s = numbers["fau"]
         fau_html = (
-            f"<p>{int(s['fau/recovered_aus'])} of {int(s['fau/tested_aus'])} AUs recovered. Best filters chosen on the training "
+            f"<p>{int(s['fau/recovered_aus'])} of {int(s['fau/tested_aus'])} AUs recovered. Best units chosen on the training "
             f"subjects, judged on held-out subjects against sequence-level chance, within emotion, against {fau.controls} untrained "
-            f"networks, and by where they look (regions as this layer resolves them: {html.escape(', '.join(s['region_groups']))}).</p>"
+            f"networks, and by where their response comes from (the facial region whose occlusion lowers it most).</p>"
             + html_table(fau.verdicts) + images("fau", "au_patches")
         )
     else:
@@ -159,7 +157,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--num_filters", type=int, default=8, help="most selective filters shown")
     parser.add_argument("--top_k", type=int, default=9, help="patches shown per filter")
     parser.add_argument("--method", default="deconvnet", choices=["deconvnet", "guided_backprop"])
-    parser.add_argument("--top_k_sequences", type=int, default=25, help="held-out sequences per filter for the region test")
+    parser.add_argument("--cells", type=int, default=2, help="units per side of each filter map: 2 = the quadrants fc4 reads, 1 = whole maps")
+    parser.add_argument("--top_k_sequences", type=int, default=25, help="held-out sequences per unit for the region test")
     parser.add_argument("--min_sequences", type=int, default=5, help="positive and negative sequences an AU needs to be tested")
     parser.add_argument("--shuffles", type=int, default=1000, help="sequence shuffles per chance distribution")
     parser.add_argument("--control_seeds", type=int, default=10, help="untrained networks (seeds 0..N-1) in the control distribution")

@@ -4,10 +4,10 @@ import numpy as np
 import pytest
 import torch
 
-from fau_lightning.analysis.activations import spatial_maxima, top_k_images
+from fau_lightning.analysis.activations import spatial_maxima, top_k_images, unit_name
 from fau_lightning.analysis.alignment import AlignmentSettings, LayerScores, RegionMap, align, held_out_auroc, sequence_peaks, summary_numbers
 from fau_lightning.analysis.auroc import auroc_matrix, stratified_auroc
-from fau_lightning.analysis.regions import merge_regions, region_test
+from fau_lightning.analysis.regions import NO_REGION, UNKNOWN, region_test
 from fau_lightning.analysis.sequences import NEUTRAL_STRATUM, SequenceDesign, co_occurrence
 from fau_lightning.data.probe import NO_EMOTION, ProbeSet
 from fau_lightning.models import ZeroBiasCNN
@@ -112,7 +112,7 @@ def test_a_planted_filter_is_recovered_and_an_absent_one_is_not() -> None:
     regions = _two_regions(len(ev), ev.shape[1], looking={5: "brows"})
     controls = [np.array([0.6, 0.6])]
     au1, au2 = align([1, 2], LayerScores(sel), selection, LayerScores(ev, regions[1]), evidence, regions[0], controls, settings)
-    assert au1.best_filter == 5 and au1.auroc > 0.95 and au1.recovered and au1.region_share == 1.0
+    assert au1.best_unit == 5 and au1.auroc > 0.95 and au1.recovered and au1.region_share == 1.0
     assert au2.auroc < au2.chance and "chance" in au2.failed and not au2.recovered
     numbers = summary_numbers([au1, au2])
     assert numbers["fau/recovered_aus"] == 1 and numbers["fau/tested_aus"] == 2 and numbers["fau/above_chance_aus"] == 1
@@ -121,13 +121,13 @@ def test_a_planted_filter_is_recovered_and_an_absent_one_is_not() -> None:
     assert "region" in align([1, 2], LayerScores(sel), selection, LayerScores(ev), evidence, None, controls, settings)[0].failed
 
 
-def _two_regions(n: int, filters: int, looking: dict[int, str]) -> tuple[RegionMap, np.ndarray]:
-    """Brows at the top, mouth at the bottom; every filter peaks anywhere except those in `looking`."""
-    centres = {"brows": np.tile([[20.0, 10.0]], (n, 1)), "mouth": np.tile([[20.0, 40.0]], (n, 1))}
-    peaks = np.random.default_rng(5).uniform(0, 50, size=(n, filters, 2))
-    for f, region in looking.items():
-        peaks[:, f] = centres[region][0]
-    return RegionMap(centres, [("brows",), ("mouth",)], {1: ("brows",), 2: ("mouth",)}), peaks
+def _two_regions(n: int, units: int, looking: dict[int, str]) -> tuple[RegionMap, np.ndarray]:
+    """Brows and mouth; every unit's response comes from either (or neither) except those in `looking`."""
+    regions = RegionMap(("brows", "mouth"), {1: ("brows",), 2: ("mouth",)})
+    found = np.random.default_rng(5).integers(NO_REGION, 2, size=(n, units))
+    for u, region in looking.items():
+        found[:, u] = regions.names.index(region)
+    return regions, found
 
 
 def test_a_filter_that_only_tracks_emotion_is_rejected_within_emotion() -> None:
@@ -149,7 +149,7 @@ def test_a_filter_that_only_tracks_emotion_is_rejected_within_emotion() -> None:
 
     settings = AlignmentSettings(shuffles=400, min_sequences=5)
     au1 = align([1, 2], LayerScores(emotion_filter(selection)), selection, LayerScores(emotion_filter(evidence)), evidence, settings=settings)[0]
-    assert au1.best_filter == 3 and au1.auroc > au1.chance  # above chance overall ...
+    assert au1.best_unit == 3 and au1.auroc > au1.chance  # above chance overall ...
     assert abs(au1.within_auroc - 0.5) < 0.15 and "within emotion" in au1.failed  # ... but not within emotion
 
 
@@ -160,14 +160,9 @@ def test_region_test_a_random_filter_rarely_passes_a_region_with_half_the_base_r
     assert np.mean(passed) <= 0.08  # at about the test's level, not half of all filters
     looking = region_test(np.zeros(25, int), everyone.ravel(), [0])
     assert looking.share == 1.0 and looking.base_rate == pytest.approx(0.5, abs=0.02) and looking.p_value < 1e-5
-    assert np.isnan(region_test(np.full(25, -1), everyone.ravel(), [0]).share)  # no landmarks: no evidence
-
-
-def test_regions_closer_than_the_units_can_resolve_are_merged() -> None:
-    centres = {"brows": np.array([[20.0, 10.0]]), "eyes": np.array([[20.0, 15.0]]), "nose": np.array([[20.0, 24.0]]), "mouth": np.array([[20.0, 40.0]])}
-    assert merge_regions(centres, 8.0) == [("brows", "eyes"), ("nose",), ("mouth",)]
-    assert merge_regions(centres, 10.0) == [("brows", "eyes", "nose"), ("mouth",)]  # chained
-    assert merge_regions(centres, 2.0) == [("brows",), ("eyes",), ("nose",), ("mouth",)]
+    assert np.isnan(region_test(np.full(25, UNKNOWN), everyone.ravel(), [0]).share)  # no landmarks: no evidence
+    elsewhere = region_test(np.array([NO_REGION] * 20 + [0] * 5), everyone.ravel(), [0])
+    assert elsewhere.share == 0.2 and elsewhere.p_value > 0.5  # a response from no region counts against the unit
 
 
 def test_sequence_peaks_take_each_filters_strongest_frame_of_its_strongest_sequences() -> None:
@@ -205,3 +200,20 @@ def test_spatial_maxima_keep_the_max_and_its_place_batch_by_batch() -> None:
     n, f = 3, 5
     assert maps[n, f, maxima.rows[n, f], maxima.cols[n, f]].item() == pytest.approx(float(maxima.values[n, f]))
     assert model.training  # mode restored
+
+
+@pytest.mark.parametrize("size", [32, 36])  # conv3 maps of 8x8 and 9x9 (overlapping quadrants)
+def test_quadrant_units_are_what_quadrant_pooling_hands_to_fc4(size: int) -> None:
+    torch.manual_seed(0)
+    model = ZeroBiasCNN(widths=(4, 6, 8)).eval()
+    images = torch.rand(5, 1, size, size)
+    maxima = spatial_maxima(model, "features.relu3", [images], cells=2)
+    pooled = model.features(images).reshape(5, 8 * 4)  # pool3's output: filter-major, then quadrant, as units are numbered
+    assert np.allclose(maxima.values, pooled.detach().numpy(), atol=1e-6)
+    maps = model.features[: list(dict(model.features.named_children())).index("relu3") + 1](images)
+    n, unit = 2, 2 * 4 + 3  # filter 2, bottom right
+    assert maps[n, 2, maxima.rows[n, unit], maxima.cols[n, unit]].item() == pytest.approx(float(maxima.values[n, unit]))
+    assert maxima.rows[n, unit] >= size // 8 and maxima.cols[n, unit] >= size // 8  # inside the bottom-right cell
+    whole = maxima.per_filter()
+    assert np.allclose(whole.values, maps.amax(dim=(2, 3)).detach().numpy(), atol=1e-6)
+    assert unit_name(unit, 2) == "f2 bottom right" and unit_name(7, 1) == "f7"

@@ -37,7 +37,7 @@ def test_report_from_a_checkpoint(checkpoint: str, tiny_synthetic_root: Path, tm
     for a in fau["alignments"]:
         assert a["recovered"] == (not a["failed"]) and a["control"] == a["control"]  # never NaN with controls
     page = (report / "report.html").read_text()
-    for image in ("confusion.png", "top_patches.png", "deconvnet.png", "conv1_filters.png", "fau_auroc.png", "au_best_filters.png"):
+    for image in ("confusion.png", "top_patches.png", "deconvnet.png", "conv1_filters.png", "fau_auroc.png", "au_best_units.png"):
         assert f'src="{image}"' in page or f"src='{image}'" in page, image
         assert cv2.imread(str(report / image)) is not None, image
     out = capsys.readouterr().out

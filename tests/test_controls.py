@@ -33,24 +33,27 @@ def test_control_maxima_are_cached_by_architecture_seed_and_images(tmp_path: Pat
     images = [np.random.default_rng(0).integers(0, 255, size=(n, 16, 16), dtype=np.uint8) for n in (6, 3)]
     calls = []
 
-    def maxima_of(network, stack):
+    def maxima_of(network, stack, layer, cells):
         calls.append(len(stack))
-        return layer_maxima(network, stack, "relu3")
+        return layer_maxima(network, stack, layer, cells)
 
-    first = control_maxima(model, "relu3", [0, 1], images, maxima_of, tmp_path)
+    first = control_maxima(model, "relu3", 1, [0, 1], images, maxima_of, tmp_path)
     assert calls == [6, 3, 6, 3] and len(list(tmp_path.glob("control-*.npz"))) == 2
-    again = control_maxima(model, "relu3", [0, 1], images, maxima_of, tmp_path)
+    again = control_maxima(model, "relu3", 1, [0, 1], images, maxima_of, tmp_path)
     assert calls == [6, 3, 6, 3]  # nothing recomputed
     for a, b in zip(first, again, strict=True):
         for x, y in zip(a, b, strict=True):
             assert np.array_equal(x.values, y.values) and np.array_equal(x.rows, y.rows) and x.map_size == y.map_size
     changed = [images[0], images[1][::-1].copy()]
-    control_maxima(model, "relu3", [0], changed, maxima_of, tmp_path)
+    control_maxima(model, "relu3", 1, [0], changed, maxima_of, tmp_path)
     assert calls[-2:] == [6, 3]  # other images, other entry
     wider = ZeroBiasCNN(widths=(4, 6, 10), hidden_units=8)
-    control_maxima(wider, "relu3", [0], images, maxima_of, tmp_path)
+    control_maxima(wider, "relu3", 1, [0], images, maxima_of, tmp_path)
     assert len(calls) == 8
+    quadrants = control_maxima(model, "relu3", 2, [0], images, maxima_of, tmp_path)
+    assert len(calls) == 10 and quadrants[0][0].values.shape == (6, 4 * 8)  # other cells, other entry
+    assert control_maxima(model, "relu3", 2, [0], images, maxima_of, tmp_path)[0][0].cells == 2 and len(calls) == 10
     for entry in tmp_path.glob("control-*.npz"):
         entry.write_bytes(b"broken")
-    control_maxima(model, "relu3", [0], images, maxima_of, tmp_path)
-    assert len(calls) == 10  # a damaged entry is recomputed, not trusted
+    control_maxima(model, "relu3", 1, [0], images, maxima_of, tmp_path)
+    assert len(calls) == 12  # a damaged entry is recomputed, not trusted

@@ -10,12 +10,45 @@ from torch import nn
 
 @dataclass(frozen=True)
 class SpatialMaxima:
-    """Per image and filter: the spatial maximum of the layer's map and where it is."""
+    """Per image and unit: the maximum of the layer's map over the unit's cell, and where it is.
 
-    values: np.ndarray  # float32 (N, F)
-    rows: np.ndarray  # int64 (N, F)
-    cols: np.ndarray  # int64 (N, F)
+    With `cells` = 1 a unit is a whole filter map; with `cells` = 2 each map is cut into the four
+    quadrants the network's quadrant pooling reads, and unit u is filter u // 4, quadrant u % 4
+    (top left, top right, bottom left, bottom right).
+    """
+
+    values: np.ndarray  # float32 (N, U)
+    rows: np.ndarray  # int64 (N, U), row in the whole map
+    cols: np.ndarray  # int64 (N, U)
     map_size: tuple[int, int]  # (H, W) of the layer's maps
+    cells: int = 1  # cells per side of each map
+
+    def per_filter(self) -> "SpatialMaxima":
+        """Each filter's maximum over its whole map (the strongest of its cells)."""
+        if self.cells == 1:
+            return self
+        n, per = len(self.values), self.cells**2
+        grouped = self.values.reshape(n, -1, per)
+        pick = grouped.argmax(axis=2)[..., None]
+        def take(a: np.ndarray) -> np.ndarray:
+            return np.take_along_axis(a.reshape(n, -1, per), pick, axis=2)[..., 0]
+
+        return SpatialMaxima(take(self.values), take(self.rows), take(self.cols), self.map_size, 1)
+
+
+CELL_NAMES = {1: ("",), 2: ("top left", "top right", "bottom left", "bottom right")}
+
+
+def unit_name(unit: int, cells: int) -> str:
+    """A unit as people read it: "f118" or "f118 top left"."""
+    per = cells**2
+    where = CELL_NAMES.get(cells, tuple(f"cell {i}" for i in range(per)))[unit % per]
+    return f"f{unit // per}" + (f" {where}" if where else "")
+
+
+def _cell_bounds(size: int, cells: int) -> list[tuple[int, int]]:
+    """Adaptive pooling's windows along one axis: cell i covers [floor(i*size/cells), ceil((i+1)*size/cells))."""
+    return [(i * size // cells, -(-(i + 1) * size // cells)) for i in range(cells)]
 
 
 def _images(batch) -> torch.Tensor:
@@ -23,10 +56,11 @@ def _images(batch) -> torch.Tensor:
 
 
 @torch.no_grad()
-def spatial_maxima(model: nn.Module, layer: str, batches: Iterable, device: str | torch.device = "cpu") -> SpatialMaxima:
+def spatial_maxima(model: nn.Module, layer: str, batches: Iterable, device: str | torch.device = "cpu", cells: int = 1) -> SpatialMaxima:
     """Run `batches` (tensors, or (images, ...) tuples from a DataLoader) through `model` and keep,
-    for `layer` (a dotted module name such as "features.relu3"), each map's maximum and its position.
-    Only one batch of maps is alive at a time."""
+    for `layer` (a dotted module name such as "features.relu3"), the maximum of each map's cells
+    (`cells` per side, cut as adaptive pooling cuts) and its position. Only one batch of maps is
+    alive at a time."""
     module = model.get_submodule(layer)
     captured: list[torch.Tensor] = []
     handle = module.register_forward_hook(lambda _m, _i, out: captured.append(out))
@@ -40,14 +74,20 @@ def spatial_maxima(model: nn.Module, layer: str, batches: Iterable, device: str 
             maps = captured.pop()
             n, f, h, w = maps.shape
             size = (h, w)
-            best, where = maps.reshape(n, f, h * w).max(dim=2)
-            values.append(best.float().cpu())
-            rows.append((where // w).cpu())
-            cols.append((where % w).cpu())
+            cell_values, cell_rows, cell_cols = [], [], []
+            for r0, r1 in _cell_bounds(h, cells):
+                for c0, c1 in _cell_bounds(w, cells):
+                    best, where = maps[:, :, r0:r1, c0:c1].reshape(n, f, -1).max(dim=2)
+                    cell_values.append(best.float())
+                    cell_rows.append(r0 + where // (c1 - c0))
+                    cell_cols.append(c0 + where % (c1 - c0))
+            values.append(torch.stack(cell_values, dim=2).reshape(n, -1).cpu())  # unit = filter * cells² + cell
+            rows.append(torch.stack(cell_rows, dim=2).reshape(n, -1).cpu())
+            cols.append(torch.stack(cell_cols, dim=2).reshape(n, -1).cpu())
     finally:
         handle.remove()
         model.train(was_training)
-    return SpatialMaxima(torch.cat(values).numpy(), torch.cat(rows).numpy(), torch.cat(cols).numpy(), size)
+    return SpatialMaxima(torch.cat(values).numpy(), torch.cat(rows).numpy(), torch.cat(cols).numpy(), size, cells)
 
 
 def top_k_images(scores: np.ndarray, k: int) -> np.ndarray:

@@ -1,13 +1,14 @@
 """FAU alignment: did a layer learn to detect an action unit? One verdict per AU, with its evidence.
 
 For each AU with enough sequences, on plain arrays (no model, no Trainer):
-1. the best filter is chosen by AUROC on the *selection* probe set (the training subjects);
+1. the best unit (a filter, or one cell of its map) is chosen by AUROC on the *selection* probe set (the training subjects);
 2. its AUROC is measured on the *evidence* set (held-out subjects), against chance from shuffling
    whole sequences' AU sets (Bonferroni-corrected over the AUs tested);
 3. inside each emotion stratum, pooled, against chance from shuffling AU sets between sequences of
-   the same emotion (a filter that only detects the emotion sits at chance here);
-4. against the best filter of untrained networks of the same architecture (the control);
-5. where its strongest held-out sequences peak, against the base rate of all filters' peaks.
+   the same emotion (a unit that only detects the emotion sits at chance here);
+4. against the best unit of untrained networks of the same architecture (the control);
+5. where its response comes from in its strongest held-out sequences (the facial region whose
+   occlusion lowers it most), against the base rate of all units.
 An AU is `recovered` when it passes all four tests; `failed` names the ones it did not pass.
 docs/fau_alignment.md gives the reasons for each choice.
 """
@@ -16,8 +17,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from fau_lightning.analysis.activations import unit_name
 from fau_lightning.analysis.auroc import auroc_matrix, pooled_auroc, ranks_within, stratified_auroc
-from fau_lightning.analysis.regions import group_name, nearest_group, region_test
+from fau_lightning.analysis.regions import UNKNOWN, region_test
 from fau_lightning.analysis.sequences import SequenceDesign, co_occurrence
 
 
@@ -26,14 +28,15 @@ class AlignmentSettings:
     """How strict the verdict is.
 
     Args:
-        top_k: strongest held-out sequences per filter whose peaks the region test looks at.
+        top_k: strongest held-out sequences per unit whose peaks the region test looks at.
         min_sequences: an AU is tested only with this many positive and negative sequences in both sets.
         shuffles: sequence shuffles per null distribution; enough for the corrected quantile.
         alpha: family-wise error rate over the AUs tested (Bonferroni), and the region test's level.
         seed: seed of the shuffles.
-        region_resolution: regions closer than this many steps of the layer's unit grid are merged
-            (a peak is known to half a step on each axis; at 1.5 steps rounding alone moves peaks
-            across the border between two regions).
+        cells: each filter map is cut into cells x cells units, each judged on its own; 2 (the default)
+            gives the quadrants that the network's quadrant pooling hands to fc4, 1 whole maps.
+        region_reach: a pixel belongs to a facial region when it lies within this many eye-centre
+            distances of the region's landmarks (the nearest region's, where several are close).
     """
 
     top_k: int = 25
@@ -41,41 +44,46 @@ class AlignmentSettings:
     shuffles: int = 1000
     alpha: float = 0.05
     seed: int = 0
-    region_resolution: float = 1.5
+    cells: int = 2
+    region_reach: float = 0.3
 
 
 @dataclass(frozen=True)
 class LayerScores:
-    """One network's layer on one probe set: each filter's spatial maximum and where it is."""
+    """One network's layer on one probe set: each unit's maximum and where it is."""
 
-    values: np.ndarray  # (N, F)
-    centres: np.ndarray | None = None  # (N, F, 2) x, y in image pixels of each maximum
+    values: np.ndarray  # (N, U)
+    regions: np.ndarray | None = None  # (N, U) where each unit's response comes from (occlusion.response_regions)
+    cells: int = 1  # cells per side of each filter map (unit u is filter u // cells², cell u % cells²)
 
 
 @dataclass(frozen=True)
 class RegionMap:
-    """The evidence images' facial regions, grouped as the layer can resolve them."""
+    """The facial regions that `LayerScores.regions` indexes, and the regions each AU acts on."""
 
-    centres: dict[str, np.ndarray]  # region -> (N, 2) per image
-    groups: list[tuple[str, ...]]  # regions merged where the layer cannot tell them apart
+    names: tuple[str, ...]  # region index -> name
     au_regions: dict[int, tuple[str, ...]]  # AU -> the regions it acts on
+
+    def name(self, index: int) -> str:
+        return self.names[index] if index >= 0 else "elsewhere"
 
 
 @dataclass(frozen=True)
 class AUVerdict:
     au: int
     sequences: int  # held-out sequences showing the AU
-    best_filter: int  # chosen on the selection set
+    best_unit: int  # chosen on the selection set: column of the layer's unit maxima
+    unit: str  # that unit as people read it ("f118 top left")
     train_auroc: float  # its AUROC on the selection set
     auroc: float  # its AUROC on held-out subjects
     chance: float  # corrected chance line for `auroc` (sequence shuffles)
-    control: float  # highest held-out AUROC of an untrained network's best filter (NaN: no control)
+    control: float  # highest held-out AUROC of an untrained network's best unit (NaN: no control)
     within_auroc: float  # held-out AUROC within emotion strata, pooled (NaN: no stratum varies)
     within_chance: float  # corrected chance line for `within_auroc`
     region: str  # the AU's region(s), merged as the layer resolves them
-    region_share: float  # share of the best filter's top-K held-out peaks in that region
-    region_base_rate: float  # share of all filters' top-K peaks there
-    found_in: str  # the region holding most of the best filter's peaks
+    region_share: float  # share of the best unit's top-K held-out peaks in that region
+    region_base_rate: float  # share of all units' top-K peaks there (every unit weighs the same)
+    found_in: str  # the region holding most of the best unit's peaks
     partner: int  # the AU most often coded with this one (-1: none)
     partner_share: float  # share of this AU's sequences that also show the partner
     failed: tuple[str, ...] = field(default=())  # tests not passed: chance, control, within emotion, region
@@ -85,16 +93,16 @@ class AUVerdict:
         return not self.failed
 
 
-def best_filters(selection: np.ndarray, selection_labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(best filter per AU, its AUROC) on the selection set."""
+def best_units(selection: np.ndarray, selection_labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(best unit per AU, its AUROC) on the selection set."""
     auc = auroc_matrix(selection, selection_labels)
     best = np.nanargmax(np.nan_to_num(auc, nan=-1.0), axis=0)
     return best, auc[best, np.arange(auc.shape[1])]
 
 
 def held_out_auroc(selection: np.ndarray, selection_labels: np.ndarray, evidence: np.ndarray, evidence_labels: np.ndarray) -> np.ndarray:
-    """(U,) held-out AUROC of each AU's best filter as chosen on the selection set: what a control network reaches."""
-    best, _ = best_filters(selection, selection_labels)
+    """(U,) held-out AUROC of each AU's best unit as chosen on the selection set: what a control network reaches."""
+    best, _ = best_units(selection, selection_labels)
     return stratified_auroc(evidence[:, best], evidence_labels)
 
 
@@ -104,7 +112,7 @@ def corrected_quantile(null: np.ndarray, tests: int, alpha: float) -> np.ndarray
 
 
 def sequence_peaks(values: np.ndarray, design: SequenceDesign, k: int) -> np.ndarray:
-    """(F, K) image index of each filter's strongest frame in each of its K strongest sequences."""
+    """(F, K) image index of each unit's strongest frame in each of its K strongest sequences."""
     order = np.argsort(design.index, kind="stable")  # images grouped by sequence
     counts = np.bincount(design.index)
     width = counts.max()
@@ -138,8 +146,8 @@ def align(
     tested = np.flatnonzero(np.all([c >= settings.min_sequences for c in counts], axis=0))
     if not len(tested):
         return []
-    best, train_auc = best_filters(selection.values, selection_labels[:, tested])
-    scores = evidence.values[:, best]  # (N, T) each tested AU's best filter on held-out subjects
+    best, train_auc = best_units(selection.values, selection_labels[:, tested])
+    scores = evidence.values[:, best]  # (N, T) each tested AU's best unit on held-out subjects
     labels = evidence_labels[:, tested]
     def observed_and_chance(strata: np.ndarray, within_emotion: bool) -> tuple[np.ndarray, np.ndarray]:
         ranks = ranks_within(scores, strata)
@@ -151,7 +159,7 @@ def align(
     within_support = evidence_design.within_emotion_positives()[tested]
     control = np.max([c[tested] for c in controls], axis=0) if controls else np.full(len(tested), np.nan)
     together = co_occurrence(np.concatenate([selection_design.au_sets, evidence_design.au_sets]))
-    peaks = _peak_groups(evidence, evidence_design, regions, settings.top_k)
+    peaks = _peak_regions(evidence, evidence_design, regions, settings.top_k)
     results = []
     for j, column in enumerate(tested):
         au, f = au_codes[column], int(best[j])
@@ -164,12 +172,12 @@ def align(
             failed.append("within emotion")
         region, share, base, found = "", float("nan"), float("nan"), ""
         if peaks is not None and au in regions.au_regions:
-            targets = [g for g, group in enumerate(regions.groups) if set(group) & set(regions.au_regions[au])]
+            targets = [regions.names.index(name) for name in regions.au_regions[au]]
             evidence_of_region = region_test(peaks[f], peaks.ravel(), targets)
             share, base = evidence_of_region.share, evidence_of_region.base_rate
-            region = " / ".join(group_name(regions.groups[g]) for g in targets)
-            mine = peaks[f][peaks[f] >= 0]
-            found = group_name(regions.groups[int(np.bincount(mine).argmax())]) if len(mine) else ""
+            region = " / ".join(regions.au_regions[au])
+            mine = peaks[f][peaks[f] != UNKNOWN]
+            found = regions.name(int(np.bincount(mine + 1).argmax()) - 1) if len(mine) else ""
             if not evidence_of_region.p_value < settings.alpha:
                 failed.append("region")
         else:
@@ -177,7 +185,7 @@ def align(
         partner = int(np.argmax(together[column])) if together[column].max() > 0 else -1
         results.append(
             AUVerdict(
-                au, int(counts[2][column]), f, float(train_auc[j]), float(auc[j]), float(chance[j]),
+                au, int(counts[2][column]), f, unit_name(f, evidence.cells), float(train_auc[j]), float(auc[j]), float(chance[j]),
                 float(control[j]), float(within[j]), float(within_chance[j]), region, share, base, found,
                 au_codes[partner] if partner >= 0 else -1, float(together[column, partner]) if partner >= 0 else 0.0, tuple(failed),
             )
@@ -185,15 +193,12 @@ def align(
     return results
 
 
-def _peak_groups(evidence: LayerScores, design: SequenceDesign, regions: RegionMap | None, k: int) -> np.ndarray | None:
-    """(F, K) region group of each filter's top-K held-out sequence peaks (-1: no landmarks)."""
-    if regions is None or evidence.centres is None:
+def _peak_regions(evidence: LayerScores, design: SequenceDesign, regions: RegionMap | None, k: int) -> np.ndarray | None:
+    """(U, K) where each unit's response came from in its top-K held-out sequences' peak frames."""
+    if regions is None or evidence.regions is None:
         return None
-    frames = sequence_peaks(evidence.values, design, k)  # (F, K)
-    filters = np.arange(len(frames))[:, None]
-    points = evidence.centres[frames, filters].reshape(-1, 2)
-    centres = {name: c[frames].reshape(-1, 2) for name, c in regions.centres.items()}
-    return nearest_group(points, centres, regions.groups).reshape(frames.shape)
+    frames = sequence_peaks(evidence.values, design, k)  # (U, K)
+    return evidence.regions[frames, np.arange(len(frames))[:, None]]
 
 
 def summary_numbers(results: list[AUVerdict]) -> dict[str, float]:

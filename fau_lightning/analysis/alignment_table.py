@@ -7,7 +7,7 @@ from fau_lightning.analysis.alignment import AUVerdict
 from fau_lightning.data.facs import ACTION_UNITS
 
 COLUMNS = [
-    "AU", "name", "held-out sequences", "best filter", "AUROC (held-out)", "chance", "untrained control",
+    "AU", "name", "held-out sequences", "best unit", "AUROC (held-out)", "chance", "untrained control",
     "within-emotion AUROC", "within chance", "region", "peaks in region", "region base rate", "found in",
     "partner AU", "partner share", "recovered", "failed",
 ]  # fmt: skip
@@ -17,7 +17,7 @@ def table_rows(verdicts: list[AUVerdict]) -> list[list]:
     """One row per AU, values in COLUMNS order (numbers stay numbers)."""
     return [
         [
-            v.au, ACTION_UNITS[v.au].name if v.au in ACTION_UNITS else "", v.sequences, v.best_filter, v.auroc, v.chance, v.control,
+            v.au, ACTION_UNITS[v.au].name if v.au in ACTION_UNITS else "", v.sequences, v.unit, v.auroc, v.chance, v.control,
             v.within_auroc, v.within_chance, v.region, v.region_share, v.region_base_rate, v.found_in, v.partner, v.partner_share,
             v.recovered, ", ".join(v.failed),
         ]

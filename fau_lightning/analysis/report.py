@@ -8,13 +8,14 @@ import numpy as np
 import torch
 from torch import nn
 
-from fau_lightning.analysis.activations import SpatialMaxima, spatial_maxima, top_k_images
+from fau_lightning.analysis.activations import SpatialMaxima, spatial_maxima, top_k_images, unit_name
 from fau_lightning.analysis.alignment import AlignmentSettings, AUVerdict, LayerScores, RegionMap, align, held_out_auroc
 from fau_lightning.analysis.auroc import auroc_matrix
 from fau_lightning.analysis.controls import control_maxima
+from fau_lightning.analysis.figures import heatmap_image
 from fau_lightning.analysis.deconvnet import deconvnet, guided_backprop
 from fau_lightning.analysis.receptive_field import ReceptiveField, receptive_field
-from fau_lightning.analysis.regions import merge_regions, region_centres
+from fau_lightning.analysis.occlusion import REGIONS, region_label_maps, response_regions
 from fau_lightning.analysis.sequences import SequenceDesign
 from fau_lightning.data.facs import ACTION_UNITS
 from fau_lightning.data.probe import ProbeSet
@@ -27,10 +28,10 @@ def _batches(images: np.ndarray, batch_size: int, device: torch.device):
         yield torch.from_numpy(images[start : start + batch_size]).unsqueeze(1).float().div(255).to(device)
 
 
-def layer_maxima(model: nn.Module, images: np.ndarray, layer: str, batch_size: int = 128) -> SpatialMaxima:
-    """Spatial maxima of `features.<layer>` over uint8 images (N, S, S)."""
+def layer_maxima(model: nn.Module, images: np.ndarray, layer: str, cells: int = 1, batch_size: int = 128) -> SpatialMaxima:
+    """Maxima of `features.<layer>` over uint8 images (N, S, S), per filter (`cells` = 1) or per cell of each map."""
     device = next(model.parameters()).device
-    return spatial_maxima(model, f"features.{layer}", _batches(images, batch_size, device), device)
+    return spatial_maxima(model, f"features.{layer}", _batches(images, batch_size, device), device, cells)
 
 
 def most_selective(maxima: SpatialMaxima, count: int, k: int) -> list[int]:
@@ -67,7 +68,7 @@ def filter_report(
     model: nn.Module, probe: ProbeSet, layer: str = "relu3", num_filters: int = 8, top_k: int = 9, method: str = "deconvnet",
     maxima: SpatialMaxima | None = None,
 ) -> FilterReport:  # fmt: skip
-    maxima = maxima if maxima is not None else layer_maxima(model, probe.images, layer)
+    maxima = (maxima if maxima is not None else layer_maxima(model, probe.images, layer)).per_filter()
     rf = receptive_field(model.features, layer)
     project = PROJECTIONS[method]
     filters = most_selective(maxima, num_filters, top_k)
@@ -86,9 +87,9 @@ def filter_report(
     return FilterReport(layer, filters, patches, projections, method)
 
 
-def probe_maxima(model: nn.Module, selection: ProbeSet, evidence: ProbeSet, layer: str) -> tuple[SpatialMaxima, SpatialMaxima]:
-    """The layer's spatial maxima on the selection and evidence probe sets."""
-    return layer_maxima(model, selection.images, layer), layer_maxima(model, evidence.images, layer)
+def probe_maxima(model: nn.Module, selection: ProbeSet, evidence: ProbeSet, layer: str, cells: int) -> tuple[SpatialMaxima, SpatialMaxima]:
+    """The layer's maxima per unit (`cells` per side of each map) on the selection and evidence probe sets."""
+    return layer_maxima(model, selection.images, layer, cells), layer_maxima(model, evidence.images, layer, cells)
 
 
 def analysis_probes(datamodule, max_selection_images: int | None = None) -> tuple[ProbeSet, ProbeSet]:
@@ -108,34 +109,45 @@ def default_control_cache() -> Path:
 @dataclass(frozen=True)
 class FAUReport:
     verdicts: list[AUVerdict]
-    auroc: np.ndarray  # (F, T) held-out AUROC of every filter for each tested AU
+    auroc: np.ndarray  # (U, T) held-out AUROC of every unit for each tested AU
     au_codes: list[int]  # the tested AUs, columns of auroc
     controls: int  # untrained networks compared against
-    region_groups: list[tuple[str, ...]]  # facial regions as the layer resolves them
+    cells: int  # cells per side of each filter map; auroc's rows are units
+
+    def unit_name(self, unit: int) -> str:
+        return unit_name(unit, self.cells)
+
+
+def best_unit_heatmap(report: FAUReport, layer: str) -> np.ndarray:
+    """Held-out AUROC of each AU's best unit (rows) for every tested AU (columns), as an image."""
+    best = sorted({v.best_unit for v in report.verdicts})
+    title = f"{layer}: held-out AUROC of each AU's best unit (rows) for every AU"
+    return heatmap_image(report.auroc[best], [report.unit_name(u) for u in best], [f"AU{au}" for au in report.au_codes], title)
 
 
 def fau_alignment(
     model: nn.Module, selection: ProbeSet, evidence: ProbeSet, layer: str = "relu3", settings: AlignmentSettings = AlignmentSettings(),
     control_seeds: list[int] = (), control_cache: str | Path | None = None, maxima: tuple[SpatialMaxima, SpatialMaxima] | None = None,
 ) -> FAUReport:  # fmt: skip
-    """The per-AU verdict of `layer`: best filters chosen on `selection` (training subjects), judged on
+    """The per-AU verdict of `layer`: best units chosen on `selection` (training subjects), judged on
     `evidence` (held-out subjects) against sequence-level chance, within emotion, against untrained
-    networks drawn from `control_seeds`, and by where they look."""
-    selection_maxima, evidence_maxima = maxima or probe_maxima(model, selection, evidence, layer)
-    rf = receptive_field(model.features, layer)
-    centres = np.stack([rf.start + rf.jump * evidence_maxima.cols, rf.start + rf.jump * evidence_maxima.rows], axis=-1)  # (N, F, 2) x, y
+    networks drawn from `control_seeds`, and by where their response comes from (occluding each facial region). `maxima`, when given, must be
+    `probe_maxima(..., settings.cells)`."""
+    selection_maxima, evidence_maxima = maxima or probe_maxima(model, selection, evidence, layer, settings.cells)
+    if evidence_maxima.cells != settings.cells:
+        raise ValueError(f"maxima cut into {evidence_maxima.cells} cells per side, the settings ask for {settings.cells}")
     selection_design, evidence_design = SequenceDesign.of(selection), SequenceDesign.of(evidence)
-    per_image = region_centres(evidence.landmarks)
-    groups = merge_regions(per_image, settings.region_resolution * rf.jump)
-    regions = RegionMap(per_image, groups, {au: ACTION_UNITS[au].regions for au in evidence.au_codes if au in ACTION_UNITS})
+    labels = region_label_maps(evidence.landmarks, evidence.images.shape[-1], settings.region_reach)
+    found = response_regions(evidence.images, labels, lambda images: layer_maxima(model, images, layer, settings.cells).values)
+    regions = RegionMap(REGIONS, {au: ACTION_UNITS[au].regions for au in evidence.au_codes if au in ACTION_UNITS})
     controls = [
         held_out_auroc(sel.values, selection_design.labels, ev.values, evidence_design.labels)
-        for sel, ev in control_maxima(model, layer, list(control_seeds), [selection.images, evidence.images], lambda m, im: layer_maxima(m, im, layer), control_cache)
+        for sel, ev in control_maxima(model, layer, settings.cells, list(control_seeds), [selection.images, evidence.images], layer_maxima, control_cache)
     ]  # fmt: skip
     verdicts = align(
-        evidence.au_codes, LayerScores(selection_maxima.values), selection_design, LayerScores(evidence_maxima.values, centres),
+        evidence.au_codes, LayerScores(selection_maxima.values), selection_design, LayerScores(evidence_maxima.values, found, settings.cells),
         evidence_design, regions, controls, settings,
     )  # fmt: skip
     tested = [evidence.au_codes.index(v.au) for v in verdicts]
     auroc = auroc_matrix(evidence_maxima.values, evidence_design.labels[:, tested]) if tested else np.zeros((evidence_maxima.values.shape[1], 0))
-    return FAUReport(verdicts, auroc, [v.au for v in verdicts], len(controls), groups)
+    return FAUReport(verdicts, auroc, [v.au for v in verdicts], len(controls), settings.cells)

@@ -8,9 +8,9 @@ from pytorch_lightning.utilities import rank_zero_warn
 from fau_lightning.analysis.activations import top_k_images
 from fau_lightning.analysis.alignment import AlignmentSettings, summary_numbers
 from fau_lightning.analysis.alignment_table import COLUMNS, table_rows
-from fau_lightning.analysis.figures import heatmap_image, image_grid
+from fau_lightning.analysis.figures import image_grid
 from fau_lightning.analysis.receptive_field import receptive_field
-from fau_lightning.analysis.report import analysis_probes, default_control_cache, fau_alignment, filter_patches, probe_maxima
+from fau_lightning.analysis.report import analysis_probes, best_unit_heatmap, default_control_cache, fau_alignment, filter_patches, probe_maxima
 from fau_lightning.callbacks.periodic import PeriodicAnalysis
 from fau_lightning.tasks.image_logging import log_image
 
@@ -18,20 +18,21 @@ from fau_lightning.tasks.image_logging import log_image
 class FAUAlignmentLogger(PeriodicAnalysis):
     """Every `every_n_epochs` validation epochs and at the end of fit: the FAU verdict of `layer`.
 
-    Best filters are chosen on at most `max_images` images of the training subjects (whole sequences)
+    Best units (quadrants of conv filters' maps) are chosen on at most `max_images` images of the training subjects (whole sequences)
     and judged on the held-out subjects (validation and test folds; this only measures, it never
     steers training). Logs the summary scalars (`fau/recovered_aus`, `fau/mean_heldout_auroc`, ...),
-    the held-out AUROC heatmap of the best filters, and with W&B the per-AU table with each best
-    filter's top patches. Data without AU labels: says so once and logs nothing.
+    the held-out AUROC heatmap of the best units, and with W&B the per-AU table with each best
+    unit's top patches. Data without AU labels: says so once and logs nothing.
 
     Args:
-        layer: the layer whose filters are judged.
-        top_k: strongest held-out sequences per filter for the region test.
+        layer: the layer whose units are judged.
+        top_k: strongest held-out sequences per unit for the region test.
         min_sequences: positive and negative sequences an AU needs in both sets to be tested.
         shuffles: sequence shuffles per chance distribution.
+        cells: units per side of each filter map: 2 = the quadrants fc4 reads, 1 = whole maps.
         control_seeds: how many untrained networks (seeds 0..n-1) make the control distribution.
         control_cache: folder caching the untrained networks' activations (default: the user cache).
-        max_images: at most this many training-subject images for choosing the best filters.
+        max_images: at most this many training-subject images for choosing the best units.
         every_n_epochs: run every this many validation epochs.
         at_fit_end: run once more when fit ends.
     """
@@ -42,6 +43,7 @@ class FAUAlignmentLogger(PeriodicAnalysis):
         top_k: int = 25,
         min_sequences: int = 5,
         shuffles: int = 1000,
+        cells: int = 2,
         control_seeds: int = 3,
         control_cache: str | None = None,
         max_images: int = 400,
@@ -50,7 +52,7 @@ class FAUAlignmentLogger(PeriodicAnalysis):
     ) -> None:
         super().__init__(every_n_epochs, at_fit_end)
         self.layer, self.max_images = layer, max_images
-        self.settings = AlignmentSettings(top_k=top_k, min_sequences=min_sequences, shuffles=shuffles)
+        self.settings = AlignmentSettings(top_k=top_k, min_sequences=min_sequences, shuffles=shuffles, cells=cells)
         self.control_seeds = list(range(control_seeds))
         self.control_cache = control_cache or default_control_cache()
         self._warned = False
@@ -63,17 +65,14 @@ class FAUAlignmentLogger(PeriodicAnalysis):
                 self._warned = True
             return
         model = pl_module.model
-        maxima = probe_maxima(model, selection, evidence, self.layer)
+        maxima = probe_maxima(model, selection, evidence, self.layer, self.settings.cells)
         report = fau_alignment(model, selection, evidence, self.layer, self.settings, self.control_seeds, self.control_cache, maxima)
         step = trainer.global_step
         for logger in trainer.loggers:
             logger.log_metrics(summary_numbers(report.verdicts), step=step)
         if not report.verdicts:
             return
-        best = sorted({v.best_filter for v in report.verdicts})
-        title = f"{self.layer}: held-out AUROC of each AU's best filter (rows) for every AU"
-        heat = heatmap_image(report.auroc[best], [f"f{f}" for f in best], [f"AU{au}" for au in report.au_codes], title)
-        log_image(trainer.loggers, f"fau/{self.layer}_auroc", heat, step)
+        log_image(trainer.loggers, f"fau/{self.layer}_auroc", best_unit_heatmap(report, self.layer), step)
         self._log_table(trainer, report, evidence.images, maxima[1], step)
 
     def _log_table(self, trainer: pl.Trainer, report, images: np.ndarray, maxima, step: int) -> None:
@@ -85,7 +84,7 @@ class FAUAlignmentLogger(PeriodicAnalysis):
         rf = receptive_field(trainer.lightning_module.model.features, self.layer)
         top = top_k_images(maxima.values, 9)
         rows = [
-            [*row, wandb.Image(np.asarray(image_grid(filter_patches(images, rf, maxima, v.best_filter, top[v.best_filter]), columns=9)))]
+            [*row, wandb.Image(np.asarray(image_grid(filter_patches(images, rf, maxima, v.best_unit, top[v.best_unit]), columns=9)))]
             for v, row in zip(report.verdicts, table_rows(report.verdicts), strict=True)
         ]
         for logger in loggers:

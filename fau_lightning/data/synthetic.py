@@ -22,7 +22,7 @@ from fau_lightning.data.facs import EMOTION_PROTOTYPES
 from fau_lightning.data.synthetic_face import Expression, FaceGeometry, Nuisance, Pose, render_frame
 
 MARKER = "fau_synthetic.json"
-GENERATOR_VERSION = 5
+GENERATOR_VERSION = 6
 
 # Share of each emotion among CK+'s 327 labelled sequences (codes 1..7).
 CK_EMOTION_COUNTS = {1: 45, 2: 18, 3: 59, 4: 25, 5: 69, 6: 28, 7: 83}

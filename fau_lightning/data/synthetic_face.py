@@ -154,28 +154,28 @@ def expressive_landmarks(g: FaceGeometry, expression: Expression, yaw_shift: flo
     pts[brow, 1] += level(4, brow) * (4.5 + 5 * (1 - outerness))
     pts[brow, 0] -= side[brow] * 7 * level(4, brow) * (1 - outerness)
     pts[UPPER_LIDS, 1] -= 4.5 * level(5, UPPER_LIDS)
-    pts[LOWER_LIDS, 1] -= 2.5 * level(6, LOWER_LIDS) + 3.5 * level(7, LOWER_LIDS)
-    pts[UPPER_LIDS, 1] += 1.2 * level(7, UPPER_LIDS)
+    pts[LOWER_LIDS, 1] -= 2.5 * level(6, LOWER_LIDS) + 6.5 * level(7, LOWER_LIDS)
+    pts[UPPER_LIDS, 1] += 2.5 * level(7, UPPER_LIDS)
     nostrils = list(range(31, 36))
     pts[nostrils, 1] -= 4 * level(9, nostrils)
     pts[[20, 21, 22, 23], 1] += 2 * level(9, [20, 21, 22, 23])
-    pts[UPPER_LIP_OUTER, 1] -= 2 * level(9, UPPER_LIP_OUTER) + 6 * level(10, UPPER_LIP_OUTER)
-    pts[UPPER_LIP_INNER, 1] -= 4 * level(10, UPPER_LIP_INNER)
-    for code, dx, dy, near_dx, near_dy in ((12, 7, -9, 3, -4), (14, -3, -1, -1.5, 0), (15, 0, 8, 0, 3.5), (20, 12, 1.5, 6, 0)):
+    pts[UPPER_LIP_OUTER, 1] -= 2 * level(9, UPPER_LIP_OUTER) + 8 * level(10, UPPER_LIP_OUTER)
+    pts[UPPER_LIP_INNER, 1] -= 5 * level(10, UPPER_LIP_INNER)
+    for code, dx, dy, near_dx, near_dy in ((12, 7, -9, 3, -4), (14, -5, -2, -2.5, 0), (15, 0, 10, 0, 5), (20, 15, 1.5, 7.5, 0)):
         pts[CORNERS, 0] += side[CORNERS] * dx * level(code, CORNERS)
         pts[CORNERS, 1] += dy * level(code, CORNERS)
         pts[NEAR_CORNERS, 0] += side[NEAR_CORNERS] * near_dx * level(code, NEAR_CORNERS)
         pts[NEAR_CORNERS, 1] += near_dy * level(code, NEAR_CORNERS)
     lower_lip = LOWER_LIP_OUTER + LOWER_LIP_INNER
-    pts[lower_lip, 1] += 6 * level(16, lower_lip) - 3.5 * level(17, lower_lip)
-    pts[CHIN, 1] -= 3.5 * level(17, CHIN)
-    thin = level(20, UPPER_LIP_OUTER) + 2 * level(23, UPPER_LIP_OUTER)
+    pts[lower_lip, 1] += 10 * level(16, lower_lip) - 5 * level(17, lower_lip)
+    pts[CHIN, 1] -= 5 * level(17, CHIN)
+    thin = level(20, UPPER_LIP_OUTER) + 3 * level(23, UPPER_LIP_OUTER)
     pts[UPPER_LIP_OUTER, 1] += 1.8 * thin
-    pts[LOWER_LIP_OUTER, 1] -= 1.8 * (level(20, LOWER_LIP_OUTER) + 2 * level(23, LOWER_LIP_OUTER))
-    pts[CORNERS, 0] -= side[CORNERS] * 3 * level(23, CORNERS)
-    part = 3.5 * level(25, UPPER_LIP_INNER)
+    pts[LOWER_LIP_OUTER, 1] -= 1.8 * (level(20, LOWER_LIP_OUTER) + 3 * level(23, LOWER_LIP_OUTER))
+    pts[CORNERS, 0] -= side[CORNERS] * 4 * level(23, CORNERS)
+    part = 5 * level(25, UPPER_LIP_INNER)
     pts[UPPER_LIP_INNER, 1] -= part + 1.0 * level(26, UPPER_LIP_INNER)
-    drop = 3.5 * level(25, lower_lip) + 14 * level(26, lower_lip)
+    drop = 5 * level(25, lower_lip) + 14 * level(26, lower_lip)
     pts[lower_lip, 1] += drop
     jaw = list(range(17))
     below = np.clip((pts[jaw, 1] - g.centre_y) / g.half_height, 0, None)
@@ -238,6 +238,10 @@ def _wrinkles(img: np.ndarray, g: FaceGeometry, lm: np.ndarray, expression: Expr
             crease(np.stack([corner + d * 4, corner + d * 12]), level)
         cheek = np.array([s * g.eye_dx, g.eye_half_height + 9 - 4 * level])
         crease(_arc(cheek[0] - 9, cheek[0] + 9, cheek[1], -2.5, 6), 0.6 * level, 1.2)
+    for s, lids in ((-1, [41, 40]), (1, [47, 46])):
+        level7 = _au(expression, 7)[int(s > 0)]
+        below = lm[lids] + np.array([0, 3.0])
+        crease(np.stack([below[0] - [s * 6, 0], below[0], below[1], below[1] + [s * 6, 0]]), level7, 3.0)
     for s, corner, wing in ((-1, 48, 31), (1, 54, 35)):
         lvl = (
             0.12
@@ -248,13 +252,13 @@ def _wrinkles(img: np.ndarray, g: FaceGeometry, lm: np.ndarray, expression: Expr
         end = lm[corner] + np.array([s * 6, 4])
         mid = (start + end) / 2 + np.array([s * 5, 0])
         crease(np.stack([start, mid, end]), lvl, 1.8)
-        crease(np.stack([lm[corner] + [s * 3, -3], lm[corner] + [s * 4, 3]]), _au(expression, 14)[int(s > 0)], 2.2)
+        crease(np.stack([lm[corner] + [s * 4, -6], lm[corner] + [s * 6, 6]]), _au(expression, 14)[int(s > 0)], 3)
     i17 = _au(expression, 17).mean()
     chin_y = (lm[57, 1] + lm[8, 1]) / 2
-    crease(_arc(-9, 9, lm[57, 1] + 4, -2), 0.1 + 0.6 * i17, 1.8)
+    crease(_arc(-9, 9, lm[57, 1] + 4, -2), 0.1 + 0.9 * i17, 2.2)
     for dx in (midline - 5, midline, midline + 5):
         if i17 > 0.05:
-            cv2.circle(img, tuple(int(v) for v in _to_canvas(np.array([dx, chin_y]))), 2, skin * (1 - 0.3 * i17), -1, AA)
+            cv2.circle(img, tuple(int(v) for v in _to_canvas(np.array([dx, chin_y]))), 2, skin * (1 - 0.6 * i17), -1, AA)
 
 
 def _eye(img: np.ndarray, g: FaceGeometry, lm: np.ndarray, first: int) -> None:
@@ -272,7 +276,8 @@ def _eye(img: np.ndarray, g: FaceGeometry, lm: np.ndarray, first: int) -> None:
     _line(img, contour[[3, 4, 5, 0]], g.skin * 0.6, 1)
 
 
-def _mouth(img: np.ndarray, g: FaceGeometry, lm: np.ndarray) -> None:
+def _mouth(img: np.ndarray, g: FaceGeometry, lm: np.ndarray, pressed: float) -> None:
+    """Lips, and the open mouth's dark gap and teeth; `pressed` (AU 23) hardens the line between the lips."""
     _fill(img, lm[48:60], g.skin * g.lip_tone)
     inner = lm[60:68]
     gap = lm[[65, 66, 67], 1].mean() - lm[[61, 62, 63], 1].mean()
@@ -282,7 +287,7 @@ def _mouth(img: np.ndarray, g: FaceGeometry, lm: np.ndarray) -> None:
         lower = teeth.copy()
         lower[:, 1] += min(gap * 0.35, 5)
         _fill(img, np.concatenate([teeth, lower[::-1]]), 0.8)
-    _line(img, inner[[0, 1, 2, 3, 4]], g.skin * 0.3, 1.5)
+    _line(img, inner[[0, 1, 2, 3, 4]], g.skin * (0.3 - 0.25 * pressed), 1.5 + 2 * pressed)
     if gap > 1.0:
         _line(img, inner[[4, 5, 6, 7, 0]], g.skin * 0.35, 1.2)
 
@@ -320,7 +325,7 @@ def render_canonical(g: FaceGeometry, lm: np.ndarray, expression: Expression) ->
     _eye(img, g, lm, 42)
     for brow in (lm[17:22], lm[22:27]):
         _line(img, brow, g.hair * 0.8 + g.skin * 0.15, g.brow_thickness)
-    _mouth(img, g, lm)
+    _mouth(img, g, lm, float(_au(expression, 23).mean()))
     return img, alpha
 
 
