@@ -5,7 +5,7 @@ import pytest
 import torch
 
 from fau_lightning.analysis.activations import spatial_maxima, top_k_images, unit_name
-from fau_lightning.analysis.alignment import AlignmentSettings, LayerScores, RegionMap, align, held_out_auroc, sequence_peaks, summary_numbers
+from fau_lightning.analysis.alignment import AlignmentSettings, LayerScores, RegionMap, align, best_units, held_out_auroc, sequence_peaks, summary_numbers
 from fau_lightning.analysis.auroc import auroc_matrix, stratified_auroc
 from fau_lightning.analysis.regions import NO_REGION, UNKNOWN, region_test
 from fau_lightning.analysis.sequences import NEUTRAL_STRATUM, SequenceDesign, co_occurrence
@@ -71,6 +71,8 @@ def test_stratified_auroc_equals_brute_force_over_within_stratum_pairs() -> None
     for k in range(3):
         assert got[k] == pytest.approx(brute_force_auroc(scores[:, k], labels[:, k], strata))
     assert stratified_auroc(scores, labels)[0] == pytest.approx(auroc_matrix(scores[:, :1], labels[:, :1])[0, 0])
+    matrix = auroc_matrix(scores, labels, strata)  # every filter against every AU, within strata
+    assert matrix[2, 0] == pytest.approx(brute_force_auroc(scores[:, 2], labels[:, 0], strata))
 
 
 def test_sequence_shuffle_keeps_frames_together_and_neutral_frames_empty() -> None:
@@ -172,10 +174,24 @@ def test_sequence_peaks_take_each_filters_strongest_frame_of_its_strongest_seque
 
 
 def test_held_out_auroc_chooses_on_selection_and_measures_on_evidence() -> None:
-    labels = np.array([[1], [1], [0], [0]], bool)
-    selection = np.array([[1, 9], [1, 8], [0, 1], [0, 2]], float)  # filter 1 is best on the selection set
-    evidence = np.array([[0, 1], [0, 2], [1, 8], [1, 9]], float)  # and backwards on held-out images
-    assert held_out_auroc(selection, labels, evidence, labels).tolist() == [0.0]
+    design = SequenceDesign.of(make_probe(np.array([[1], [0]], bool), np.array([NO_EMOTION, NO_EMOTION]), peak_frames=1))  # frames: 0 neutral, 1 AU | 2 neutral, 3 no AU
+    selection = np.array([[0, 1], [1, 9], [0, 2], [0, 1]], float)  # unit 1 is best on the selection set
+    evidence = np.array([[1, 9], [0, 1], [1, 2], [1, 8]], float)  # and backwards on held-out images
+    assert held_out_auroc(selection, design, evidence, design).tolist() == [0.0]
+
+
+def test_the_best_unit_is_chosen_for_the_au_not_for_its_emotion() -> None:
+    """Unit 0 fires for emotion 5, which always shows AU 1; unit 1 fires for AU 1 itself, a little more weakly.
+    Over all images unit 0 is better; within emotion only unit 1 means anything, so it is chosen."""
+    rng = np.random.default_rng(8)
+    emotions = rng.choice([1, 5, NO_EMOTION], size=150, p=[0.3, 0.3, 0.4])
+    au1 = (emotions == 5) | ((emotions == NO_EMOTION) & (rng.random(150) < 0.4))
+    design = SequenceDesign.of(make_probe(au1[:, None], emotions))
+    scores = rng.normal(size=(len(design.index), 2))
+    scores[:, 0] += 4.0 * (design.strata == 5)
+    scores[:, 1] += 1.2 * design.labels[:, 0]
+    assert auroc_matrix(scores, design.labels)[0, 0] > auroc_matrix(scores, design.labels)[1, 0]
+    assert best_units(scores, design.labels, design.strata)[0].tolist() == [1]
 
 
 def test_co_occurrence_shares() -> None:

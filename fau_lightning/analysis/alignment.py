@@ -1,7 +1,8 @@
 """FAU alignment: did a layer learn to detect an action unit? One verdict per AU, with its evidence.
 
 For each AU with enough sequences, on plain arrays (no model, no Trainer):
-1. the best unit (a filter, or one cell of its map) is chosen by AUROC on the *selection* probe set (the training subjects);
+1. the best unit (a filter, or one cell of its map) is chosen on the *selection* probe set (the training
+   subjects), by its weaker AUROC over all images and within emotion;
 2. its AUROC is measured on the *evidence* set (held-out subjects), against chance from shuffling
    whole sequences' AU sets (Bonferroni-corrected over the AUs tested);
 3. inside each emotion stratum, pooled, against chance from shuffling AU sets between sequences of
@@ -93,17 +94,20 @@ class AUVerdict:
         return not self.failed
 
 
-def best_units(selection: np.ndarray, selection_labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(best unit per AU, its AUROC) on the selection set."""
-    auc = auroc_matrix(selection, selection_labels)
-    best = np.nanargmax(np.nan_to_num(auc, nan=-1.0), axis=0)
-    return best, auc[best, np.arange(auc.shape[1])]
+def best_units(selection: np.ndarray, selection_labels: np.ndarray, strata: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(best unit per AU, its AUROC) on the selection set: the unit whose weaker AUROC, over all images
+    and within emotion strata (where some stratum varies), is highest. A unit that only detects the
+    emotion an AU comes with is high overall but not within emotion, so it is not chosen."""
+    overall = auroc_matrix(selection, selection_labels)
+    score = np.fmin(overall, auroc_matrix(selection, selection_labels, strata))
+    best = np.nanargmax(np.nan_to_num(score, nan=-1.0), axis=0)
+    return best, overall[best, np.arange(overall.shape[1])]
 
 
-def held_out_auroc(selection: np.ndarray, selection_labels: np.ndarray, evidence: np.ndarray, evidence_labels: np.ndarray) -> np.ndarray:
+def held_out_auroc(selection: np.ndarray, selection_design: SequenceDesign, evidence: np.ndarray, evidence_design: SequenceDesign) -> np.ndarray:
     """(U,) held-out AUROC of each AU's best unit as chosen on the selection set: what a control network reaches."""
-    best, _ = best_units(selection, selection_labels)
-    return stratified_auroc(evidence[:, best], evidence_labels)
+    best, _ = best_units(selection, selection_design.labels, selection_design.strata)
+    return stratified_auroc(evidence[:, best], evidence_design.labels)
 
 
 def corrected_quantile(null: np.ndarray, tests: int, alpha: float) -> np.ndarray:
@@ -146,7 +150,7 @@ def align(
     tested = np.flatnonzero(np.all([c >= settings.min_sequences for c in counts], axis=0))
     if not len(tested):
         return []
-    best, train_auc = best_units(selection.values, selection_labels[:, tested])
+    best, train_auc = best_units(selection.values, selection_labels[:, tested], selection_design.strata)
     scores = evidence.values[:, best]  # (N, T) each tested AU's best unit on held-out subjects
     labels = evidence_labels[:, tested]
     def observed_and_chance(strata: np.ndarray, within_emotion: bool) -> tuple[np.ndarray, np.ndarray]:

@@ -10,18 +10,22 @@ import numpy as np
 from scipy.stats import rankdata
 
 
-def auroc_matrix(scores: np.ndarray, labels: np.ndarray) -> np.ndarray:
-    """(F, U) AUROC of each filter's score (N, F) for each AU (N, U); NaN for an AU present in all images or none."""
+def auroc_matrix(scores: np.ndarray, labels: np.ndarray, strata: np.ndarray | None = None) -> np.ndarray:
+    """(F, U) AUROC of each filter's score (N, F) for each AU (N, U), counting only pairs within a
+    stratum (N,) when strata are given; NaN where no stratum holds both a positive and a negative."""
     scores = np.asarray(scores, dtype=np.float64)
     labels = np.asarray(labels, dtype=bool)
-    ranks = rankdata(scores, axis=0)  # (N, F), average ranks for ties
-    positives = labels.sum(axis=0).astype(np.float64)  # (U,)
-    negatives = len(labels) - positives
-    rank_sums = labels.T.astype(np.float64) @ ranks  # (U, F)
+    strata = np.zeros(len(scores), np.int64) if strata is None else np.asarray(strata)
+    ordered = np.zeros((labels.shape[1], scores.shape[1]))
+    pairs = np.zeros((labels.shape[1], 1))
+    for stratum in np.unique(strata):
+        rows = strata == stratum
+        ranks = rankdata(scores[rows], axis=0)  # (N_s, F), average ranks for ties
+        positives = labels[rows].sum(axis=0).astype(np.float64)[:, None]  # (U, 1)
+        ordered += labels[rows].T.astype(np.float64) @ ranks - positives * (positives + 1) / 2
+        pairs += positives * (rows.sum() - positives)
     with np.errstate(invalid="ignore", divide="ignore"):
-        auc = (rank_sums - positives[:, None] * (positives[:, None] + 1) / 2) / (positives[:, None] * negatives[:, None])
-    auc[(positives == 0) | (negatives == 0)] = np.nan
-    return auc.T
+        return np.where(pairs > 0, ordered / pairs, np.nan).T
 
 
 def ranks_within(scores: np.ndarray, strata: np.ndarray) -> np.ndarray:

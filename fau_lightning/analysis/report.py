@@ -141,7 +141,7 @@ def fau_alignment(
     found = response_regions(evidence.images, labels, lambda images: layer_maxima(model, images, layer, settings.cells).values)
     regions = RegionMap(REGIONS, {au: ACTION_UNITS[au].regions for au in evidence.au_codes if au in ACTION_UNITS})
     controls = [
-        held_out_auroc(sel.values, selection_design.labels, ev.values, evidence_design.labels)
+        held_out_auroc(sel.values, selection_design, ev.values, evidence_design)
         for sel, ev in control_maxima(model, layer, settings.cells, list(control_seeds), [selection.images, evidence.images], layer_maxima, control_cache)
     ]  # fmt: skip
     verdicts = align(

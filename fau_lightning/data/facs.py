@@ -29,7 +29,7 @@ ACTION_UNITS: dict[int, ActionUnit] = {
         ActionUnit(14, "dimpler", ("mouth",)),
         ActionUnit(15, "lip corner depressor", ("mouth",)),
         ActionUnit(16, "lower lip depressor", ("mouth",)),
-        ActionUnit(17, "chin raiser", ("chin",)),
+        ActionUnit(17, "chin raiser", ("chin", "mouth")),  # pushes the chin boss and the lower lip up
         ActionUnit(20, "lip stretcher", ("mouth",)),
         ActionUnit(23, "lip tightener", ("mouth",)),
         ActionUnit(25, "lips part", ("mouth",)),
