@@ -26,13 +26,11 @@ import cv2
 import numpy as np
 import pytorch_lightning as pl
 
-from fau_lightning.analysis.activations import top_k_images
 from fau_lightning.analysis.alignment import AlignmentSettings, summary_numbers
 from fau_lightning.analysis.alignment_table import COLUMNS, html_table, markdown_table, table_rows
 from fau_lightning.analysis.controls import untrained_copy
 from fau_lightning.analysis.figures import confusion_matrix_image, image_grid, labelled_rows_image
-from fau_lightning.analysis.receptive_field import receptive_field
-from fau_lightning.analysis.report import FAUReport, analysis_probes, best_unit_heatmap, default_control_cache, fau_alignment, filter_patches, filter_report, probe_maxima
+from fau_lightning.analysis.report import FAUReport, analysis_probes, best_unit_heatmap, best_unit_patches, default_control_cache, fau_alignment, filter_report, probe_maxima
 from fau_lightning.tasks import FaceTask, load_task
 
 
@@ -86,8 +84,7 @@ def analyse(task: FaceTask, source: str, datamodule, output: Path, options: argp
         }
         if fau.verdicts:
             figures["fau"] = _save_png(output, "fau_auroc.png", best_unit_heatmap(fau, layer))
-            rf, top = receptive_field(model.features, layer), top_k_images(maxima[1].values, top_k)
-            rows = [filter_patches(evidence.images, rf, maxima[1], v.best_unit, top[v.best_unit]) for v in fau.verdicts]
+            rows = best_unit_patches(model, fau, evidence.images, maxima[1], layer, top_k)
             labels = [f"AU{v.au} {v.unit}" for v in fau.verdicts]
             title = f"Top-{top_k} held-out patches of each AU's best {layer} unit"
             figures["au_patches"] = _save_png(output, "au_best_units.png", labelled_rows_image(rows, labels, title=title))

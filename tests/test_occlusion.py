@@ -52,7 +52,7 @@ def test_a_unit_wired_to_the_mouth_is_found_at_the_mouth() -> None:
         mouth_texture = np.array([b[mouth_pixels].std() for b in batch.astype(float)])
         return np.stack([mouth_texture, texture, np.ones(len(batch))], axis=1)  # mouth; everywhere; constant
 
-    found = response_regions(images, labels, unit_values)
+    found = response_regions(images, labels, unit_values(images), unit_values)
     assert (found[:5, 0] == REGIONS.index("mouth")).all()
     assert (found[:5, 2] == NO_REGION).all()  # nothing lowers a constant
     assert (found[5] == UNKNOWN).all()  # the image without landmarks says nothing

@@ -13,19 +13,12 @@ from scipy.stats import rankdata
 def auroc_matrix(scores: np.ndarray, labels: np.ndarray, strata: np.ndarray | None = None) -> np.ndarray:
     """(F, U) AUROC of each filter's score (N, F) for each AU (N, U), counting only pairs within a
     stratum (N,) when strata are given; NaN where no stratum holds both a positive and a negative."""
-    scores = np.asarray(scores, dtype=np.float64)
-    labels = np.asarray(labels, dtype=bool)
     strata = np.zeros(len(scores), np.int64) if strata is None else np.asarray(strata)
-    ordered = np.zeros((labels.shape[1], scores.shape[1]))
-    pairs = np.zeros((labels.shape[1], 1))
-    for stratum in np.unique(strata):
-        rows = strata == stratum
-        ranks = rankdata(scores[rows], axis=0)  # (N_s, F), average ranks for ties
-        positives = labels[rows].sum(axis=0).astype(np.float64)[:, None]  # (U, 1)
-        ordered += labels[rows].T.astype(np.float64) @ ranks - positives * (positives + 1) / 2
-        pairs += positives * (rows.sum() - positives)
+    ranks = ranks_within(np.asarray(scores, np.float64), strata)  # (N, F)
+    labels = np.asarray(labels, np.float64)
+    tied_pairs, pairs = _pair_counts(labels, strata)  # (U,) each
     with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where(pairs > 0, ordered / pairs, np.nan).T
+        return np.where(pairs[:, None] > 0, (labels.T @ ranks - tied_pairs[:, None]) / pairs[:, None], np.nan).T
 
 
 def ranks_within(scores: np.ndarray, strata: np.ndarray) -> np.ndarray:
@@ -37,6 +30,15 @@ def ranks_within(scores: np.ndarray, strata: np.ndarray) -> np.ndarray:
     return ranks
 
 
+def _pair_counts(labels: np.ndarray, strata: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """For labels (..., N, K): the rank sum that positives reach among themselves, summed over strata
+    (p (p + 1) / 2 each), and the number of (positive, negative) pairs within strata, both (..., K)."""
+    one_hot = (np.unique(strata)[:, None] == strata[None, :]).astype(np.float64)  # (S, N)
+    positives = one_hot @ labels  # (..., S, K)
+    sizes = one_hot.sum(axis=1)[:, None]  # (S, 1)
+    return (positives * (positives + 1) / 2).sum(axis=-2), (positives * (sizes - positives)).sum(axis=-2)
+
+
 def pooled_auroc(ranks: np.ndarray, labels: np.ndarray, strata: np.ndarray) -> np.ndarray:
     """AUROC of each column pooled over strata, for labels (..., N, K) with any leading axes (shuffles).
 
@@ -45,13 +47,9 @@ def pooled_auroc(ranks: np.ndarray, labels: np.ndarray, strata: np.ndarray) -> n
     no stratum has both.
     """
     labels = np.asarray(labels)
-    one_hot = (np.unique(strata)[:, None] == strata[None, :]).astype(np.float64)  # (S, N)
-    positives = one_hot @ labels  # (..., S, K)
-    sizes = one_hot.sum(axis=1)[:, None]  # (S, 1)
-    ordered = (labels * ranks).sum(axis=-2) - (positives * (positives + 1) / 2).sum(axis=-2)
-    pairs = (positives * (sizes - positives)).sum(axis=-2)
+    tied_pairs, pairs = _pair_counts(labels, strata)
     with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where(pairs > 0, ordered / pairs, np.nan)
+        return np.where(pairs > 0, ((labels * ranks).sum(axis=-2) - tied_pairs) / pairs, np.nan)
 
 
 def stratified_auroc(scores: np.ndarray, labels: np.ndarray, strata: np.ndarray | None = None) -> np.ndarray:

@@ -125,20 +125,28 @@ def best_unit_heatmap(report: FAUReport, layer: str) -> np.ndarray:
     return heatmap_image(report.auroc[best], [report.unit_name(u) for u in best], [f"AU{au}" for au in report.au_codes], title)
 
 
+def best_unit_patches(model: nn.Module, report: FAUReport, images: np.ndarray, maxima: SpatialMaxima, layer: str, k: int) -> list[list[np.ndarray]]:
+    """For each verdict, what its best unit sees in its K strongest images (`maxima` of those images)."""
+    rf, top = receptive_field(model.features, layer), top_k_images(maxima.values, k)
+    return [filter_patches(images, rf, maxima, v.best_unit, top[v.best_unit]) for v in report.verdicts]
+
+
 def fau_alignment(
     model: nn.Module, selection: ProbeSet, evidence: ProbeSet, layer: str = "relu3", settings: AlignmentSettings = AlignmentSettings(),
     control_seeds: list[int] = (), control_cache: str | Path | None = None, maxima: tuple[SpatialMaxima, SpatialMaxima] | None = None,
 ) -> FAUReport:  # fmt: skip
     """The per-AU verdict of `layer`: best units chosen on `selection` (training subjects), judged on
     `evidence` (held-out subjects) against sequence-level chance, within emotion, against untrained
-    networks drawn from `control_seeds`, and by where their response comes from (occluding each facial region). `maxima`, when given, must be
-    `probe_maxima(..., settings.cells)`."""
+    networks drawn from `control_seeds`, and by where their response comes from (occluding each facial
+    region). `maxima`, when given, must be `probe_maxima(..., settings.cells)`."""
     selection_maxima, evidence_maxima = maxima or probe_maxima(model, selection, evidence, layer, settings.cells)
     if evidence_maxima.cells != settings.cells:
         raise ValueError(f"maxima cut into {evidence_maxima.cells} cells per side, the settings ask for {settings.cells}")
     selection_design, evidence_design = SequenceDesign.of(selection), SequenceDesign.of(evidence)
     labels = region_label_maps(evidence.landmarks, evidence.images.shape[-1], settings.region_reach)
-    found = response_regions(evidence.images, labels, lambda images: layer_maxima(model, images, layer, settings.cells).values)
+    found = response_regions(
+        evidence.images, labels, evidence_maxima.values, lambda images: layer_maxima(model, images, layer, settings.cells).values
+    )  # fmt: skip
     regions = RegionMap(REGIONS, {au: ACTION_UNITS[au].regions for au in evidence.au_codes if au in ACTION_UNITS})
     controls = [
         held_out_auroc(sel.values, selection_design, ev.values, evidence_design)

@@ -5,12 +5,10 @@ import pytorch_lightning as pl
 from pytorch_lightning.loggers import WandbLogger
 from pytorch_lightning.utilities import rank_zero_warn
 
-from fau_lightning.analysis.activations import top_k_images
 from fau_lightning.analysis.alignment import AlignmentSettings, summary_numbers
 from fau_lightning.analysis.alignment_table import COLUMNS, table_rows
 from fau_lightning.analysis.figures import image_grid
-from fau_lightning.analysis.receptive_field import receptive_field
-from fau_lightning.analysis.report import analysis_probes, best_unit_heatmap, default_control_cache, fau_alignment, filter_patches, probe_maxima
+from fau_lightning.analysis.report import analysis_probes, best_unit_heatmap, best_unit_patches, default_control_cache, fau_alignment, probe_maxima
 from fau_lightning.callbacks.periodic import PeriodicAnalysis
 from fau_lightning.tasks.image_logging import log_image
 
@@ -81,11 +79,10 @@ class FAUAlignmentLogger(PeriodicAnalysis):
             return
         import wandb
 
-        rf = receptive_field(trainer.lightning_module.model.features, self.layer)
-        top = top_k_images(maxima.values, 9)
+        patches = best_unit_patches(trainer.lightning_module.model, report, images, maxima, self.layer, 9)
         rows = [
-            [*row, wandb.Image(np.asarray(image_grid(filter_patches(images, rf, maxima, v.best_unit, top[v.best_unit]), columns=9)))]
-            for v, row in zip(report.verdicts, table_rows(report.verdicts), strict=True)
+            [*row, wandb.Image(np.asarray(image_grid(unit_patches, columns=9)))]
+            for unit_patches, row in zip(patches, table_rows(report.verdicts), strict=True)
         ]
         for logger in loggers:
             logger.log_table(key=f"fau/{self.layer}_verdicts", columns=[*COLUMNS, "top held-out patches"], data=rows, step=step)
