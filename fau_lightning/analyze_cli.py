@@ -48,8 +48,11 @@ def _test(task: FaceTask, datamodule) -> dict:
     return {"metrics": metrics, **({"confusion": confusion.tolist()} if confusion is not None else {})}
 
 
-def analyse(task: FaceTask, source: str, datamodule, output: Path, options: argparse.Namespace) -> tuple[dict, FAUReport | None]:
-    """Run everything and write the report into `output` (a fresh folder); returns the numbers and the FAU verdicts."""
+def analyse(
+    task: FaceTask, source: str, datamodule, output: Path, options: argparse.Namespace, extra_evidence=None
+) -> tuple[dict, FAUReport | None]:  # fmt: skip
+    """Run everything and write the report into `output` (a fresh folder); returns the numbers and the FAU verdicts.
+    `extra_evidence`: a datamodule of further subjects, all added to the held-out evidence."""
     model = task.model.eval()
     layer, top_k = options.layer, options.top_k
     output.mkdir(parents=True)
@@ -59,7 +62,7 @@ def analyse(task: FaceTask, source: str, datamodule, output: Path, options: argp
         confusion = np.array(test["confusion"])
         title = f"test accuracy {test['metrics'].get('test/acc', float('nan')):.3f}"
         figures["confusion"] = _save_png(output, "confusion.png", confusion_matrix_image(confusion, task.class_names, title))
-    selection, evidence = analysis_probes(datamodule)
+    selection, evidence = analysis_probes(datamodule, extra_evidence=extra_evidence)
     settings = AlignmentSettings(options.top_k_sequences, options.min_sequences, options.shuffles, cells=options.cells)
     maxima = probe_maxima(model, selection, evidence, layer, settings.cells)
     filters = filter_report(model, selection, layer, options.num_filters, top_k, options.method, maxima=maxima[0])
@@ -150,6 +153,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--untrained", type=int, default=None, metavar="SEED", help="analyse the config's network with untrained weights drawn from SEED")
     parser.add_argument("--config", action="append", required=True, help="the config the model was trained with")
     parser.add_argument("--output", type=Path, default=None, help="report folder (default: <checkpoint>.report/)")
+    parser.add_argument(
+        "--extra_evidence", default=None, metavar="CONFIG",
+        help="a config whose data section, laid over --config, reads further subjects the network never trained on; "
+        "all of them join the held-out evidence (configs/synthetic_more_subjects.yaml: 240 more people of the built-in set)",
+    )  # fmt: skip
     parser.add_argument("--layer", default="relu3")
     parser.add_argument("--num_filters", type=int, default=8, help="most selective filters shown")
     parser.add_argument("--top_k", type=int, default=9, help="patches shown per filter")
@@ -175,6 +183,14 @@ def main(argv: list[str] | None = None) -> None:
     datamodule = cli.datamodule
     datamodule.prepare_data()
     datamodule.setup("fit")
+    extra_evidence = None
+    if args.extra_evidence is not None:
+        extra_cli = run_cli([*config, *overrides, "--config", args.extra_evidence, "--trainer.logger=false"], run=False, save_config_callback=None)
+        extra_evidence = extra_cli.datamodule
+        extra_evidence.prepare_data()
+        shared = datamodule.subjects("train") & set().union(*(extra_evidence.subjects(s) for s in ("train", "val", "test")))
+        if shared:
+            parser.error(f"--extra_evidence {args.extra_evidence}: its data holds {len(shared)} training subject(s), e.g. {sorted(shared)[0]}; evidence must come from people the network never saw")
     if args.checkpoint is not None:
         task, source = load_task(args.checkpoint), args.checkpoint
     else:
@@ -183,7 +199,7 @@ def main(argv: list[str] | None = None) -> None:
     output = args.output or Path(args.checkpoint).with_suffix(".report")
     partial = output.with_name(f".{output.name}.partial")
     shutil.rmtree(partial, ignore_errors=True)
-    numbers, fau_report = analyse(task, source, datamodule, partial, args)
+    numbers, fau_report = analyse(task, source, datamodule, partial, args, extra_evidence)
     shutil.rmtree(output, ignore_errors=True)
     partial.rename(output)
     print("test " + ", ".join(f"{k.removeprefix('test/')} {v:.4f}" for k, v in numbers["test"]["metrics"].items() if "/" not in k.removeprefix("test/")))

@@ -4,7 +4,10 @@
 #                      and a network trained on shuffled expression labels with the main job's recipe;
 #   positive control:  the same network trained to detect the AUs (configs/synthetic_au.yaml);
 #   and the main job's network itself, with its full table.
-# Three trainings of about 4 minutes each on 2 CPU cores, then the analyses. Results go to
+# Each network is judged twice: on the held-out folds alone (24 subjects, as much as CK+ would give),
+# and with 240 more people of the same population added to the evidence
+# (configs/synthetic_more_subjects.yaml); the second is the verdict the acceptance bounds apply to.
+# Three trainings (about 4, 4 and 9 minutes on 2 CPU cores), then twelve analyses (about 30 minutes). Results go to
 # runs/fau_controls/ (summary.md there). Extra arguments go to every command, e.g. `--data.fold 3`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -19,10 +22,12 @@ train() {  # name, config, extra fau-train arguments...
   .venv/bin/fau-train fit --config "$config" --checkpoint_dir "$out/$name/checkpoints" \
       --results_json "$out/$name/result.json" --trainer.enable_progress_bar=false "$@"
 }
-analyze() {  # name, config, model (a checkpoint, or --untrained SEED)...
+analyze() {  # name, config, model (a checkpoint, or --untrained SEED)...: judged twice, on two evidence sets
   local name=$1 config=$2
   shift 2
-  .venv/bin/fau-analyze "$@" --config "$config" --output "$out/$name/report" -- "${extra[@]}"
+  .venv/bin/fau-analyze "$@" --config "$config" --output "$out/$name/report_folds" -- "${extra[@]}"
+  .venv/bin/fau-analyze "$@" --config "$config" --extra_evidence configs/synthetic_more_subjects.yaml \
+      --output "$out/$name/report" -- "${extra[@]}"
 }
 checkpoint() { .venv/bin/python -c "import json, sys; print(json.load(open(sys.argv[1]))['checkpoint'])" "$out/$1/result.json"; }
 

@@ -17,18 +17,32 @@ ROWS = [
 ]
 
 
-def main(folder: Path) -> None:
-    print("| network | test | AUs tested | above chance | above untrained | within emotion | in region | held-out mean AUROC | recovered | AUs recovered | expected |")
-    print("|---|---|---|---|---|---|---|---|---|---|---|")
+REPORTS = [
+    ("report", "held-out folds and 240 more people of the same population (the verdict)"),
+    ("report_folds", "held-out folds only (24 subjects)"),
+]
+
+
+def summary_table(folder: Path, report: str) -> None:
+    print("| network | test | evidence images | AUs tested | above chance | above untrained | within emotion | in region | held-out mean AUROC | recovered | AUs recovered | expected |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|")
     for name, label, expected in ROWS:
-        numbers = json.loads((folder / name / "report" / "report.json").read_text())
+        numbers = json.loads((folder / name / report / "report.json").read_text())
         fau, metrics = numbers["fau"], numbers["test"]["metrics"]
         test = f"AUROC {metrics['test/auroc']:.3f}" if "test/auroc" in metrics else f"accuracy {metrics['test/acc']:.3f}"
         recovered = [a["au"] for a in fau["alignments"] if a["recovered"]]
         counts = " | ".join(str(int(fau[k])) for k in ("fau/tested_aus", "fau/above_chance_aus", "fau/above_control_aus", "fau/within_emotion_aus", "fau/region_aus"))
-        print(f"| {label} | {test} | {counts} | {fau['fau/mean_heldout_auroc']:.3f} | **{len(recovered)}** | {recovered} | {expected} |")
-    print("\nThe main job's network, AU by AU:\n")
-    print((folder / "main" / "report" / "fau_alignment.md").read_text())
+        evidence = numbers["probe"]["evidence_images"]
+        print(f"| {label} | {test} | {evidence:,} | {counts} | {fau['fau/mean_heldout_auroc']:.3f} | **{len(recovered)}** | {recovered} | {expected} |")
+
+
+def main(folder: Path) -> None:
+    for report, evidence in REPORTS:
+        print(f"\nEvidence: {evidence}.\n")
+        summary_table(folder, report)
+    for name, label in (("main", "the main job's network"), ("au", "the AU detector")):
+        print(f"\n{label.capitalize()}, AU by AU (with the 240 more people):\n")
+        print((folder / name / "report" / "fau_alignment.md").read_text())
 
 
 if __name__ == "__main__":

@@ -72,3 +72,24 @@ def test_an_untrained_network_is_analysed_from_the_config(tiny_synthetic_root: P
     assert numbers["checkpoint"] == "untrained, seed 100" and numbers["fau"]["controls"] == 2
     with pytest.raises(SystemExit):
         main(["--config", str(REPO / "configs" / "synthetic.yaml"), "--output", str(report)])  # neither checkpoint nor --untrained
+
+
+def test_extra_evidence_adds_other_people_and_refuses_training_subjects(checkpoint: str, tiny_synthetic_root: Path, tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    synthetic = [f"--data.synthetic.{k}={v}" for k, v in TINY_SYNTHETIC.__dict__.items()]
+    overrides = [f"--data.root={tiny_synthetic_root}", *synthetic, f"--data.cache_dir={tmp_path / 'cache'}", "--data.image_size=32"]
+    args = [checkpoint, "--config", str(REPO / "configs" / "synthetic.yaml"), "--num_filters", "2", "--top_k", "2", "--control_seeds", "2", "--shuffles", "100"]
+    more = tmp_path / "more.yaml"
+    more.write_text(f"data:\n  init_args:\n    root: {tmp_path / 'more'}\n    synthetic:\n      first_subject: 12\n      num_subjects: 4\n")
+    main([*args, "--output", str(tmp_path / "plain"), "--", *overrides])
+    main([*args, "--output", str(tmp_path / "more_report"), "--extra_evidence", str(more), "--", *overrides])
+    plain = json.loads((tmp_path / "plain" / "report.json").read_text())["probe"]
+    extended = json.loads((tmp_path / "more_report" / "report.json").read_text())["probe"]
+    assert extended["selection_images"] == plain["selection_images"]
+    assert extended["evidence_images"] > plain["evidence_images"]
+    assert (tmp_path / "more" / "cohn-kanade-images" / "S041").is_dir()  # subjects 12.. of the same population
+    same_people = tmp_path / "same.yaml"
+    same_people.write_text(f"data:\n  init_args:\n    root: {tiny_synthetic_root}\n")
+    with pytest.raises(SystemExit) as stop:
+        main([*args, "--output", str(tmp_path / "bad"), "--extra_evidence", str(same_people), "--", *overrides])
+    assert stop.value.code == 2 and "training subject(s)" in capsys.readouterr().err
+    assert not (tmp_path / "bad").exists()

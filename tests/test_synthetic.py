@@ -106,6 +106,15 @@ def test_deterministic_per_seed(tmp_path: Path, tiny_synthetic_root: Path) -> No
     assert (other / first).read_bytes() != (tiny_synthetic_root / first).read_bytes()
 
 
+def test_first_subject_continues_the_same_population_with_new_people(tmp_path: Path, tiny_synthetic_root: Path) -> None:
+    more = generate(tmp_path / "more", SyntheticConfig(**{**TINY_SYNTHETIC.__dict__, "first_subject": 10, "num_subjects": 3}))
+    assert sorted(p.name for p in (more / "cohn-kanade-images").iterdir()) == ["S035", "S038", "S041"]
+    # subject 10 is the same person whether generated with the first ten or after them
+    assert (more / "cohn-kanade-images" / "S035").is_dir()
+    for png in (tiny_synthetic_root / "cohn-kanade-images" / "S035").rglob("*.png"):
+        assert (more / png.relative_to(tiny_synthetic_root)).read_bytes() == png.read_bytes()
+
+
 def test_existing_set_is_reused_and_a_foreign_folder_refused(tmp_path: Path, tiny_synthetic_root: Path) -> None:
     before = (tiny_synthetic_root / MARKER).stat().st_mtime_ns
     generate(tiny_synthetic_root, TINY_SYNTHETIC)

@@ -92,13 +92,17 @@ def probe_maxima(model: nn.Module, selection: ProbeSet, evidence: ProbeSet, laye
     return layer_maxima(model, selection.images, layer, cells), layer_maxima(model, evidence.images, layer, cells)
 
 
-def analysis_probes(datamodule, max_selection_images: int | None = None) -> tuple[ProbeSet, ProbeSet]:
+def analysis_probes(datamodule, max_selection_images: int | None = None, extra_evidence=None) -> tuple[ProbeSet, ProbeSet]:
     """(selection, evidence): the training subjects' probe set (whole sequences, sampled down to at most
-    `max_selection_images`) and the held-out subjects' (validation and test folds together)."""
+    `max_selection_images`) and the held-out subjects' (validation and test folds together), joined by
+    every subject of `extra_evidence` (a datamodule of other people, whom no fold trained on)."""
     selection = datamodule.probe_set("train")
     if max_selection_images is not None:
         selection = selection.sample(max_selection_images)
-    return selection, ProbeSet.concatenate([datamodule.probe_set("val"), datamodule.probe_set("test")])
+    evidence = [datamodule.probe_set("val"), datamodule.probe_set("test")]
+    if extra_evidence is not None:
+        evidence += [extra_evidence.probe_set(stage) for stage in ("train", "val", "test")]
+    return selection, ProbeSet.concatenate(evidence)
 
 
 def default_control_cache() -> Path:

@@ -118,6 +118,10 @@ class CKPlusDataModule(FaceDataModule):
             splits["train"] = (images, targets[np.random.default_rng(0).permutation(len(targets))])
         self.set_splits(splits)
 
+    def subjects(self, stage: str) -> set[str]:
+        """The subjects of one split (train, val or test), every FACS-coded image counted."""
+        return set(self._load().subject[self._split_indices(labelled_only=False)[stage]].tolist())
+
     def probe_set(self, stage: str = "val") -> ProbeSet:
         """Every FACS-coded image of the split's subjects, with emotion label or without, and its AUs,
         landmarks and sequence. The unlabelled sequences matter: their AUs do not travel in emotion

@@ -6,7 +6,8 @@ or added). As in CK+, about 45 % of sequences carry FACS codes but no emotion la
 drawn one by one, apart from any emotion, which is what lets an analysis tell an AU from the
 emotions it usually comes with. Files follow CK+ to the letter (names, folders, float text formats, empty Emotion
 folders for unlabelled sequences, some RGB frames, two frame sizes, stray files), so the real CK+
-reader is what reads them. Deterministic per seed: subject i draws from SeedSequence([seed, i]).
+reader is what reads them. Deterministic per seed: subject i draws from SeedSequence([seed, i]), so `first_subject` continues
+the same population with new people (held-out evidence that no fold ever trained on).
 """
 
 import json
@@ -40,6 +41,7 @@ class SyntheticConfig:
 
     num_subjects: int = 120
     seed: int = 0
+    first_subject: int = 0  # subjects first_subject .. first_subject + num_subjects - 1 of the seed's population
     min_sequences: int = 3
     max_sequences: int = 6
     min_frames: int = 6
@@ -164,14 +166,15 @@ def generate(root: str | os.PathLike, cfg: SyntheticConfig = SyntheticConfig(), 
     old = root.with_name(f".{root.name}.old-{os.getpid()}")
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir(parents=True)
+    subjects = range(cfg.first_subject, cfg.first_subject + cfg.num_subjects)
     try:
         if workers > 1:
             from concurrent.futures import ProcessPoolExecutor
 
             with ProcessPoolExecutor(workers) as pool:
-                list(pool.map(_write_subject, [tmp] * cfg.num_subjects, range(cfg.num_subjects), [cfg] * cfg.num_subjects))
+                list(pool.map(_write_subject, [tmp] * cfg.num_subjects, subjects, [cfg] * cfg.num_subjects))
         else:
-            for i in range(cfg.num_subjects):
+            for i in subjects:
                 _write_subject(tmp, i, cfg)
         (tmp / MARKER).write_text(json.dumps(wanted, indent=2))
         if root.exists():
