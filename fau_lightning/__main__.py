@@ -1,6 +1,6 @@
 """`python -m fau_lightning` is `fau-train`."""
 
-from fau_lightning.cli import main
+from fau_lightning.cli.train import main
 
 if __name__ == "__main__":
     main()

@@ -38,8 +38,8 @@ sys.path.insert(0, str(REPO))
 os.environ.setdefault("NO_ALBUMENTATIONS_UPDATE", "1")
 os.environ.setdefault("WANDB_ERROR_REPORTING", "false")
 
-from fau_lightning.cli import run_cli  # noqa: E402
-from fau_lightning.data.synthetic import SyntheticConfig  # noqa: E402
+from fau_lightning.cli.train import run_cli  # noqa: E402
+from fau_lightning.synthetic.dataset import SyntheticConfig  # noqa: E402
 
 CI_SET = SyntheticConfig(num_subjects=12, seed=3, min_frames=4, max_frames=5, frame_width=160)
 

@@ -15,7 +15,7 @@ import time
 
 import wandb
 
-from fau_lightning.cli import run_cli
+from fau_lightning.cli.train import run_cli
 
 CALLBACKS = ["fau_lightning.callbacks.FilterVisualization", "fau_lightning.callbacks.FAUAlignmentLogger"]
 

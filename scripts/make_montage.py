@@ -13,7 +13,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from fau_lightning.cli import run_cli
+from fau_lightning.cli.train import run_cli
 
 
 def montage(images: np.ndarray, targets: np.ndarray, class_names: list[str], rows: int, size: int) -> np.ndarray:

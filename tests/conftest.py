@@ -11,7 +11,7 @@ os.environ["WANDB_MODE"] = "offline"
 os.environ.setdefault("NO_ALBUMENTATIONS_UPDATE", "1")
 os.environ["XDG_CACHE_HOME"] = tempfile.mkdtemp(prefix="fau-test-cache-")  # untrained-control caches stay out of the user's
 
-from fau_lightning.data.synthetic import SyntheticConfig, generate  # noqa: E402
+from fau_lightning.synthetic.dataset import SyntheticConfig, generate  # noqa: E402
 
 TINY_SYNTHETIC = SyntheticConfig(num_subjects=12, seed=3, min_frames=4, max_frames=5, frame_width=160)
 

@@ -5,11 +5,24 @@ import pytest
 import torch
 
 from fau_lightning.analysis.activations import spatial_maxima, top_k_images, unit_name
-from fau_lightning.analysis.alignment import AlignmentSettings, LayerScores, RegionMap, align, best_units, held_out_auroc, sequence_peaks, summary_numbers
+from fau_lightning.analysis.alignment import (
+    AlignmentSettings,
+    LayerScores,
+    RegionMap,
+    align,
+    best_units,
+    held_out_auroc,
+    sequence_peaks,
+    summary_numbers,
+)
 from fau_lightning.analysis.auroc import auroc_matrix, stratified_auroc
 from fau_lightning.analysis.regions import NO_REGION, UNKNOWN, region_test
-from fau_lightning.analysis.sequences import NEUTRAL_STRATUM, SequenceDesign, co_occurrence
-from fau_lightning.data.probe import NO_EMOTION, ProbeSet
+from fau_lightning.analysis.sequences import (
+    NEUTRAL_STRATUM,
+    SequenceDesign,
+    co_occurrence,
+)
+from fau_lightning.datasets.probe import NO_EMOTION, ProbeSet
 from fau_lightning.models import ZeroBiasCNN
 
 

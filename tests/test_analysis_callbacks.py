@@ -13,8 +13,8 @@ from test_image_folder import write_folder
 from wandb_run_reader import read_offline_run
 
 from fau_lightning.callbacks import FAUAlignmentLogger, FilterVisualization
-from fau_lightning.cli import run_cli
-from fau_lightning.data import ImageFolderDataModule
+from fau_lightning.cli.train import run_cli
+from fau_lightning.datamodules import ImageFolderDataModule
 from fau_lightning.tasks import ExpressionClassifier
 
 

@@ -8,8 +8,8 @@ from conftest import TINY_SYNTHETIC
 from test_cli import REPO, tiny_args
 from wandb_run_reader import read_offline_run
 
-from fau_lightning.analyze_cli import main
-from fau_lightning.cli import run_cli
+from fau_lightning.cli.analyze import main
+from fau_lightning.cli.train import run_cli
 
 
 @pytest.fixture(scope="module")

@@ -9,9 +9,8 @@ import torch
 from conftest import TINY_SYNTHETIC
 from test_alignment import brute_force_auroc
 
-from fau_lightning.data import SyntheticCKPlusDataModule
+from fau_lightning.datamodules import SyntheticCKPlusDataModule
 from fau_lightning.tasks import AUDetector, load_task
-
 
 AUS = [1, 2, 4, 12, 25, 26, 99]  # AU 99 is never coded: it has no AUROC and must not count as 0
 

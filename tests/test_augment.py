@@ -6,9 +6,15 @@ import torch
 from conftest import TINY_SYNTHETIC
 from torch.utils.data import DataLoader
 
-from fau_lightning.data import SyntheticCKPlusDataModule
-from fau_lightning.data.augment import AugmentParams, AugmentRanges, PaperAugmentation, apply_params, sample_params
-from fau_lightning.data.face_datamodule import AugmentedFaces
+from fau_lightning.datamodules import SyntheticCKPlusDataModule
+from fau_lightning.datamodules.base import AugmentedFaces
+from fau_lightning.transforms.augment import (
+    AugmentParams,
+    AugmentRanges,
+    PaperAugmentation,
+    apply_params,
+    sample_params,
+)
 
 IDENTITY = AugmentParams(flip=False, rotation=0.0, scale=1.0, shift_x=0.0, shift_y=0.0, power=1.0, gain=1.0, offset=0.0)
 
@@ -110,7 +116,7 @@ def test_albumentations_is_told_not_to_reach_the_network() -> None:
     import subprocess
     import sys
 
-    code = "import os; import fau_lightning.data.augment; print(os.environ.get('NO_ALBUMENTATIONS_UPDATE'))"
+    code = "import os; import fau_lightning.transforms.augment; print(os.environ.get('NO_ALBUMENTATIONS_UPDATE'))"
     env = {k: v for k, v in __import__("os").environ.items() if k != "NO_ALBUMENTATIONS_UPDATE"}
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120)
     assert out.stdout.strip() == "1"  # set before albumentations was imported, inherited by workers

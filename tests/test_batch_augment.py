@@ -6,8 +6,19 @@ import pytest
 import torch
 from scipy.stats import ks_2samp
 
-from fau_lightning.data.augment import AugmentParams, AugmentRanges, PaperAugmentation, apply_params, sample_params
-from fau_lightning.data.batch_augment import BatchAugmentation, BatchParams, apply_batch, sample_batch_params
+from fau_lightning.transforms.augment import (
+    AugmentParams,
+    AugmentRanges,
+    PaperAugmentation,
+    apply_params,
+    sample_params,
+)
+from fau_lightning.transforms.batch_augment import (
+    BatchAugmentation,
+    BatchParams,
+    apply_batch,
+    sample_batch_params,
+)
 
 FIELDS = ("flip", "rotation", "scale", "shift_x", "shift_y", "power", "gain", "offset")
 

@@ -11,7 +11,7 @@ from test_cli import REPO, tiny_args
 from torch.utils.data import DataLoader, TensorDataset
 
 from fau_lightning.callbacks import BestValidationCheckpoint
-from fau_lightning.cli import run_cli
+from fau_lightning.cli.train import run_cli
 
 
 def test_monitor_outside_validation_is_refused() -> None:

@@ -5,14 +5,14 @@ import pytest
 import torch
 from conftest import TINY_SYNTHETIC
 
-from fau_lightning.data import CKPlusDataModule, SyntheticCKPlusDataModule
-from fau_lightning.data.ck_plus import UNLABELLED
-from fau_lightning.data.probe import ProbeSet
+from fau_lightning.datamodules import CKPlusDataModule, SyntheticCKPlusDataModule
+from fau_lightning.datasets.ck_plus import UNLABELLED
+from fau_lightning.datasets.probe import ProbeSet
 
 
 def _subjects(dm: CKPlusDataModule, split: str) -> set[str]:
     keep, _ = dm.label_set.encode(dm.faces.emotion)
-    from fau_lightning.data.folds import split_masks
+    from fau_lightning.datasets.folds import split_masks
 
     masks = split_masks(dm.faces.subject[keep], dm.faces.all_subjects, dm.hparams.fold)
     return set(dm.faces.subject[keep][masks[split]])

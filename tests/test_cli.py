@@ -10,7 +10,7 @@ import wandb
 from conftest import TINY_SYNTHETIC
 from wandb_run_reader import read_offline_run
 
-from fau_lightning.cli import run_cli
+from fau_lightning.cli.train import run_cli
 from fau_lightning.tasks import ExpressionClassifier
 
 REPO = Path(__file__).resolve().parents[1]
@@ -65,7 +65,7 @@ def test_wandb_run_holds_epoch_metrics_confusion_image_and_config(fitted) -> Non
     assert png is not None and png.shape[0] > 200
     assert run.metric("test/confusion_matrix/filenames")
     config = run.config["cli"]
-    assert config["data"]["class_path"] == "fau_lightning.data.SyntheticCKPlusDataModule"
+    assert config["data"]["class_path"] == "fau_lightning.datamodules.SyntheticCKPlusDataModule"
     assert config["data"]["init_args"]["image_size"] == 32
     assert config["model"]["class_path"] == "fau_lightning.tasks.ExpressionClassifier"
     assert config["model"]["init_args"]["widths"] == [8, 16, 32] and config["model"]["init_args"]["lr"] == 0.01
@@ -108,7 +108,7 @@ def test_predict_returns_class_probabilities(fitted, tiny_synthetic_root: Path, 
 
 
 def test_baseline_command_uses_the_same_config(tiny_synthetic_root: Path, tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
-    from fau_lightning.baseline_cli import main as baseline_main
+    from fau_lightning.cli.baseline import main as baseline_main
 
     baseline_main(tiny_args(tiny_synthetic_root, tmp_path))
     out = capsys.readouterr().out

@@ -5,9 +5,19 @@ from pathlib import Path
 import pytest
 import wandb
 
-from fau_lightning.callbacks import BestValidationCheckpoint, FAUAlignmentLogger, FilterVisualization, RandomStateCheckpoint
-from fau_lightning.cli import run_cli
-from fau_lightning.data import CKPlusDataModule, FER2013DataModule, SyntheticCKPlusDataModule, TFDDataModule
+from fau_lightning.callbacks import (
+    BestValidationCheckpoint,
+    FAUAlignmentLogger,
+    FilterVisualization,
+    RandomStateCheckpoint,
+)
+from fau_lightning.cli.train import run_cli
+from fau_lightning.datamodules import (
+    CKPlusDataModule,
+    FER2013DataModule,
+    SyntheticCKPlusDataModule,
+    TFDDataModule,
+)
 from fau_lightning.tasks import AUDetector
 
 CONFIGS = Path(__file__).resolve().parents[1] / "configs"

@@ -6,8 +6,13 @@ import pytest
 from conftest import TINY_SYNTHETIC
 from wandb_run_reader import read_offline_run
 
-from fau_lightning.analysis.crossval_summary import SplitResult, summarize, to_csv, to_markdown
-from fau_lightning.crossval import main, parse_folds
+from fau_lightning.cli.crossval import main, parse_folds
+from fau_lightning.evaluation.crossval_summary import (
+    SplitResult,
+    summarize,
+    to_csv,
+    to_markdown,
+)
 
 REPO = Path(__file__).resolve().parents[1]
 NAMES = ["a", "b", "c"]

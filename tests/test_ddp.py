@@ -16,7 +16,7 @@ import torch
 from conftest import TINY_SYNTHETIC
 from test_cli import REPO, tiny_args
 
-from fau_lightning.data import SyntheticCKPlusDataModule
+from fau_lightning.datamodules import SyntheticCKPlusDataModule
 
 pytestmark = pytest.mark.slow
 

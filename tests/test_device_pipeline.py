@@ -7,10 +7,10 @@ import torch
 from conftest import TINY_SYNTHETIC
 from test_cli import tiny_args
 
-from fau_lightning.cli import run_cli
-from fau_lightning.data import SyntheticCKPlusDataModule
-from fau_lightning.data.augment import AugmentRanges
-from fau_lightning.data.device_batches import DeviceBatches
+from fau_lightning.cli.train import run_cli
+from fau_lightning.datamodules import SyntheticCKPlusDataModule
+from fau_lightning.datamodules.device_batches import DeviceBatches
+from fau_lightning.transforms.augment import AugmentRanges
 
 
 def test_evaluation_shares_cover_every_image_once_across_ranks() -> None:

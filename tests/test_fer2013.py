@@ -4,7 +4,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from fau_lightning.data.fer2013 import FER2013DataModule, FER2013FormatError, read_fer2013
+from fau_lightning.datamodules.fer2013 import FER2013DataModule
+from fau_lightning.datasets.fer2013 import FER2013FormatError, read_fer2013
 
 
 def row(label: int | str, usage: str = "Training", pixels: str | None = None, seed: int = 0) -> str:

@@ -4,8 +4,8 @@ import cv2
 import numpy as np
 import pytest
 
-from fau_lightning.data import ImageFolderDataModule
-from fau_lightning.data.image_folder import stratified_split
+from fau_lightning.datamodules import ImageFolderDataModule
+from fau_lightning.datasets.image_folder import stratified_split
 
 
 def write_folder(root: Path, counts: dict[str, int], suffix: str = ".png") -> None:

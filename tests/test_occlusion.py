@@ -3,7 +3,12 @@ unit wired to look at one region found there whatever the others do."""
 
 import numpy as np
 
-from fau_lightning.analysis.occlusion import REGIONS, flatten_region, region_label_maps, response_regions
+from fau_lightning.analysis.occlusion import (
+    REGIONS,
+    flatten_region,
+    region_label_maps,
+    response_regions,
+)
 from fau_lightning.analysis.regions import NO_REGION, UNKNOWN
 
 

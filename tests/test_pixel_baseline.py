@@ -1,6 +1,6 @@
 import torch
 
-from fau_lightning.analysis.pixel_baseline import logistic_regression_baseline
+from fau_lightning.evaluation.pixel_baseline import logistic_regression_baseline
 
 
 def _blobs(n: int, seed: int, flip: bool = False) -> tuple[torch.Tensor, torch.Tensor]:

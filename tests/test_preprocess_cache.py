@@ -6,10 +6,10 @@ import numpy as np
 import pytest
 from ck_fixtures import write_sequence
 
-from fau_lightning.data import preprocess
-from fau_lightning.data.ck_plus import CKPlusFormatError, read_layout
-from fau_lightning.data.face_crop import CropSettings
-from fau_lightning.data.preprocess import load_or_build
+from fau_lightning.datasets import cache as preprocess
+from fau_lightning.datasets.cache import load_or_build
+from fau_lightning.datasets.ck_plus import CKPlusFormatError, read_layout
+from fau_lightning.datasets.face_crop import CropSettings
 
 CROP = CropSettings(method="landmarks", size=32)
 

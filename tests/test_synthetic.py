@@ -6,10 +6,10 @@ import numpy as np
 import pytest
 from conftest import TINY_SYNTHETIC
 
-from fau_lightning.data.ck_plus import read_emotion, read_facs, read_landmarks
-from fau_lightning.data.facs import ACTION_UNITS, REGION_LANDMARKS
-from fau_lightning.data.synthetic import MARKER, SyntheticConfig, generate
-from fau_lightning.data.synthetic_face import FaceGeometry, Nuisance, Pose, render_frame
+from fau_lightning.datasets.ck_plus import read_emotion, read_facs, read_landmarks
+from fau_lightning.facs import ACTION_UNITS, REGION_LANDMARKS
+from fau_lightning.synthetic.dataset import MARKER, SyntheticConfig, generate
+from fau_lightning.synthetic.face import FaceGeometry, Nuisance, Pose, render_frame
 
 STILL = Nuisance(light_angle=0.0, light_strength=0.0, blur_sigma=0.0, noise_sigma=0.0)
 POSE = Pose(roll=0.0, scale=1.0, centre_x=160, centre_y=120)
@@ -138,7 +138,7 @@ def test_a_set_made_with_other_settings_is_replaced(tmp_path: Path) -> None:
 
 
 def test_interrupted_generation_leaves_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from fau_lightning.data import synthetic
+    from fau_lightning.synthetic import dataset as synthetic
 
     calls = []
 

@@ -8,8 +8,8 @@ import pytest
 import scipy.io
 import torch
 
-from fau_lightning.data.tfd import TFDFormatError, read_tfd
-from fau_lightning.data.tfd_datamodule import TFDDataModule
+from fau_lightning.datamodules.tfd import TFDDataModule
+from fau_lightning.datasets.tfd import TFDFormatError, read_tfd
 
 
 def tfd_variables(n: int = 30, size: int = 12, seed: int = 0) -> dict[str, np.ndarray]:

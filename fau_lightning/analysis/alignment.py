@@ -19,7 +19,12 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from fau_lightning.analysis.activations import unit_name
-from fau_lightning.analysis.auroc import auroc_matrix, pooled_auroc, ranks_within, stratified_auroc
+from fau_lightning.analysis.auroc import (
+    auroc_matrix,
+    pooled_auroc,
+    ranks_within,
+    stratified_auroc,
+)
 from fau_lightning.analysis.regions import UNKNOWN, region_test
 from fau_lightning.analysis.sequences import SequenceDesign, co_occurrence
 

@@ -4,7 +4,7 @@ import html
 import math
 
 from fau_lightning.analysis.alignment import AUVerdict
-from fau_lightning.data.facs import ACTION_UNITS
+from fau_lightning.facs import ACTION_UNITS
 
 COLUMNS = [
     "AU", "name", "held-out sequences", "best unit", "AUROC (held-out)", "chance", "untrained control",

@@ -8,17 +8,33 @@ import numpy as np
 import torch
 from torch import nn
 
-from fau_lightning.analysis.activations import SpatialMaxima, spatial_maxima, top_k_images, unit_name
-from fau_lightning.analysis.alignment import AlignmentSettings, AUVerdict, LayerScores, RegionMap, align, held_out_auroc
+from fau_lightning.analysis.activations import (
+    SpatialMaxima,
+    spatial_maxima,
+    top_k_images,
+    unit_name,
+)
+from fau_lightning.analysis.alignment import (
+    AlignmentSettings,
+    AUVerdict,
+    LayerScores,
+    RegionMap,
+    align,
+    held_out_auroc,
+)
 from fau_lightning.analysis.auroc import auroc_matrix
 from fau_lightning.analysis.controls import control_maxima
-from fau_lightning.analysis.figures import heatmap_image
 from fau_lightning.analysis.deconvnet import deconvnet, guided_backprop
+from fau_lightning.analysis.occlusion import (
+    REGIONS,
+    region_label_maps,
+    response_regions,
+)
 from fau_lightning.analysis.receptive_field import ReceptiveField, receptive_field
-from fau_lightning.analysis.occlusion import REGIONS, region_label_maps, response_regions
 from fau_lightning.analysis.sequences import SequenceDesign
-from fau_lightning.data.facs import ACTION_UNITS
-from fau_lightning.data.probe import ProbeSet
+from fau_lightning.datasets.probe import ProbeSet
+from fau_lightning.facs import ACTION_UNITS
+from fau_lightning.viz.figures import heatmap_image
 
 PROJECTIONS = {"deconvnet": deconvnet, "guided_backprop": guided_backprop}
 

@@ -7,10 +7,17 @@ from pytorch_lightning.utilities import rank_zero_warn
 
 from fau_lightning.analysis.alignment import AlignmentSettings, summary_numbers
 from fau_lightning.analysis.alignment_table import COLUMNS, table_rows
-from fau_lightning.analysis.figures import image_grid
-from fau_lightning.analysis.report import analysis_probes, best_unit_heatmap, best_unit_patches, default_control_cache, fau_alignment, probe_maxima
+from fau_lightning.analysis.report import (
+    analysis_probes,
+    best_unit_heatmap,
+    best_unit_patches,
+    default_control_cache,
+    fau_alignment,
+    probe_maxima,
+)
 from fau_lightning.callbacks.periodic import PeriodicAnalysis
 from fau_lightning.tasks.image_logging import log_image
+from fau_lightning.viz.figures import image_grid
 
 
 class FAUAlignmentLogger(PeriodicAnalysis):

@@ -3,10 +3,10 @@
 import numpy as np
 import pytorch_lightning as pl
 
-from fau_lightning.analysis.figures import image_grid
 from fau_lightning.analysis.report import filter_report
 from fau_lightning.callbacks.periodic import PeriodicAnalysis
 from fau_lightning.tasks.image_logging import log_image
+from fau_lightning.viz.figures import image_grid
 
 
 class FilterVisualization(PeriodicAnalysis):

@@ -8,7 +8,11 @@ trained on AUs is one that has learned them.
 import torch
 import torch.nn.functional as F
 from torchmetrics import MetricCollection
-from torchmetrics.classification import MultilabelAUROC, MultilabelF1Score, MultilabelStatScores
+from torchmetrics.classification import (
+    MultilabelAUROC,
+    MultilabelF1Score,
+    MultilabelStatScores,
+)
 
 from fau_lightning.tasks.base import FaceTask
 

@@ -6,9 +6,9 @@ import torch.nn.functional as F
 from torchmetrics import MetricCollection
 from torchmetrics.classification import MulticlassAccuracy, MulticlassConfusionMatrix
 
-from fau_lightning.analysis.figures import confusion_matrix_image
 from fau_lightning.tasks.base import FaceTask
 from fau_lightning.tasks.image_logging import log_image
+from fau_lightning.viz.figures import confusion_matrix_image
 
 STAGES = ("train", "val", "test")
 

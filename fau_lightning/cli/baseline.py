@@ -5,8 +5,8 @@ Takes the same configs and overrides, e.g. `fau-baseline --config configs/synthe
 
 import sys
 
-from fau_lightning.analysis.pixel_baseline import logistic_regression_baseline
-from fau_lightning.cli import run_cli
+from fau_lightning.cli.train import run_cli
+from fau_lightning.evaluation.pixel_baseline import logistic_regression_baseline
 
 
 def main(args: list[str] | None = None) -> None:

@@ -7,15 +7,15 @@ from typing import Literal
 
 import numpy as np
 
-from fau_lightning.data.ck_plus import read_layout
-from fau_lightning.data.face_crop import CropMethod, CropSettings
-from fau_lightning.data.face_datamodule import FaceDataModule, Pipeline
-from fau_lightning.data.facs import ACTION_UNITS
-from fau_lightning.data.folds import split_masks
-from fau_lightning.data.labels import get_label_set
-from fau_lightning.data.preprocess import FaceSet, load_or_build
-from fau_lightning.data.probe import ProbeSet
-from fau_lightning.data.synthetic import SyntheticConfig, generate
+from fau_lightning.datamodules.base import FaceDataModule, Pipeline
+from fau_lightning.datasets.cache import FaceSet, load_or_build
+from fau_lightning.datasets.ck_plus import read_layout
+from fau_lightning.datasets.face_crop import CropMethod, CropSettings
+from fau_lightning.datasets.folds import split_masks
+from fau_lightning.datasets.labels import get_label_set
+from fau_lightning.datasets.probe import ProbeSet
+from fau_lightning.facs import ACTION_UNITS
+from fau_lightning.synthetic.dataset import SyntheticConfig, generate
 
 Targets = Literal["emotion", "aus"]
 

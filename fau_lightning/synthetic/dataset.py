@@ -19,8 +19,14 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from fau_lightning.data.facs import EMOTION_PROTOTYPES
-from fau_lightning.data.synthetic_face import Expression, FaceGeometry, Nuisance, Pose, render_frame
+from fau_lightning.facs import EMOTION_PROTOTYPES
+from fau_lightning.synthetic.face import (
+    Expression,
+    FaceGeometry,
+    Nuisance,
+    Pose,
+    render_frame,
+)
 
 MARKER = "fau_synthetic.json"
 GENERATOR_VERSION = 6

@@ -6,65 +6,19 @@ and the rest for training. Note that a random split can put images of one person
 give the three folders yourself to keep people apart.
 """
 
-import os
 from pathlib import Path
 
 import numpy as np
 
-from fau_lightning.data.ck_plus import IMAGE_SUFFIXES, CKImage, CKLayout
-from fau_lightning.data.face_crop import CropMethod, CropSettings
-from fau_lightning.data.face_datamodule import FaceDataModule, Pipeline
-from fau_lightning.data.preprocess import FaceSet, load_or_build
-
-SPLIT_FOLDERS = ("train", "val", "test")
-
-
-def _visible(folder: Path) -> list[Path]:
-    return sorted(p for p in folder.iterdir() if not p.name.startswith("."))
-
-
-def _class_images(folder: Path, classes: list[str]) -> list[tuple[Path, int]]:
-    items = []
-    for index, name in enumerate(classes):
-        class_dir = folder / name
-        if not class_dir.is_dir():
-            raise FileNotFoundError(f"{folder}: class folder {name}/ is missing (every split needs the same classes)")
-        images = [p for p in _visible(class_dir) if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES]
-        if not images:
-            raise ValueError(f"{class_dir}: no images ({', '.join(IMAGE_SUFFIXES)})")
-        items += [(p, index) for p in images]
-    return items
-
-
-def list_image_folder(root: str | os.PathLike) -> tuple[list[str], list[tuple[Path, int]], np.ndarray | None]:
-    """(class names, (path, class index) for every image, the split of each image or None)."""
-    root = Path(root)
-    if not root.is_dir():
-        raise FileNotFoundError(f"image folder {root} does not exist or is not a folder")
-    if all((root / s).is_dir() for s in SPLIT_FOLDERS):
-        classes = [p.name for p in _visible(root / "train") if p.is_dir()]
-        per_split = {s: _class_images(root / s, classes) for s in SPLIT_FOLDERS}
-        items = [item for s in SPLIT_FOLDERS for item in per_split[s]]
-        split = np.array([s for s in SPLIT_FOLDERS for _ in per_split[s]])
-        return classes, items, split
-    classes = [p.name for p in _visible(root) if p.is_dir()]
-    if len(classes) < 2:
-        raise ValueError(f"{root}: expected one folder per class (at least two), found {classes}")
-    return classes, _class_images(root, classes), None
-
-
-def stratified_split(labels: np.ndarray, val_fraction: float, test_fraction: float, seed: int) -> np.ndarray:
-    """'train' / 'val' / 'test' per item: per class, a seeded shuffle, then test, val, train shares."""
-    if not (0 <= val_fraction < 1 and 0 <= test_fraction < 1 and val_fraction + test_fraction < 1):
-        raise ValueError(f"val_fraction + test_fraction must be below 1, got {val_fraction} + {test_fraction}")
-    rng = np.random.default_rng(seed)
-    split = np.full(len(labels), "train", dtype=object)
-    for label in np.unique(labels):
-        members = rng.permutation(np.flatnonzero(labels == label))
-        n_test, n_val = round(test_fraction * len(members)), round(val_fraction * len(members))
-        split[members[:n_test]] = "test"
-        split[members[n_test : n_test + n_val]] = "val"
-    return split.astype(str)
+from fau_lightning.datamodules.base import FaceDataModule, Pipeline
+from fau_lightning.datasets.cache import FaceSet, load_or_build
+from fau_lightning.datasets.ck_plus import CKImage, CKLayout
+from fau_lightning.datasets.face_crop import CropMethod, CropSettings
+from fau_lightning.datasets.image_folder import (
+    SPLIT_FOLDERS,
+    list_image_folder,
+    stratified_split,
+)
 
 
 class ImageFolderDataModule(FaceDataModule):

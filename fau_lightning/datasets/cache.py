@@ -19,8 +19,8 @@ import cv2
 import numpy as np
 
 from fau_lightning.atomic import write_atomically
-from fau_lightning.data.ck_plus import CKImage, CKLayout, read_landmarks
-from fau_lightning.data.face_crop import CropSettings, crop_face
+from fau_lightning.datasets.ck_plus import CKImage, CKLayout, read_landmarks
+from fau_lightning.datasets.face_crop import CropSettings, crop_face
 
 log = logging.getLogger(__name__)
 CACHE_VERSION = 1

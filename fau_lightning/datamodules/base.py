@@ -9,9 +9,9 @@ import pytorch_lightning as pl
 import torch
 from torch.utils.data import DataLoader, Dataset, get_worker_info
 
-from fau_lightning.data.augment import AugmentRanges, PaperAugmentation
-from fau_lightning.data.device_batches import DeviceBatches
-from fau_lightning.data.probe import ProbeSet
+from fau_lightning.datamodules.device_batches import DeviceBatches
+from fau_lightning.datasets.probe import ProbeSet
+from fau_lightning.transforms.augment import AugmentRanges, PaperAugmentation
 
 Stage = Literal["train", "val", "test"]
 Pipeline = Literal["workers", "device"]

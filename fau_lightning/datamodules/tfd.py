@@ -1,7 +1,7 @@
 """LightningDataModule for the Toronto Face Database: its five official splits, labelled images only."""
 
-from fau_lightning.data.face_datamodule import FaceDataModule, Pipeline, resize_faces
-from fau_lightning.data.tfd import NUM_SPLITS, TFD_EXPRESSIONS, TFDSet, read_tfd
+from fau_lightning.datamodules.base import FaceDataModule, Pipeline, resize_faces
+from fau_lightning.datasets.tfd import NUM_SPLITS, TFD_EXPRESSIONS, TFDSet, read_tfd
 
 SPLIT_CODES = {"train": 1, "val": 2, "test": 3}
 

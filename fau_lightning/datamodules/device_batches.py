@@ -10,8 +10,8 @@ from collections.abc import Iterator
 import torch
 from torch.utils.data import DistributedSampler
 
-from fau_lightning.data.augment import AugmentRanges
-from fau_lightning.data.batch_augment import BatchAugmentation
+from fau_lightning.transforms.augment import AugmentRanges
+from fau_lightning.transforms.batch_augment import BatchAugmentation
 
 
 class DeviceBatches:

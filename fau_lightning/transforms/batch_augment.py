@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import torch
 import torch.nn.functional as F
 
-from fau_lightning.data.augment import AugmentRanges
+from fau_lightning.transforms.augment import AugmentRanges
 
 
 @dataclass(frozen=True)

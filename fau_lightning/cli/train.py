@@ -8,6 +8,7 @@ from pytorch_lightning.cli import LightningCLI, SaveConfigCallback
 from pytorch_lightning.loggers import WandbLogger
 
 from fau_lightning.atomic import write_json_atomically
+from fau_lightning.datamodules import FaceDataModule  # imports every data module, so short names resolve
 from fau_lightning.tasks import FaceTask
 
 CONFIG_FILENAME = "fau_config.yaml"  # W&B writes its own config.yaml; ours must not clash with it
@@ -122,11 +123,11 @@ def run_cli(args: list[str] | None = None, **cli_kwargs) -> FauCLI:
         **cli_kwargs,
     }
     if args is None:
-        return FauCLI(FaceTask, pl.LightningDataModule, **settings)
+        return FauCLI(FaceTask, FaceDataModule, **settings)
     # With explicit args, the calling tool's own command line is not ours to read (LightningCLI warns).
     own_argv, sys.argv = sys.argv, sys.argv[:1]
     try:
-        return FauCLI(FaceTask, pl.LightningDataModule, **settings)
+        return FauCLI(FaceTask, FaceDataModule, **settings)
     finally:
         sys.argv = own_argv
 

@@ -22,9 +22,15 @@ from pathlib import Path
 
 import numpy as np
 
-from fau_lightning.analysis.crossval_summary import CrossvalSummary, SplitResult, summarize, to_csv, to_markdown
-from fau_lightning.analysis.figures import confusion_matrix_image
 from fau_lightning.atomic import write_atomically
+from fau_lightning.evaluation.crossval_summary import (
+    CrossvalSummary,
+    SplitResult,
+    summarize,
+    to_csv,
+    to_markdown,
+)
+from fau_lightning.viz.figures import confusion_matrix_image
 
 
 @dataclass(frozen=True)
@@ -178,7 +184,7 @@ def _log_summary_to_wandb(plan: Plan, summary: CrossvalSummary, image: np.ndarra
 
 
 def make_plan(args: argparse.Namespace, overrides: list[str]) -> Plan:
-    from fau_lightning.cli import run_cli
+    from fau_lightning.cli.train import run_cli
 
     config_args = [a for path in args.config for a in ("--config", path)]
     cli = run_cli([*config_args, *overrides], run=False, save_config_callback=None)

@@ -27,11 +27,29 @@ import numpy as np
 import pytorch_lightning as pl
 
 from fau_lightning.analysis.alignment import AlignmentSettings, summary_numbers
-from fau_lightning.analysis.alignment_table import COLUMNS, html_table, markdown_table, table_rows
+from fau_lightning.analysis.alignment_table import (
+    COLUMNS,
+    html_table,
+    markdown_table,
+    table_rows,
+)
 from fau_lightning.analysis.controls import untrained_copy
-from fau_lightning.analysis.figures import confusion_matrix_image, image_grid, labelled_rows_image
-from fau_lightning.analysis.report import FAUReport, analysis_probes, best_unit_heatmap, best_unit_patches, default_control_cache, fau_alignment, filter_report, probe_maxima
+from fau_lightning.analysis.report import (
+    FAUReport,
+    analysis_probes,
+    best_unit_heatmap,
+    best_unit_patches,
+    default_control_cache,
+    fau_alignment,
+    filter_report,
+    probe_maxima,
+)
 from fau_lightning.tasks import FaceTask, load_task
+from fau_lightning.viz.figures import (
+    confusion_matrix_image,
+    image_grid,
+    labelled_rows_image,
+)
 
 
 def _save_png(folder: Path, name: str, image: np.ndarray) -> str:
@@ -176,7 +194,7 @@ def main(argv: list[str] | None = None) -> None:
         parser.error("give a checkpoint or --untrained SEED (one of them)")
     if args.untrained is not None and args.output is None:
         parser.error("--untrained needs --output")
-    from fau_lightning.cli import run_cli
+    from fau_lightning.cli.train import run_cli
 
     config = [a for path in args.config for a in ("--config", path)]
     cli = run_cli([*config, *overrides, "--trainer.logger=false"], run=False, save_config_callback=None)

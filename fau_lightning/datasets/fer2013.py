@@ -1,4 +1,4 @@
-"""Reader and LightningDataModule for FER2013 (`fer2013.csv`: emotion, pixels, Usage).
+"""Reader for FER2013 (`fer2013.csv`: emotion, pixels, Usage).
 
 A malformed row (wrong pixel count, a non-number, an unknown label or usage) is skipped with one
 warning that gives the count and the first line numbers: one bad line in 35,887 should not cost a
@@ -12,8 +12,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-
-from fau_lightning.data.face_datamodule import FaceDataModule, Pipeline, resize_faces
 
 FER_EMOTIONS = ("angry", "disgust", "fear", "happy", "sad", "surprise", "neutral")
 USAGES = ("Training", "PublicTest", "PrivateTest")
@@ -78,36 +76,3 @@ def read_fer2013(path: str | os.PathLike) -> FERSet:
     if skipped:
         warnings.warn(f"{path}: skipped {len(skipped)} malformed row(s): {'; '.join(skipped[:10])}", stacklevel=2)
     return FERSet(np.stack(images), np.array(emotions, dtype=np.int64), np.array(usages), skipped)
-
-
-class FER2013DataModule(FaceDataModule):
-    """FER2013 with its own usage split: train = Training, val = PublicTest, test = PrivateTest."""
-
-    def __init__(
-        self,
-        path: str = "data/fer2013/fer2013.csv",
-        val_usage: str = "PublicTest",
-        test_usage: str = "PrivateTest",
-        image_size: int | None = None,
-        batch_size: int = 64,
-        num_workers: int = 0,
-        augment: bool = False,
-        pipeline: Pipeline = "workers",
-    ) -> None:
-        super().__init__(batch_size, num_workers, augment, pipeline)
-        for usage in (val_usage, test_usage):
-            if usage not in USAGES:
-                raise ValueError(f"usage must be one of {USAGES}, got {usage!r}")
-        self.save_hyperparameters()
-        self.fer: FERSet | None = None
-
-    @property
-    def class_names(self) -> list[str]:
-        return list(FER_EMOTIONS)
-
-    def setup(self, stage: str | None = None) -> None:
-        if self.fer is None:
-            self.fer = read_fer2013(self.hparams.path)
-        images = resize_faces(self.fer.images, self.hparams.image_size)
-        usage_of = {"train": "Training", "val": self.hparams.val_usage, "test": self.hparams.test_usage}
-        self.set_splits({name: (images[self.fer.usage == u], self.fer.emotion[self.fer.usage == u]) for name, u in usage_of.items()})

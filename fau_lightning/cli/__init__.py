@@ -1,0 +1,1 @@
+"""The console commands, one file each: fau-train, fau-crossval, fau-analyze, fau-baseline."""

@@ -1,0 +1,1 @@
+"""Protocol results: the cross-validation summary and the pixel baseline."""

@@ -1,0 +1,1 @@
+"""Figures as RGB arrays: image grids, heatmaps, confusion matrices."""
