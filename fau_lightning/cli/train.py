@@ -8,7 +8,9 @@ from pytorch_lightning.cli import LightningCLI, SaveConfigCallback
 from pytorch_lightning.loggers import WandbLogger
 
 from fau_lightning.atomic import write_json_atomically
-from fau_lightning.datamodules import FaceDataModule  # imports every data module, so short names resolve
+from fau_lightning.datamodules import (
+    FaceDataModule,  # imports every data module, so short names resolve
+)
 from fau_lightning.tasks import FaceTask
 
 CONFIG_FILENAME = "fau_config.yaml"  # W&B writes its own config.yaml; ours must not clash with it

@@ -63,13 +63,16 @@ class AugmentedFaces(FaceImages):
 
 
 class FaceDataModule(pl.LightningDataModule):
-    """Subclasses name their classes and hand their splits to `set_splits` in setup().
+    """What every data module shares: subclasses name their classes and hand their splits to `set_splits`.
 
-    `augment=True` puts the training split through the paper's augmentation; validation and test
-    are never augmented. `pipeline` says where batches are made: "workers" (a DataLoader, per-image
-    albumentations in `num_workers` processes; right for large folder datasets) or "device" (the
-    whole split on the trainer's device, batches indexed and augmented there; right for CK+ and
-    TFD on an accelerator). Both draw augmentations from the same distributions.
+    Args:
+        batch_size: images per batch (per device).
+        num_workers: data-loader processes for pipeline="workers" (0: load in the main process).
+        augment: put the training split through the paper's augmentation; validation and test never are.
+        pipeline: where batches are made: "workers" (a DataLoader, per-image albumentations in
+            `num_workers` processes; right for large folder datasets) or "device" (the whole split on
+            the trainer's device, batches indexed and augmented there; right for CK+ and TFD on an
+            accelerator). Both draw augmentations from the same distributions.
     """
 
     def __init__(self, batch_size: int = 64, num_workers: int = 0, augment: bool = False, pipeline: Pipeline = "workers") -> None:

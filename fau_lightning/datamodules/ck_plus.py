@@ -7,7 +7,7 @@ from typing import Literal
 
 import numpy as np
 
-from fau_lightning.datamodules.base import FaceDataModule, Pipeline
+from fau_lightning.datamodules.base import FaceDataModule
 from fau_lightning.datasets.cache import FaceSet, load_or_build
 from fau_lightning.datasets.ck_plus import read_layout
 from fau_lightning.datasets.face_crop import CropMethod, CropSettings
@@ -27,6 +27,9 @@ class CKPlusDataModule(FaceDataModule):
         root: the CK+ folder (holding cohn-kanade-images/, Emotion/, FACS/, Landmarks/).
         label_set: "ck8" (all eight codes) or "ck6" (the six basic emotions).
         fold: test fold k; validation is fold (k+1) mod num_folds, training the rest.
+        num_folds: subject-independent folds (subject i of the sorted subject folders is in fold i mod n).
+        last_frames: peak frames taken from the end of each sequence (with its first, neutral frame).
+        image_size: side of the square face crop fed to the network (the paper: 96).
         face_crop: "haar" (the paper's detector), "landmarks" (box around the 68 points) or "none".
         haar_min_size: smallest face Haar accepts, as a share of the short side (the paper's 0.5).
         cache_dir: where preprocessed sets are cached; defaults to <root>/.fau_cache.
@@ -35,6 +38,7 @@ class CKPlusDataModule(FaceDataModule):
         au_targets: the AUs detected with targets="aus"; default: the 17 AUs with a known facial region.
         shuffle_train_labels: permute the training targets across images (a fixed permutation), so
             the network can learn nothing true about them: a negative control for the FAU analysis.
+        **kwargs: batch_size, num_workers, augment, pipeline (FaceDataModule).
     """
 
     def __init__(
@@ -48,15 +52,12 @@ class CKPlusDataModule(FaceDataModule):
         face_crop: CropMethod = "haar",
         haar_min_size: float = 0.5,
         cache_dir: str | None = None,
-        batch_size: int = 64,
-        num_workers: int = 0,
-        augment: bool = False,
-        pipeline: Pipeline = "workers",
         targets: Targets = "emotion",
         au_targets: list[int] | None = None,
         shuffle_train_labels: bool = False,
+        **kwargs,
     ) -> None:
-        super().__init__(batch_size, num_workers, augment, pipeline)
+        super().__init__(**kwargs)
         if targets not in ("emotion", "aus"):
             raise ValueError(f"targets must be 'emotion' or 'aus', got {targets!r}")
         self.save_hyperparameters()
@@ -142,47 +143,23 @@ class CKPlusDataModule(FaceDataModule):
 class SyntheticCKPlusDataModule(CKPlusDataModule):
     """The built-in procedural FACS faces, generated into `root` on first use, read as CK+.
 
-    `synthetic` holds the generator's settings (`--data.synthetic.num_subjects 60`, ...).
+    Every other argument is CKPlusDataModule's; only the defaults of `root` and `face_crop` differ.
+
+    Args:
+        root: where the set is generated (and found again on later runs).
+        synthetic: the generator's settings (`--data.synthetic.num_subjects 60`, ...).
+        face_crop: "landmarks" (the set's own 68 points), "haar" or "none".
+        **kwargs: every other CKPlusDataModule argument.
     """
 
     def __init__(
         self,
         root: str = "data/synthetic_ck_plus",
         synthetic: SyntheticConfig = SyntheticConfig(),
-        label_set: str = "ck8",
-        fold: int = 0,
-        num_folds: int = 10,
-        last_frames: int = 3,
-        image_size: int = 96,
         face_crop: CropMethod = "landmarks",
-        haar_min_size: float = 0.5,
-        cache_dir: str | None = None,
-        batch_size: int = 64,
-        num_workers: int = 0,
-        augment: bool = False,
-        pipeline: Pipeline = "workers",
-        targets: Targets = "emotion",
-        au_targets: list[int] | None = None,
-        shuffle_train_labels: bool = False,
+        **kwargs,
     ) -> None:
-        super().__init__(
-            root=root,
-            label_set=label_set,
-            fold=fold,
-            num_folds=num_folds,
-            last_frames=last_frames,
-            image_size=image_size,
-            face_crop=face_crop,
-            haar_min_size=haar_min_size,
-            cache_dir=cache_dir,
-            batch_size=batch_size,
-            num_workers=num_workers,
-            augment=augment,
-            pipeline=pipeline,
-            targets=targets,
-            au_targets=au_targets,
-            shuffle_train_labels=shuffle_train_labels,
-        )
+        super().__init__(root=root, face_crop=face_crop, **kwargs)
         self.synthetic = synthetic
         self.hparams.synthetic = asdict(synthetic)  # plain values, so checkpoints load with weights_only=True
 

@@ -1,11 +1,19 @@
 """LightningDataModule for FER2013 with its own usage split."""
 
-from fau_lightning.datamodules.base import FaceDataModule, Pipeline, resize_faces
+from fau_lightning.datamodules.base import FaceDataModule, resize_faces
 from fau_lightning.datasets.fer2013 import FER_EMOTIONS, USAGES, FERSet, read_fer2013
 
 
 class FER2013DataModule(FaceDataModule):
-    """FER2013 with its own usage split: train = Training, val = PublicTest, test = PrivateTest."""
+    """FER2013 with its own usage split: train = Training, val = PublicTest, test = PrivateTest.
+
+    Args:
+        path: the `fer2013.csv` file.
+        val_usage: the usage rows that form the validation split.
+        test_usage: the usage rows that form the test split.
+        image_size: resize the 48x48 faces to this size; None keeps 48.
+        **kwargs: batch_size, num_workers, augment, pipeline (FaceDataModule).
+    """
 
     def __init__(
         self,
@@ -13,12 +21,9 @@ class FER2013DataModule(FaceDataModule):
         val_usage: str = "PublicTest",
         test_usage: str = "PrivateTest",
         image_size: int | None = None,
-        batch_size: int = 64,
-        num_workers: int = 0,
-        augment: bool = False,
-        pipeline: Pipeline = "workers",
+        **kwargs,
     ) -> None:
-        super().__init__(batch_size, num_workers, augment, pipeline)
+        super().__init__(**kwargs)
         for usage in (val_usage, test_usage):
             if usage not in USAGES:
                 raise ValueError(f"usage must be one of {USAGES}, got {usage!r}")

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
-from fau_lightning.datamodules.base import FaceDataModule, Pipeline
+from fau_lightning.datamodules.base import FaceDataModule
 from fau_lightning.datasets.cache import FaceSet, load_or_build
 from fau_lightning.datasets.ck_plus import CKImage, CKLayout
 from fau_lightning.datasets.face_crop import CropMethod, CropSettings
@@ -25,8 +25,16 @@ class ImageFolderDataModule(FaceDataModule):
     """Folder-per-class images, face-cropped (Haar, as the paper, or none) and cached like CK+.
 
     Args:
+        root: the folder holding one folder per class (or train/, val/ and test/, each holding them).
+        face_crop: "haar" (the paper's detector) or "none" (images are already faces).
+        image_size: side of the square face crop fed to the network.
         haar_min_size: smallest face the detector accepts, as a share of the image's short side.
             The paper's 0.5 suits CK+-like framing; lower it for photographs with smaller faces.
+        val_fraction: share of each class drawn for validation when the folder gives no splits.
+        test_fraction: share of each class drawn for testing when the folder gives no splits.
+        split_seed: seed of that draw.
+        cache_dir: where preprocessed faces are cached; defaults to <root>/.fau_cache.
+        **kwargs: batch_size, num_workers, augment, pipeline (FaceDataModule).
     """
 
     def __init__(
@@ -39,12 +47,9 @@ class ImageFolderDataModule(FaceDataModule):
         test_fraction: float = 0.1,
         split_seed: int = 0,
         cache_dir: str | None = None,
-        batch_size: int = 64,
-        num_workers: int = 0,
-        augment: bool = False,
-        pipeline: Pipeline = "workers",
+        **kwargs,
     ) -> None:
-        super().__init__(batch_size, num_workers, augment, pipeline)
+        super().__init__(**kwargs)
         if face_crop == "landmarks":
             raise ValueError("face_crop='landmarks' needs landmark files; folder datasets have none (use haar or none)")
         self.save_hyperparameters()

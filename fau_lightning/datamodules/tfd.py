@@ -1,6 +1,6 @@
 """LightningDataModule for the Toronto Face Database: its five official splits, labelled images only."""
 
-from fau_lightning.datamodules.base import FaceDataModule, Pipeline, resize_faces
+from fau_lightning.datamodules.base import FaceDataModule, resize_faces
 from fau_lightning.datasets.tfd import NUM_SPLITS, TFD_EXPRESSIONS, TFDSet, read_tfd
 
 SPLIT_CODES = {"train": 1, "val": 2, "test": 3}
@@ -13,6 +13,7 @@ class TFDDataModule(FaceDataModule):
         path: the .mat file.
         fold: which of the five official splits (0..4).
         image_size: resize to this size; None keeps the file's size.
+        **kwargs: batch_size, num_workers, augment, pipeline (FaceDataModule).
     """
 
     def __init__(
@@ -20,12 +21,9 @@ class TFDDataModule(FaceDataModule):
         path: str = "data/tfd/TFD_96x96.mat",
         fold: int = 0,
         image_size: int | None = None,
-        batch_size: int = 64,
-        num_workers: int = 0,
-        augment: bool = False,
-        pipeline: Pipeline = "workers",
+        **kwargs,
     ) -> None:
-        super().__init__(batch_size, num_workers, augment, pipeline)
+        super().__init__(**kwargs)
         if not 0 <= fold < NUM_SPLITS:
             raise ValueError(f"TFD fold must be in 0..{NUM_SPLITS - 1}, got {fold}")
         self.save_hyperparameters()

@@ -43,17 +43,32 @@ ALL_AUS = (1, 2, 4, 5, 6, 7, 9, 10, 12, 14, 15, 16, 17, 20, 23, 25, 26)
 
 @dataclass(frozen=True)
 class SyntheticConfig:
-    """What the generated set looks like; every field is part of the cache key."""
+    """What the generated set looks like; every field is part of the cache key.
+
+    Args:
+        num_subjects: how many people.
+        seed: the population: subject i is drawn from SeedSequence([seed, i]).
+        first_subject: generate subjects first_subject .. first_subject + num_subjects - 1 (new
+            people of the same population, e.g. held-out evidence for the FAU analysis).
+        min_sequences: fewest sequences (recordings) per subject.
+        max_sequences: most sequences per subject.
+        min_frames: shortest sequence, neutral to apex.
+        max_frames: longest sequence.
+        unlabelled_share: share of sequences with FACS codes but no emotion label (CK+: 266 of 593).
+        unlabelled_au_rate: chance of each AU in an unlabelled sequence (at least one is drawn).
+        frame_width: width of the written frames in pixels (height from a 640x480 or 640x490 frame).
+        rgb_share: share of subjects written as RGB frames, as some of CK+'s are.
+    """
 
     num_subjects: int = 120
     seed: int = 0
-    first_subject: int = 0  # subjects first_subject .. first_subject + num_subjects - 1 of the seed's population
+    first_subject: int = 0
     min_sequences: int = 3
     max_sequences: int = 6
     min_frames: int = 6
     max_frames: int = 11
-    unlabelled_share: float = 0.45  # CK+: 266 of its 593 sequences have no emotion label
-    unlabelled_au_rate: float = 0.25  # chance of each AU in an unlabelled sequence (at least one is drawn)
+    unlabelled_share: float = 0.45
+    unlabelled_au_rate: float = 0.25
     frame_width: int = 320
     rgb_share: float = 0.2
 
