@@ -10,10 +10,23 @@ from fau_lightning.viz.figures import image_grid
 
 
 class FilterVisualization(PeriodicAnalysis):
-    """Every `every_n_epochs` validation epochs and at the end of fit, on at most `max_images` images
+    """Log the top-K patches of a layer's most selective filters, their projections and the conv1 filters.
+
+    Every `every_n_epochs` validation epochs and at the end of fit, on at most `max_images` images
     of the `stage` split: a grid of the top-K patches of the `num_filters` most selective filters of
     `layer` (one row each), the deconvnet (or guided-backprop) projection of each filter's strongest
-    activation, and the conv1 filters."""
+    activation, and the conv1 filters.
+
+    Args:
+        layer: the layer whose filters are shown (relu1, relu2 or relu3).
+        num_filters: how many filters, most selective first (top-K mean over overall mean).
+        top_k: patches shown per filter.
+        method: "deconvnet" (Zeiler & Fergus, as the paper) or "guided_backprop".
+        stage: the split whose images are probed (train, val or test).
+        max_images: at most this many images, whole sequences drawn at random.
+        every_n_epochs: run every this many validation epochs.
+        at_fit_end: run once more when fit ends.
+    """
 
     def __init__(
         self,

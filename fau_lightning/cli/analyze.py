@@ -176,10 +176,10 @@ def main(argv: list[str] | None = None) -> None:
         help="a config whose data section, laid over --config, reads further subjects the network never trained on; "
         "all of them join the held-out evidence (configs/synthetic_more_subjects.yaml: 240 more people of the built-in set)",
     )  # fmt: skip
-    parser.add_argument("--layer", default="relu3")
+    parser.add_argument("--layer", default="relu3", help="the layer analysed: relu1, relu2 or relu3 (default)")
     parser.add_argument("--num_filters", type=int, default=8, help="most selective filters shown")
     parser.add_argument("--top_k", type=int, default=9, help="patches shown per filter")
-    parser.add_argument("--method", default="deconvnet", choices=["deconvnet", "guided_backprop"])
+    parser.add_argument("--method", default="deconvnet", choices=["deconvnet", "guided_backprop"], help="how a unit is projected to pixels")
     parser.add_argument("--cells", type=int, default=2, help="units per side of each filter map: 2 = the quadrants fc4 reads, 1 = whole maps")
     parser.add_argument("--top_k_sequences", type=int, default=25, help="held-out sequences per unit for the region test")
     parser.add_argument("--min_sequences", type=int, default=5, help="positive and negative sequences an AU needs to be tested")
@@ -187,7 +187,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--control_seeds", type=int, default=10, help="untrained networks (seeds 0..N-1) in the control distribution")
     parser.add_argument("--control_cache", type=Path, default=default_control_cache(), help="where their activations are cached")
     parser.add_argument("--wandb", action="store_true", help="also log the report to a W&B run (offline, inside the report folder)")
-    parser.add_argument("--wandb_project", default="fau_lightning")
+    parser.add_argument("--wandb_project", default="fau_lightning", help="W&B project of that run")
     parser.add_argument("--wandb_online", action="store_true", help="log online instead of offline")
     args = parser.parse_args(own)
     if (args.checkpoint is None) == (args.untrained is None):
