@@ -13,7 +13,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from fau_lightning.cli.train import run_cli
+from fau_lightning.cli.common import build_config, config_args
 
 
 def montage(images: np.ndarray, targets: np.ndarray, class_names: list[str], rows: int, size: int) -> np.ndarray:
@@ -34,8 +34,7 @@ if __name__ == "__main__":
     parser.add_argument("--rows", type=int, default=4)
     parser.add_argument("--size", type=int, default=96)
     args, overrides = parser.parse_known_args()
-    config = [a for path in args.config for a in ("--config", path)]
-    cli = run_cli([*config, *overrides, "--trainer.logger=false"], run=False, save_config_callback=None)
+    cli = build_config([*config_args(args.config), *overrides])
     datamodule = cli.datamodule
     datamodule.prepare_data()
     datamodule.setup("fit")

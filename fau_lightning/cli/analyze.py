@@ -44,12 +44,14 @@ from fau_lightning.analysis.report import (
     filter_report,
     probe_maxima,
 )
+from fau_lightning.cli.common import build_config, config_args, split_at_double_dash
 from fau_lightning.tasks import FaceTask, load_task
 from fau_lightning.viz.figures import (
     confusion_matrix_image,
     image_grid,
     labelled_rows_image,
 )
+from fau_lightning.viz.report_page import report_page
 
 
 def _save_png(folder: Path, name: str, image: np.ndarray) -> str:
@@ -114,7 +116,7 @@ def analyse(
         numbers["fau"] = {"skipped": f"{type(datamodule).__name__} has no FACS AU labels"}
         fau = None
     (output / "report.json").write_text(json.dumps(numbers, indent=2, default=float))
-    (output / "report.html").write_text(_html(numbers, figures, fau))
+    (output / "report.html").write_text(report_page(numbers, figures, _fau_section(numbers, figures, fau)))
     return numbers, fau
 
 
@@ -136,36 +138,22 @@ def log_to_wandb(numbers: dict, fau: FAUReport | None, report: Path, project: st
         run.finish()
 
 
-def _html(numbers: dict, figures: dict[str, str], fau: FAUReport | None) -> str:
-    metrics = "".join(f"<tr><td>{html.escape(k)}</td><td>{v:.4f}</td></tr>" for k, v in numbers["test"]["metrics"].items())
-    images = lambda *keys: "".join(f"<img src='{figures[k]}'>" for k in keys if k in figures)  # noqa: E731
-    if fau is not None:
-        s = numbers["fau"]
-        fau_html = (
-            f"<p>{int(s['fau/recovered_aus'])} of {int(s['fau/tested_aus'])} AUs recovered. Best units chosen on the training "
-            f"subjects, judged on held-out subjects against sequence-level chance, within emotion, against {fau.controls} untrained "
-            f"networks, and by where their response comes from (the facial region whose occlusion lowers it most).</p>"
-            + html_table(fau.verdicts) + images("fau", "au_patches")
-        )
-    else:
-        fau_html = f"<p>{html.escape(numbers['fau']['skipped'])}.</p>"
-    return f"""<!doctype html><meta charset="utf-8"><title>fau_lightning report</title>
-<style>body{{font-family:sans-serif;max-width:1200px;margin:2em auto}}td,th{{padding:2px 8px;text-align:right}}img{{max-width:100%}}</style>
-<h1>fau_lightning report</h1><p>Model: <code>{html.escape(numbers['checkpoint'])}</code></p>
-<h2>Test split</h2><table>{metrics}</table>{images("confusion")}
-<h2>Filters of {numbers['filters']['layer']}</h2><p>The most selective filters on the training subjects
-({numbers['probe']['selection_images']} images), one row each: their top-K image patches,</p>{images("patches")}
-<p>and each one's strongest activation projected to pixels ({numbers['filters']['method']}):</p>{images("projections")}
-<h3>conv1 filters</h3>{images("conv1")}
-<h2>FAU alignment</h2>{fau_html}
-<p>The definitions: docs/fau_alignment.md in the fau_lightning repository.</p>
-"""
+def _fau_section(numbers: dict, figures: dict[str, str], fau: FAUReport | None) -> str:
+    if fau is None:
+        return f"<p>{html.escape(numbers['fau']['skipped'])}.</p>"
+    s = numbers["fau"]
+    images = "".join(f"<img src='{figures[k]}'>" for k in ("fau", "au_patches") if k in figures)
+    return (
+        f"<p>{int(s['fau/recovered_aus'])} of {int(s['fau/tested_aus'])} AUs recovered. Best units chosen on the training "
+        f"subjects, judged on held-out subjects against sequence-level chance, within emotion, against {fau.controls} untrained "
+        f"networks, and by where their response comes from (the facial region whose occlusion lowers it most).</p>"
+        + html_table(fau.verdicts) + images
+    )
 
 
 def main(argv: list[str] | None = None) -> None:
     argv = list(sys.argv[1:] if argv is None else argv)
-    overrides = argv[argv.index("--") + 1 :] if "--" in argv else []
-    own = argv[: argv.index("--")] if "--" in argv else argv
+    own, overrides = split_at_double_dash(argv)
     parser = argparse.ArgumentParser(prog="fau-analyze", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("checkpoint", nargs="?", help="the trained model (leave out with --untrained)")
     parser.add_argument("--untrained", type=int, default=None, metavar="SEED", help="analyse the config's network with untrained weights drawn from SEED")
@@ -194,17 +182,14 @@ def main(argv: list[str] | None = None) -> None:
         parser.error("give a checkpoint or --untrained SEED (one of them)")
     if args.untrained is not None and args.output is None:
         parser.error("--untrained needs --output")
-    from fau_lightning.cli.train import run_cli
-
-    config = [a for path in args.config for a in ("--config", path)]
-    cli = run_cli([*config, *overrides, "--trainer.logger=false"], run=False, save_config_callback=None)
+    config = config_args(args.config)
+    cli = build_config([*config, *overrides])
     datamodule = cli.datamodule
     datamodule.prepare_data()
     datamodule.setup("fit")
     extra_evidence = None
     if args.extra_evidence is not None:
-        extra_cli = run_cli([*config, *overrides, "--config", args.extra_evidence, "--trainer.logger=false"], run=False, save_config_callback=None)
-        extra_evidence = extra_cli.datamodule
+        extra_evidence = build_config([*config, *overrides, "--config", args.extra_evidence]).datamodule
         extra_evidence.prepare_data()
         shared = datamodule.subjects("train") & set().union(*(extra_evidence.subjects(s) for s in ("train", "val", "test")))
         if shared:

@@ -5,13 +5,13 @@ Takes the same configs and overrides, e.g. `fau-baseline --config configs/synthe
 
 import sys
 
-from fau_lightning.cli.train import run_cli
+from fau_lightning.cli.common import build_config
 from fau_lightning.evaluation.pixel_baseline import logistic_regression_baseline
 
 
 def main(args: list[str] | None = None) -> None:
     args = list(sys.argv[1:] if args is None else args)
-    cli = run_cli([*args, "--trainer.logger=false"], run=False, save_config_callback=None)
+    cli = build_config(args)
     datamodule = cli.datamodule
     datamodule.prepare_data()
     datamodule.setup()

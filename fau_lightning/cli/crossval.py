@@ -23,6 +23,7 @@ from pathlib import Path
 import numpy as np
 
 from fau_lightning.atomic import write_atomically
+from fau_lightning.cli.common import build_config, config_args, split_at_double_dash
 from fau_lightning.evaluation.crossval_summary import (
     CrossvalSummary,
     SplitResult,
@@ -184,10 +185,8 @@ def _log_summary_to_wandb(plan: Plan, summary: CrossvalSummary, image: np.ndarra
 
 
 def make_plan(args: argparse.Namespace, overrides: list[str]) -> Plan:
-    from fau_lightning.cli.train import run_cli
-
-    config_args = [a for path in args.config for a in ("--config", path)]
-    cli = run_cli([*config_args, *overrides], run=False, save_config_callback=None)
+    configs = config_args(args.config)
+    cli = build_config([*configs, *overrides], logger=True)
     num_splits = getattr(cli.datamodule, "num_splits", 1)
     if num_splits < 2:
         raise SystemExit(f"crossval: {type(cli.datamodule).__name__} has a single split; nothing to cross-validate")
@@ -197,7 +196,7 @@ def make_plan(args: argparse.Namespace, overrides: list[str]) -> Plan:
     group = re.sub(r"[^A-Za-z0-9_-]", "-", args.group or output.name)
     devices = [d for d in args.devices.split(",") if d] if args.devices else []
     return Plan(
-        config_args=config_args,
+        config_args=configs,
         overrides=overrides,
         output=output,
         folds=parse_folds(args.folds, num_splits),
@@ -210,8 +209,7 @@ def make_plan(args: argparse.Namespace, overrides: list[str]) -> Plan:
 
 def main(argv: list[str] | None = None) -> None:
     argv = list(sys.argv[1:] if argv is None else argv)
-    overrides = argv[argv.index("--") + 1 :] if "--" in argv else []
-    own = argv[: argv.index("--")] if "--" in argv else argv
+    own, overrides = split_at_double_dash(argv)
     parser = argparse.ArgumentParser(prog="fau-crossval", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--config", action="append", required=True, help="fau-train config file; repeat to add overlays")
     parser.add_argument("--folds", default="all", help="'all' (default), '0-9', '0,3,5'")
