@@ -11,9 +11,8 @@ os.environ["WANDB_MODE"] = "offline"
 os.environ.setdefault("NO_ALBUMENTATIONS_UPDATE", "1")
 os.environ["XDG_CACHE_HOME"] = tempfile.mkdtemp(prefix="fau-test-cache-")  # untrained-control caches stay out of the user's
 
-from fau_lightning.synthetic.dataset import SyntheticConfig, generate  # noqa: E402
-
-TINY_SYNTHETIC = SyntheticConfig(num_subjects=12, seed=3, min_frames=4, max_frames=5, frame_width=160)
+from fau_lightning.synthetic.dataset import generate  # noqa: E402
+from tests.helpers.tiny import TINY_SYNTHETIC  # noqa: E402
 
 
 @pytest.fixture(scope="session")

@@ -4,12 +4,12 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
-from conftest import TINY_SYNTHETIC
 
 from fau_lightning.datasets.ck_plus import read_emotion, read_facs, read_landmarks
 from fau_lightning.facs import ACTION_UNITS, REGION_LANDMARKS
 from fau_lightning.synthetic.dataset import MARKER, SyntheticConfig, generate
 from fau_lightning.synthetic.face import FaceGeometry, Nuisance, Pose, render_frame
+from tests.helpers.tiny import TINY_SYNTHETIC
 
 STILL = Nuisance(light_angle=0.0, light_strength=0.0, blur_sigma=0.0, noise_sigma=0.0)
 POSE = Pose(roll=0.0, scale=1.0, centre_x=160, centre_y=120)

@@ -6,7 +6,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from test_cli import REPO
+
+from tests.helpers.tiny import REPO
 
 pytestmark = pytest.mark.slow
 

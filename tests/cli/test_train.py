@@ -1,39 +1,16 @@
 """The CLI end to end on a tiny config: fit -> test, the W&B run read back, checkpoint reload."""
 
-from dataclasses import asdict
 from pathlib import Path
 
 import cv2
 import pytest
 import torch
 import wandb
-from conftest import TINY_SYNTHETIC
-from wandb_run_reader import read_offline_run
 
 from fau_lightning.cli.train import run_cli
 from fau_lightning.tasks import ExpressionClassifier
-
-REPO = Path(__file__).resolve().parents[1]
-
-
-def tiny_args(root: Path, save_dir: Path, *extra: str) -> list[str]:
-    synthetic = [f"--data.synthetic.{name}={value}" for name, value in asdict(TINY_SYNTHETIC).items()]
-    return [
-        "--config", str(REPO / "configs" / "synthetic.yaml"),
-        f"--data.root={root}",
-        *synthetic,
-        f"--data.cache_dir={save_dir / 'cache'}",
-        "--data.image_size=32",
-        "--data.batch_size=32",
-        "--model.widths=[8, 16, 32]",
-        "--model.hidden_units=16",
-        "--trainer.max_epochs=2",
-        "--trainer.enable_progress_bar=false",
-        "--trainer.enable_model_summary=false",
-        f"--trainer.logger.init_args.save_dir={save_dir}",
-        f"--trainer.default_root_dir={save_dir}",
-        *extra,
-    ]  # fmt: skip
+from tests.helpers.tiny import REPO, tiny_args
+from tests.helpers.wandb_run_reader import read_offline_run
 
 
 @pytest.fixture(scope="module")

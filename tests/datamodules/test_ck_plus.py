@@ -3,11 +3,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
-from conftest import TINY_SYNTHETIC
 
 from fau_lightning.datamodules import CKPlusDataModule, SyntheticCKPlusDataModule
 from fau_lightning.datasets.ck_plus import UNLABELLED
 from fau_lightning.datasets.probe import ProbeSet
+from tests.helpers.tiny import TINY_SYNTHETIC
 
 
 def _subjects(dm: CKPlusDataModule, split: str) -> set[str]:

@@ -3,7 +3,6 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
-from conftest import TINY_SYNTHETIC
 from torch.utils.data import DataLoader
 
 from fau_lightning.datamodules import SyntheticCKPlusDataModule
@@ -15,6 +14,7 @@ from fau_lightning.transforms.augment import (
     apply_params,
     sample_params,
 )
+from tests.helpers.tiny import TINY_SYNTHETIC
 
 IDENTITY = AugmentParams(flip=False, rotation=0.0, scale=1.0, shift_x=0.0, shift_y=0.0, power=1.0, gain=1.0, offset=0.0)
 

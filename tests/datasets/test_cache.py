@@ -4,12 +4,12 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
-from ck_fixtures import write_sequence
 
 from fau_lightning.datasets import cache as preprocess
 from fau_lightning.datasets.cache import load_or_build
 from fau_lightning.datasets.ck_plus import CKPlusFormatError, read_layout
 from fau_lightning.datasets.face_crop import CropSettings
+from tests.helpers.ck_plus_files import write_sequence
 
 CROP = CropSettings(method="landmarks", size=32)
 

@@ -19,8 +19,9 @@ from fau_lightning.datamodules import (
     TFDDataModule,
 )
 from fau_lightning.tasks import AUDetector
+from tests.helpers.tiny import REPO
 
-CONFIGS = Path(__file__).resolve().parents[1] / "configs"
+CONFIGS = REPO / "configs"
 
 
 @pytest.mark.parametrize(

@@ -6,11 +6,11 @@ import numpy as np
 import pytest
 import pytorch_lightning as pl
 import torch
-from conftest import TINY_SYNTHETIC
-from test_alignment import brute_force_auroc
 
 from fau_lightning.datamodules import SyntheticCKPlusDataModule
 from fau_lightning.tasks import AUDetector, load_task
+from tests.helpers.auroc import brute_force_auroc
+from tests.helpers.tiny import TINY_SYNTHETIC
 
 AUS = [1, 2, 4, 12, 25, 26, 99]  # AU 99 is never coded: it has no AUROC and must not count as 0
 

@@ -8,14 +8,14 @@ import pytest
 import pytorch_lightning as pl
 import torch
 import wandb
-from test_cli import tiny_args
-from test_image_folder import write_folder
-from wandb_run_reader import read_offline_run
 
 from fau_lightning.callbacks import FAUAlignmentLogger, FilterVisualization
 from fau_lightning.cli.train import run_cli
 from fau_lightning.datamodules import ImageFolderDataModule
 from fau_lightning.tasks import ExpressionClassifier
+from tests.helpers.image_folder_files import write_folder
+from tests.helpers.tiny import tiny_args
+from tests.helpers.wandb_run_reader import read_offline_run
 
 
 def test_the_shipped_config_logs_verdicts_and_pictures_into_the_training_run(tiny_synthetic_root: Path, tmp_path: Path) -> None:

@@ -13,10 +13,9 @@ from pathlib import Path
 
 import pytest
 import torch
-from conftest import TINY_SYNTHETIC
-from test_cli import REPO, tiny_args
 
 from fau_lightning.datamodules import SyntheticCKPlusDataModule
+from tests.helpers.tiny import REPO, TINY_SYNTHETIC, tiny_args
 
 pytestmark = pytest.mark.slow
 

@@ -4,12 +4,11 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
-from conftest import TINY_SYNTHETIC
-from test_cli import REPO, tiny_args
-from wandb_run_reader import read_offline_run
 
 from fau_lightning.cli.analyze import main
 from fau_lightning.cli.train import run_cli
+from tests.helpers.tiny import REPO, TINY_SYNTHETIC, tiny_args
+from tests.helpers.wandb_run_reader import read_offline_run
 
 
 @pytest.fixture(scope="module")

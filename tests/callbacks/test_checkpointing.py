@@ -6,12 +6,12 @@ from pathlib import Path
 import pytest
 import pytorch_lightning as pl
 import torch
-from kill_switch import SimulatedCrash
-from test_cli import REPO, tiny_args
 from torch.utils.data import DataLoader, TensorDataset
 
 from fau_lightning.callbacks import BestValidationCheckpoint
 from fau_lightning.cli.train import run_cli
+from tests.helpers.kill_switch import SimulatedCrash
+from tests.helpers.tiny import REPO, tiny_args
 
 
 def test_monitor_outside_validation_is_refused() -> None:
@@ -78,7 +78,7 @@ def test_killed_run_resumes_from_last_and_ends_like_an_unbroken_run(tiny_synthet
 
     unbroken = run_cli(args(tmp_path / "unbroken"))
     steps_per_epoch = unbroken.trainer.global_step // 4
-    kill = json.dumps({"class_path": "kill_switch.KillAtStep", "init_args": {"step": 2 * steps_per_epoch + 1}})
+    kill = json.dumps({"class_path": "tests.helpers.kill_switch.KillAtStep", "init_args": {"step": 2 * steps_per_epoch + 1}})
     with pytest.raises(SimulatedCrash):
         run_cli(args(tmp_path / "broken", f"--trainer.callbacks+={kill}"))
     (last,) = (tmp_path / "broken").rglob("last.ckpt")

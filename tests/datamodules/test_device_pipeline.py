@@ -4,13 +4,12 @@ from pathlib import Path
 
 import pytest
 import torch
-from conftest import TINY_SYNTHETIC
-from test_cli import tiny_args
 
 from fau_lightning.cli.train import run_cli
 from fau_lightning.datamodules import SyntheticCKPlusDataModule
 from fau_lightning.datamodules.device_batches import DeviceBatches
 from fau_lightning.transforms.augment import AugmentRanges
+from tests.helpers.tiny import TINY_SYNTHETIC, tiny_args
 
 
 def test_evaluation_shares_cover_every_image_once_across_ranks() -> None:

@@ -3,8 +3,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import TINY_SYNTHETIC
-from wandb_run_reader import read_offline_run
 
 from fau_lightning.cli.crossval import main, parse_folds
 from fau_lightning.evaluation.crossval_summary import (
@@ -13,8 +11,9 @@ from fau_lightning.evaluation.crossval_summary import (
     to_csv,
     to_markdown,
 )
+from tests.helpers.tiny import REPO, TINY_SYNTHETIC
+from tests.helpers.wandb_run_reader import read_offline_run
 
-REPO = Path(__file__).resolve().parents[1]
 NAMES = ["a", "b", "c"]
 
 
@@ -46,7 +45,7 @@ def test_summary_numbers() -> None:
 
 
 def test_interrupted_sweep_finishes_only_the_missing_splits(tiny_synthetic_root: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("PYTHONPATH", str(Path(__file__).parent))  # the splits import kill_switch
+    monkeypatch.setenv("PYTHONPATH", str(REPO))  # the splits import tests.helpers.kill_switch
     output = tmp_path / "sweep"
     synthetic = [f"--data.synthetic.{k}={v}" for k, v in TINY_SYNTHETIC.__dict__.items()]
     overrides = [
@@ -55,7 +54,7 @@ def test_interrupted_sweep_finishes_only_the_missing_splits(tiny_synthetic_root:
         "--trainer.enable_progress_bar=false",
     ]  # fmt: skip
     command = ["--config", str(REPO / "configs" / "synthetic.yaml"), "--folds", "0-2", "--output", str(output), "--group", "sweep"]
-    kill = json.dumps({"class_path": "kill_switch.KillInFold", "init_args": {"fold": 1, "step": 5}})
+    kill = json.dumps({"class_path": "tests.helpers.kill_switch.KillInFold", "init_args": {"fold": 1, "step": 5}})
     with pytest.raises(SystemExit, match=r"splits \[1\] failed"):
         main([*command, "--", *overrides, f"--trainer.callbacks+={kill}"])
     assert (output / "split_0" / "result.json").exists() and (output / "split_2" / "result.json").exists()

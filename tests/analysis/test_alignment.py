@@ -24,17 +24,7 @@ from fau_lightning.analysis.sequences import (
 )
 from fau_lightning.datasets.probe import NO_EMOTION, ProbeSet
 from fau_lightning.models import ZeroBiasCNN
-
-
-def brute_force_auroc(score: np.ndarray, label: np.ndarray, strata: np.ndarray | None = None) -> float:
-    strata = np.zeros(len(score)) if strata is None else strata
-    wins = pairs = 0.0
-    for i in np.flatnonzero(label):
-        for j in np.flatnonzero(~label):
-            if strata[i] == strata[j]:
-                pairs += 1
-                wins += 1.0 if score[i] > score[j] else 0.5 if score[i] == score[j] else 0.0
-    return wins / pairs
+from tests.helpers.auroc import brute_force_auroc
 
 
 def make_probe(au_sets: np.ndarray, emotions: np.ndarray, peak_frames: int = 3) -> ProbeSet:

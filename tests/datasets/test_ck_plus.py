@@ -2,9 +2,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from ck_fixtures import float_line, write_sequence
 
 from fau_lightning.datasets.ck_plus import UNLABELLED, CKPlusFormatError, read_layout
+from tests.helpers.ck_plus_files import float_line, write_sequence
 
 
 def test_first_frame_is_neutral_and_last_three_carry_the_emotion_and_aus(tmp_path: Path) -> None:

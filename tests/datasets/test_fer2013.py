@@ -6,17 +6,7 @@ import pytest
 
 from fau_lightning.datamodules.fer2013 import FER2013DataModule
 from fau_lightning.datasets.fer2013 import FER2013FormatError, read_fer2013
-
-
-def row(label: int | str, usage: str = "Training", pixels: str | None = None, seed: int = 0) -> str:
-    if pixels is None:
-        pixels = " ".join(str(v) for v in np.random.default_rng(seed).integers(0, 256, 48 * 48))
-    return f'{label},{pixels},{usage}\n'
-
-
-def write_csv(path: Path, rows: list[str], header: str = "emotion,pixels,Usage\n") -> Path:
-    path.write_text(header + "".join(rows))
-    return path
+from tests.helpers.fer2013_files import row, write_csv
 
 
 def test_reads_rows_and_usages(tmp_path: Path) -> None:
