@@ -100,20 +100,34 @@ class Throughput(pl.Callback):
         return self.images / self.seconds
 
 
-def cli_args(args: argparse.Namespace, size: int, root: Path, cache: Path, precision: str, pipeline: str, *extra: str) -> list[str]:
+def cli_args(
+    args: argparse.Namespace, size: int, root: Path, cache: Path, precision: str, pipeline: str, *extra: str
+) -> list[str]:
     out = ["--config", str(REPO / "configs" / "synthetic.yaml")]
     if args.ci:
         out += [f"--data.root={root}", *(f"--data.synthetic.{k}={v}" for k, v in asdict(CI_SET).items())]
     out += [
-        f"--data.cache_dir={cache}", f"--data.image_size={size}", f"--data.batch_size={args.batch_size}",
-        f"--data.pipeline={pipeline}", f"--data.num_workers={args.num_workers if pipeline == 'workers' else 0}",
-        "--trainer.logger=false", "--trainer.enable_progress_bar=false", "--trainer.enable_model_summary=false",
-        "--trainer.limit_val_batches=0", "--trainer.num_sanity_val_steps=0", "--test_after_fit=false",
-        "--trainer.callbacks=[]", "--trainer.enable_checkpointing=false",
-        f"--trainer.max_steps={args.steps}", "--trainer.max_epochs=-1", f"--trainer.precision={precision}",
-        f"--trainer.accelerator={'gpu' if args.device == 'cuda' else 'cpu'}", "--trainer.devices=1",
-        f"--trainer.default_root_dir={cache / 'runs'}", *extra,
-    ]  # fmt: skip
+        f"--data.cache_dir={cache}",
+        f"--data.image_size={size}",
+        f"--data.batch_size={args.batch_size}",
+        f"--data.pipeline={pipeline}",
+        f"--data.num_workers={args.num_workers if pipeline == 'workers' else 0}",
+        "--trainer.logger=false",
+        "--trainer.enable_progress_bar=false",
+        "--trainer.enable_model_summary=false",
+        "--trainer.limit_val_batches=0",
+        "--trainer.num_sanity_val_steps=0",
+        "--test_after_fit=false",
+        "--trainer.callbacks=[]",
+        "--trainer.enable_checkpointing=false",
+        f"--trainer.max_steps={args.steps}",
+        "--trainer.max_epochs=-1",
+        f"--trainer.precision={precision}",
+        f"--trainer.accelerator={'gpu' if args.device == 'cuda' else 'cpu'}",
+        "--trainer.devices=1",
+        f"--trainer.default_root_dir={cache / 'runs'}",
+        *extra,
+    ]
     return out
 
 
@@ -197,7 +211,14 @@ def pipeline_rate(cli, augment: bool, batches: int, device: torch.device) -> flo
 
 
 def machine_name(device: str) -> str:
-    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines() if line.startswith("model name")), platform.processor())
+    cpu = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        ),
+        platform.processor(),
+    )
     name = f"{cpu}, {torch.get_num_threads()} torch threads"
     if device == "cuda":
         name = f"{torch.cuda.get_device_name()} ({name})"
@@ -212,8 +233,12 @@ def main(argv: list[str] | None = None) -> list[dict]:
     parser.add_argument("--steps", type=int, default=80, help="training steps per measurement")
     parser.add_argument("--warmup", type=int, default=10, help="steps left out of the timing")
     parser.add_argument("--repeats", type=int, default=3, help="Lightning / hand-written alternations")
-    parser.add_argument("--precisions", nargs="+", default=["32-true"], help="first is the baseline; others are speed options")
-    parser.add_argument("--options", nargs="*", default=["channels_last", "compile"], choices=["channels_last", "compile"])
+    parser.add_argument(
+        "--precisions", nargs="+", default=["32-true"], help="first is the baseline; others are speed options"
+    )
+    parser.add_argument(
+        "--options", nargs="*", default=["channels_last", "compile"], choices=["channels_last", "compile"]
+    )
     parser.add_argument("--pipelines", nargs="+", default=["workers"], choices=["workers", "device"])
     parser.add_argument("--num_workers", type=int, default=0)
     parser.add_argument("--device", default="cpu", choices=["cpu", "cuda"])
@@ -234,12 +259,20 @@ def main(argv: list[str] | None = None) -> list[dict]:
             for pipeline in args.pipelines:
                 lightning, loop, memory = [], [], {}
                 for _ in range(args.repeats):
-                    rate, memory["lightning"], cli = lightning_rate(cli_args(args, size, root, cache, base_precision, pipeline), args.warmup)
+                    rate, memory["lightning"], cli = lightning_rate(
+                        cli_args(args, size, root, cache, base_precision, pipeline), args.warmup
+                    )
                     lightning.append(rate)
                     rate, memory["loop"] = handwritten_rate(cli, args.steps, args.warmup, base_precision, device)
                     loop.append(rate)
                 train = statistics.median(lightning)
-                row = {"size": size, "pipeline": pipeline, "precision": base_precision, "lightning": train, "loop": statistics.median(loop)}
+                row = {
+                    "size": size,
+                    "pipeline": pipeline,
+                    "precision": base_precision,
+                    "lightning": train,
+                    "loop": statistics.median(loop),
+                }
                 row["ratio"] = row["lightning"] / row["loop"]
                 row["runs"] = f"Lightning {[round(r) for r in lightning]}, hand-written {[round(r) for r in loop]}"
                 row["inference"] = inference_rate(cli, device, base_precision)
@@ -249,13 +282,31 @@ def main(argv: list[str] | None = None) -> list[dict]:
                 row["peak_mb_lightning"], row["peak_mb_loop"] = memory["lightning"], memory["loop"]
                 row["split_minutes"] = 31000 * args.batch_size / train / 60
                 rows.append(row)
-                print(f"{size}px {pipeline} {base_precision}: ratio {row['ratio']:.3f}; runs: {row['runs']}", flush=True)
-                variants = [(p, []) for p in args.precisions[1:]] + [(base_precision, [f"--model.{o}=true"]) for o in args.options]
+                print(
+                    f"{size}px {pipeline} {base_precision}: ratio {row['ratio']:.3f}; runs: {row['runs']}", flush=True
+                )
+                variants = [(p, []) for p in args.precisions[1:]] + [
+                    (base_precision, [f"--model.{o}=true"]) for o in args.options
+                ]
                 for precision, extra in variants:
-                    rate, peak, _ = lightning_rate(cli_args(args, size, root, cache, precision, pipeline, *extra), args.warmup)
+                    rate, peak, _ = lightning_rate(
+                        cli_args(args, size, root, cache, precision, pipeline, *extra), args.warmup
+                    )
                     label = " + ".join([precision] + [e.split(".")[1].split("=")[0] for e in extra])
-                    rows.append({"size": size, "pipeline": pipeline, "precision": label, "lightning": rate, "vs_baseline": rate / train, "peak_mb_lightning": peak})
-                    print(f"{size}px {pipeline} {label}: {rate:.0f} img/s, {rate / train:.2f}x the {base_precision} baseline", flush=True)
+                    rows.append(
+                        {
+                            "size": size,
+                            "pipeline": pipeline,
+                            "precision": label,
+                            "lightning": rate,
+                            "vs_baseline": rate / train,
+                            "peak_mb_lightning": peak,
+                        }
+                    )
+                    print(
+                        f"{size}px {pipeline} {label}: {rate:.0f} img/s, {rate / train:.2f}x the {base_precision} baseline",
+                        flush=True,
+                    )
     table = to_markdown(rows, machine_name(args.device), args)
     print(table)
     if args.output:
@@ -273,7 +324,11 @@ def to_markdown(rows: list[dict], machine: str, args: argparse.Namespace) -> str
         "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     body, runs = [], ["", "Runs in the order they alternated (img/s):", ""]
-    options = ["", "| size | pipeline | option | Lightning img/s | vs. baseline | peak MB |", "|---|---|---|---|---|---|"]
+    options = [
+        "",
+        "| size | pipeline | option | Lightning img/s | vs. baseline | peak MB |",
+        "|---|---|---|---|---|---|",
+    ]
     for r in rows:
         if "loop" in r:
             body.append(
@@ -282,7 +337,9 @@ def to_markdown(rows: list[dict], machine: str, args: argparse.Namespace) -> str
             )
             runs.append(f"- {r['size']} px, {r['pipeline']}, {r['precision']}: {r['runs']}")
         else:
-            options.append(f"| {r['size']} | {r['pipeline']} | {r['precision']} | {r['lightning']:.0f} | {r['vs_baseline']:.2f}× | {r['peak_mb_lightning']:.0f} |")
+            options.append(
+                f"| {r['size']} | {r['pipeline']} | {r['precision']} | {r['lightning']:.0f} | {r['vs_baseline']:.2f}× | {r['peak_mb_lightning']:.0f} |"
+            )
     return "\n".join(head + body + runs + (options if len(options) > 3 else [])) + "\n"
 
 

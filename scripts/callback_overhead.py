@@ -20,7 +20,13 @@ from fau_lightning.cli.train import run_cli
 CALLBACKS = ["fau_lightning.callbacks.FilterVisualization", "fau_lightning.callbacks.FAUAlignmentLogger"]
 
 if __name__ == "__main__":
-    args = ["fit", "--config", "configs/synthetic.yaml", "--test_after_fit=false", "--trainer.enable_progress_bar=false"]
+    args = [
+        "fit",
+        "--config",
+        "configs/synthetic.yaml",
+        "--test_after_fit=false",
+        "--trainer.enable_progress_bar=false",
+    ]
     extra = sys.argv[1:]
     if "--fresh_control_cache" in extra:
         extra.remove("--fresh_control_cache")
@@ -30,8 +36,14 @@ if __name__ == "__main__":
     cli = run_cli(args)
     total = time.perf_counter() - start
     wandb.finish()
-    spent = {type(c).__name__: (c.seconds, c.runs) for c in cli.trainer.callbacks if type(c).__name__ in {n.rsplit(".", 1)[1] for n in CALLBACKS}}
+    spent = {
+        type(c).__name__: (c.seconds, c.runs)
+        for c in cli.trainer.callbacks
+        if type(c).__name__ in {n.rsplit(".", 1)[1] for n in CALLBACKS}
+    }
     inside = sum(seconds for seconds, _ in spent.values())
     for name, (seconds, runs) in spent.items():
         print(f"{name}: {seconds:.1f} s over {runs} runs")
-    print(f"fit wall time {total:.1f} s, of which callbacks {inside:.1f} s: overhead {100 * inside / (total - inside):.1f} % of the job without them")
+    print(
+        f"fit wall time {total:.1f} s, of which callbacks {inside:.1f} s: overhead {100 * inside / (total - inside):.1f} % of the job without them"
+    )

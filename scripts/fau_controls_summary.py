@@ -1,6 +1,6 @@
 """Print the FAU controls' summary (Markdown) from the reports scripts/fau_controls.sh wrote.
 
-    python scripts/fau_controls_summary.py runs/fau_controls
+python scripts/fau_controls_summary.py runs/fau_controls
 """
 
 import json
@@ -24,16 +24,31 @@ REPORTS = [
 
 
 def summary_table(folder: Path, report: str) -> None:
-    print("| network | test | evidence images | AUs tested | above chance | above untrained | within emotion | in region | held-out mean AUROC | recovered | AUs recovered | expected |")
+    print(
+        "| network | test | evidence images | AUs tested | above chance | above untrained | within emotion | in region | held-out mean AUROC | recovered | AUs recovered | expected |"
+    )
     print("|---|---|---|---|---|---|---|---|---|---|---|---|")
     for name, label, expected in ROWS:
         numbers = json.loads((folder / name / report / "report.json").read_text())
         fau, metrics = numbers["fau"], numbers["test"]["metrics"]
-        test = f"AUROC {metrics['test/auroc']:.3f}" if "test/auroc" in metrics else f"accuracy {metrics['test/acc']:.3f}"
+        test = (
+            f"AUROC {metrics['test/auroc']:.3f}" if "test/auroc" in metrics else f"accuracy {metrics['test/acc']:.3f}"
+        )
         recovered = [a["au"] for a in fau["alignments"] if a["recovered"]]
-        counts = " | ".join(str(int(fau[k])) for k in ("fau/tested_aus", "fau/above_chance_aus", "fau/above_control_aus", "fau/within_emotion_aus", "fau/region_aus"))
+        counts = " | ".join(
+            str(int(fau[k]))
+            for k in (
+                "fau/tested_aus",
+                "fau/above_chance_aus",
+                "fau/above_control_aus",
+                "fau/within_emotion_aus",
+                "fau/region_aus",
+            )
+        )
         evidence = numbers["probe"]["evidence_images"]
-        print(f"| {label} | {test} | {evidence:,} | {counts} | {fau['fau/mean_heldout_auroc']:.3f} | **{len(recovered)}** | {recovered} | {expected} |")
+        print(
+            f"| {label} | {test} | {evidence:,} | {counts} | {fau['fau/mean_heldout_auroc']:.3f} | **{len(recovered)}** | {recovered} | {expected} |"
+        )
 
 
 def main(folder: Path) -> None:

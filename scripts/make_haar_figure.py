@@ -24,7 +24,10 @@ def panel(gray: np.ndarray, height: int = 256) -> np.ndarray:
     if box is not None:
         x, y, w, h = (int(round(v * scale)) for v in box)
         cv2.rectangle(shown, (x, y), (x + w, y + h), (0, 200, 0), 2)
-    face = cv2.cvtColor(cv2.resize(crop_face(gray, SETTINGS).image, (height // 2, height // 2), interpolation=cv2.INTER_NEAREST), cv2.COLOR_GRAY2BGR)
+    face = cv2.cvtColor(
+        cv2.resize(crop_face(gray, SETTINGS).image, (height // 2, height // 2), interpolation=cv2.INTER_NEAREST),
+        cv2.COLOR_GRAY2BGR,
+    )
     column = np.full((height, height // 2, 3), 255, np.uint8)
     column[: height // 2] = face
     return np.concatenate([shown, column, np.full((height, 8, 3), 255, np.uint8)], axis=1)

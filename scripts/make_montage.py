@@ -21,7 +21,9 @@ def montage(images: np.ndarray, targets: np.ndarray, class_names: list[str], row
     for label, name in enumerate(class_names):
         cv2.putText(grid, name[: size // 8], (label * size + 4, 13), cv2.FONT_HERSHEY_SIMPLEX, 0.4, 0, 1, cv2.LINE_AA)
         members = np.flatnonzero(targets == label)
-        for row, i in enumerate(members[np.linspace(0, len(members) - 1, min(rows, len(members))).astype(int)] if len(members) else []):
+        for row, i in enumerate(
+            members[np.linspace(0, len(members) - 1, min(rows, len(members))).astype(int)] if len(members) else []
+        ):
             face = cv2.resize(images[i], (size, size), interpolation=cv2.INTER_AREA)
             grid[18 + row * size : 18 + (row + 1) * size, label * size : (label + 1) * size] = face
     return grid
@@ -40,5 +42,8 @@ if __name__ == "__main__":
     datamodule.setup("fit")
     train = datamodule.datasets["train"]
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    cv2.imwrite(str(args.out), montage(train.images.numpy(), train.targets.numpy(), datamodule.class_names, args.rows, args.size))
+    cv2.imwrite(
+        str(args.out),
+        montage(train.images.numpy(), train.targets.numpy(), datamodule.class_names, args.rows, args.size),
+    )
     print(f"wrote {args.out}", file=sys.stderr)

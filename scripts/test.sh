@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Install (first time only) and run the test suite. Extra arguments go to pytest,
+# Install (first time only), lint (ruff, configured in pyproject.toml) and run the test suite. Extra arguments go to pytest,
 # e.g. `bash scripts/test.sh -m "not slow"` or `bash scripts/test.sh tests/test_model.py`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 export WANDB_ERROR_REPORTING=false NO_ALBUMENTATIONS_UPDATE=1
+.venv/bin/ruff check fau_lightning tests scripts
 exec .venv/bin/python -m pytest "$@"

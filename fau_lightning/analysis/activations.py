@@ -30,6 +30,7 @@ class SpatialMaxima:
         n, per = len(self.values), self.cells**2
         grouped = self.values.reshape(n, -1, per)
         pick = grouped.argmax(axis=2)[..., None]
+
         def take(a: np.ndarray) -> np.ndarray:
             return np.take_along_axis(a.reshape(n, -1, per), pick, axis=2)[..., 0]
 
@@ -56,11 +57,14 @@ def _images(batch) -> torch.Tensor:
 
 
 @torch.no_grad()
-def spatial_maxima(model: nn.Module, layer: str, batches: Iterable, device: str | torch.device = "cpu", cells: int = 1) -> SpatialMaxima:
+def spatial_maxima(
+    model: nn.Module, layer: str, batches: Iterable, device: str | torch.device = "cpu", cells: int = 1
+) -> SpatialMaxima:
     """Run `batches` (tensors, or (images, ...) tuples from a DataLoader) through `model` and keep,
     for `layer` (a dotted module name such as "features.relu3"), the maximum of each map's cells
     (`cells` per side, cut as adaptive pooling cuts) and its position. Only one batch of maps is
-    alive at a time."""
+    alive at a time.
+    """
     module = model.get_submodule(layer)
     captured: list[torch.Tensor] = []
     handle = module.register_forward_hook(lambda _m, _i, out: captured.append(out))

@@ -99,17 +99,22 @@ class AUVerdict:
         return not self.failed
 
 
-def best_units(selection: np.ndarray, selection_labels: np.ndarray, strata: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def best_units(
+    selection: np.ndarray, selection_labels: np.ndarray, strata: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
     """(best unit per AU, its AUROC) on the selection set: the unit whose weaker AUROC, over all images
     and within emotion strata (where some stratum varies), is highest. A unit that only detects the
-    emotion an AU comes with is high overall but not within emotion, so it is not chosen."""
+    emotion an AU comes with is high overall but not within emotion, so it is not chosen.
+    """
     overall = auroc_matrix(selection, selection_labels)
     score = np.fmin(overall, auroc_matrix(selection, selection_labels, strata))
     best = np.nanargmax(np.nan_to_num(score, nan=-1.0), axis=0)
     return best, overall[best, np.arange(overall.shape[1])]
 
 
-def held_out_auroc(selection: np.ndarray, selection_design: SequenceDesign, evidence: np.ndarray, evidence_design: SequenceDesign) -> np.ndarray:
+def held_out_auroc(
+    selection: np.ndarray, selection_design: SequenceDesign, evidence: np.ndarray, evidence_design: SequenceDesign
+) -> np.ndarray:
     """(U,) held-out AUROC of each AU's best unit as chosen on the selection set: what a control network reaches."""
     best, _ = best_units(selection, selection_design.labels, selection_design.strata)
     return stratified_auroc(evidence[:, best], evidence_design.labels)
@@ -158,10 +163,15 @@ def align(
     best, train_auc = best_units(selection.values, selection_labels[:, tested], selection_design.strata)
     scores = evidence.values[:, best]  # (N, T) each tested AU's best unit on held-out subjects
     labels = evidence_labels[:, tested]
+
     def observed_and_chance(strata: np.ndarray, within_emotion: bool) -> tuple[np.ndarray, np.ndarray]:
         ranks = ranks_within(scores, strata)
-        shuffled = evidence_design.shuffled_labels(settings.shuffles, settings.seed + within_emotion, within_emotion)[..., tested]
-        return pooled_auroc(ranks, labels, strata), corrected_quantile(pooled_auroc(ranks, shuffled, strata), len(tested), settings.alpha)
+        shuffled = evidence_design.shuffled_labels(settings.shuffles, settings.seed + within_emotion, within_emotion)[
+            ..., tested
+        ]
+        return pooled_auroc(ranks, labels, strata), corrected_quantile(
+            pooled_auroc(ranks, shuffled, strata), len(tested), settings.alpha
+        )
 
     auc, chance = observed_and_chance(np.zeros(len(scores), np.int64), within_emotion=False)
     within, within_chance = observed_and_chance(evidence_design.strata, within_emotion=True)
@@ -194,15 +204,31 @@ def align(
         partner = int(np.argmax(together[column])) if together[column].max() > 0 else -1
         results.append(
             AUVerdict(
-                au, int(counts[2][column]), f, unit_name(f, evidence.cells), float(train_auc[j]), float(auc[j]), float(chance[j]),
-                float(control[j]), float(within[j]), float(within_chance[j]), region, share, base, found,
-                au_codes[partner] if partner >= 0 else -1, float(together[column, partner]) if partner >= 0 else 0.0, tuple(failed),
+                au,
+                int(counts[2][column]),
+                f,
+                unit_name(f, evidence.cells),
+                float(train_auc[j]),
+                float(auc[j]),
+                float(chance[j]),
+                float(control[j]),
+                float(within[j]),
+                float(within_chance[j]),
+                region,
+                share,
+                base,
+                found,
+                au_codes[partner] if partner >= 0 else -1,
+                float(together[column, partner]) if partner >= 0 else 0.0,
+                tuple(failed),
             )
-        )  # fmt: skip
+        )
     return results
 
 
-def _peak_regions(evidence: LayerScores, design: SequenceDesign, regions: RegionMap | None, k: int) -> np.ndarray | None:
+def _peak_regions(
+    evidence: LayerScores, design: SequenceDesign, regions: RegionMap | None, k: int
+) -> np.ndarray | None:
     """(U, K) where each unit's response came from in its top-K held-out sequences' peak frames."""
     if regions is None or evidence.regions is None:
         return None
@@ -212,6 +238,7 @@ def _peak_regions(evidence: LayerScores, design: SequenceDesign, regions: Region
 
 def summary_numbers(results: list[AUVerdict]) -> dict[str, float]:
     """For dashboards: how many AUs were tested, passed each test, and were recovered; mean held-out AUROCs."""
+
     def count(test: str) -> float:
         return float(sum(test not in r.failed for r in results))
 
@@ -223,5 +250,7 @@ def summary_numbers(results: list[AUVerdict]) -> dict[str, float]:
         "fau/within_emotion_aus": count("within emotion"),
         "fau/region_aus": count("region"),
         "fau/mean_heldout_auroc": float(np.mean([r.auroc for r in results])) if results else float("nan"),
-        "fau/mean_within_emotion_auroc": float(np.nanmean([r.within_auroc for r in results])) if results else float("nan"),
+        "fau/mean_within_emotion_auroc": float(np.nanmean([r.within_auroc for r in results]))
+        if results
+        else float("nan"),
     }

@@ -7,22 +7,50 @@ from fau_lightning.analysis.alignment import AUVerdict
 from fau_lightning.facs import ACTION_UNITS
 
 COLUMNS = [
-    "AU", "name", "held-out sequences", "best unit", "AUROC (held-out)", "chance", "untrained control",
-    "within-emotion AUROC", "within chance", "region", "peaks in region", "region base rate", "found in",
-    "partner AU", "partner share", "recovered", "failed",
-]  # fmt: skip
+    "AU",
+    "name",
+    "held-out sequences",
+    "best unit",
+    "AUROC (held-out)",
+    "chance",
+    "untrained control",
+    "within-emotion AUROC",
+    "within chance",
+    "region",
+    "peaks in region",
+    "region base rate",
+    "found in",
+    "partner AU",
+    "partner share",
+    "recovered",
+    "failed",
+]
 
 
 def table_rows(verdicts: list[AUVerdict]) -> list[list]:
     """One row per AU, values in COLUMNS order (numbers stay numbers)."""
     return [
         [
-            v.au, ACTION_UNITS[v.au].name if v.au in ACTION_UNITS else "", v.sequences, v.unit, v.auroc, v.chance, v.control,
-            v.within_auroc, v.within_chance, v.region, v.region_share, v.region_base_rate, v.found_in, v.partner, v.partner_share,
-            v.recovered, ", ".join(v.failed),
+            v.au,
+            ACTION_UNITS[v.au].name if v.au in ACTION_UNITS else "",
+            v.sequences,
+            v.unit,
+            v.auroc,
+            v.chance,
+            v.control,
+            v.within_auroc,
+            v.within_chance,
+            v.region,
+            v.region_share,
+            v.region_base_rate,
+            v.found_in,
+            v.partner,
+            v.partner_share,
+            v.recovered,
+            ", ".join(v.failed),
         ]
         for v in verdicts
-    ]  # fmt: skip
+    ]
 
 
 def _text(value) -> str:
@@ -44,5 +72,8 @@ def markdown_table(verdicts: list[AUVerdict]) -> str:
 def html_table(verdicts: list[AUVerdict]) -> str:
     """The table as an HTML <table>."""
     head = "".join(f"<th>{html.escape(c)}</th>" for c in COLUMNS)
-    body = "".join("<tr>" + "".join(f"<td>{html.escape(_text(x).replace('**', ''))}</td>" for x in row) + "</tr>" for row in table_rows(verdicts))
+    body = "".join(
+        "<tr>" + "".join(f"<td>{html.escape(_text(x).replace('**', ''))}</td>" for x in row) + "</tr>"
+        for row in table_rows(verdicts)
+    )
     return f"<table><tr>{head}</tr>{body}</table>"

@@ -12,7 +12,8 @@ from scipy.stats import rankdata
 
 def auroc_matrix(scores: np.ndarray, labels: np.ndarray, strata: np.ndarray | None = None) -> np.ndarray:
     """(F, U) AUROC of each filter's score (N, F) for each AU (N, U), counting only pairs within a
-    stratum (N,) when strata are given; NaN where no stratum holds both a positive and a negative."""
+    stratum (N,) when strata are given; NaN where no stratum holds both a positive and a negative.
+    """
     strata = np.zeros(len(scores), np.int64) if strata is None else np.asarray(strata)
     ranks = ranks_within(np.asarray(scores, np.float64), strata)  # (N, F)
     labels = np.asarray(labels, np.float64)
@@ -32,7 +33,8 @@ def ranks_within(scores: np.ndarray, strata: np.ndarray) -> np.ndarray:
 
 def _pair_counts(labels: np.ndarray, strata: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """For labels (..., N, K): the rank sum that positives reach among themselves, summed over strata
-    (p (p + 1) / 2 each), and the number of (positive, negative) pairs within strata, both (..., K)."""
+    (p (p + 1) / 2 each), and the number of (positive, negative) pairs within strata, both (..., K).
+    """
     one_hot = (np.unique(strata)[:, None] == strata[None, :]).astype(np.float64)  # (S, N)
     positives = one_hot @ labels  # (..., S, K)
     sizes = one_hot.sum(axis=1)[:, None]  # (S, 1)

@@ -47,7 +47,13 @@ def cache_key(model: nn.Module, layer: str, cells: int, seed: int, images: list[
 def _save(path: Path, maxima: list[SpatialMaxima]) -> None:
     arrays = {}
     for i, m in enumerate(maxima):
-        arrays |= {f"values{i}": m.values, f"rows{i}": m.rows.astype(np.uint16), f"cols{i}": m.cols.astype(np.uint16), f"size{i}": np.array(m.map_size), f"cells{i}": np.array(m.cells)}
+        arrays |= {
+            f"values{i}": m.values,
+            f"rows{i}": m.rows.astype(np.uint16),
+            f"cols{i}": m.cols.astype(np.uint16),
+            f"size{i}": np.array(m.map_size),
+            f"cells{i}": np.array(m.cells),
+        }
     write_atomically(path, lambda f: np.savez(f, **arrays))
 
 
@@ -56,9 +62,12 @@ def _load(path: Path, parts: int) -> list[SpatialMaxima] | None:
         with np.load(path) as data:
             return [
                 SpatialMaxima(
-                    data[f"values{i}"], data[f"rows{i}"].astype(np.int64), data[f"cols{i}"].astype(np.int64),
-                    tuple(data[f"size{i}"].tolist()), int(data[f"cells{i}"]),
-                )  # fmt: skip
+                    data[f"values{i}"],
+                    data[f"rows{i}"].astype(np.int64),
+                    data[f"cols{i}"].astype(np.int64),
+                    tuple(data[f"size{i}"].tolist()),
+                    int(data[f"cells{i}"]),
+                )
                 for i in range(parts)
             ]
     except Exception:  # a damaged cache entry is recomputed, never trusted
@@ -66,12 +75,23 @@ def _load(path: Path, parts: int) -> list[SpatialMaxima] | None:
 
 
 def control_maxima(
-    model: ZeroBiasCNN, layer: str, cells: int, seeds: list[int], image_sets: list[np.ndarray], maxima_of, cache_dir: str | Path | None = None
-) -> list[list[SpatialMaxima]]:  # fmt: skip
-    """For each seed, the untrained network's maxima on each image set (maxima_of(model, images, layer, cells) computes one)."""
+    model: ZeroBiasCNN,
+    layer: str,
+    cells: int,
+    seeds: list[int],
+    image_sets: list[np.ndarray],
+    maxima_of,
+    cache_dir: str | Path | None = None,
+) -> list[list[SpatialMaxima]]:
+    """For each seed, the untrained network's maxima on each image set.
+
+    `maxima_of(model, images, layer, cells)` computes one set's maxima.
+    """
     results = []
     for seed in seeds:
-        path = Path(cache_dir) / f"control-{cache_key(model, layer, cells, seed, image_sets)}.npz" if cache_dir else None
+        path = (
+            Path(cache_dir) / f"control-{cache_key(model, layer, cells, seed, image_sets)}.npz" if cache_dir else None
+        )
         cached = _load(path, len(image_sets)) if path is not None and path.exists() else None
         if cached is None:
             control = untrained_copy(model, seed)

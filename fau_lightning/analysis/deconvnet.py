@@ -39,7 +39,8 @@ def _unit_only(maps: torch.Tensor, unit: tuple[int, int, int]) -> torch.Tensor:
 def deconvnet(layers: nn.Sequential, upto: str, image: torch.Tensor, unit: tuple[int, int, int]) -> torch.Tensor:
     """Zeiler & Fergus (2014): forward with max-pool switches recorded; back through unpooling with
     those switches, ReLU on the signal, and transposed convolutions with the same filters.
-    image: (1, C, H, W); returns (C, H, W)."""
+    image: (1, C, H, W); returns (C, H, W).
+    """
     prefix, stack = _split(layers, upto)
     x = _prepare(prefix, image)
     switches: dict[str, tuple[torch.Tensor, torch.Size]] = {}
@@ -58,15 +59,24 @@ def deconvnet(layers: nn.Sequential, upto: str, image: torch.Tensor, unit: tuple
             signal = F.relu(signal)
         elif isinstance(module, nn.MaxPool2d):
             indices, size = switches[name]
-            signal = F.max_unpool2d(signal, indices, module.kernel_size, module.stride, module.padding, output_size=size[-2:])
+            signal = F.max_unpool2d(
+                signal, indices, module.kernel_size, module.stride, module.padding, output_size=size[-2:]
+            )
     return signal[0]
 
 
 def guided_backprop(layers: nn.Sequential, upto: str, image: torch.Tensor, unit: tuple[int, int, int]) -> torch.Tensor:
-    """Springenberg et al. (2015): the gradient of the unit with respect to the input, with negative
-    gradients stopped at every ReLU on the way back. image: (1, C, H, W); returns (C, H, W)."""
+    """Springenberg et al.
+
+    (2015): the gradient of the unit with respect to the input, with negative gradients stopped at every ReLU on the
+    way back. image: (1, C, H, W); returns (C, H, W).
+    """
     prefix, stack = _split(layers, upto)
-    hooks = [m.register_full_backward_hook(lambda _m, grad_in, _out: (grad_in[0].clamp(min=0),)) for _, m in stack if isinstance(m, nn.ReLU)]
+    hooks = [
+        m.register_full_backward_hook(lambda _m, grad_in, _out: (grad_in[0].clamp(min=0),))
+        for _, m in stack
+        if isinstance(m, nn.ReLU)
+    ]
     try:
         x = _prepare(prefix, image).detach().requires_grad_(True)
         out = x

@@ -52,13 +52,17 @@ def flatten_region(images: np.ndarray, labels: np.ndarray, region: int) -> np.nd
     return np.where(inside, np.round(means)[:, None, None], images).astype(np.uint8)
 
 
-def response_regions(images: np.ndarray, labels: np.ndarray, intact: np.ndarray, unit_values: Callable[[np.ndarray], np.ndarray]) -> np.ndarray:
+def response_regions(
+    images: np.ndarray, labels: np.ndarray, intact: np.ndarray, unit_values: Callable[[np.ndarray], np.ndarray]
+) -> np.ndarray:
     """(N, U) the region whose flattening lowers each unit's value most: NO_REGION where none lowers it,
     UNKNOWN for images without regions (no landmarks).
 
     `intact` is the units' values (N, U) on `images`; `unit_values(images)` gives them for other uint8 images.
     """
-    drops = np.stack([intact - unit_values(flatten_region(images, labels, r)) for r in range(len(REGIONS))], axis=2)  # (N, U, R)
+    drops = np.stack(
+        [intact - unit_values(flatten_region(images, labels, r)) for r in range(len(REGIONS))], axis=2
+    )  # (N, U, R)
     found = np.where(drops.max(axis=2) > 0, drops.argmax(axis=2), NO_REGION)
     found[~(labels != NO_REGION).any(axis=(1, 2))] = UNKNOWN
     return found

@@ -44,7 +44,9 @@ def _batches(images: np.ndarray, batch_size: int, device: torch.device):
         yield torch.from_numpy(images[start : start + batch_size]).unsqueeze(1).float().div(255).to(device)
 
 
-def layer_maxima(model: nn.Module, images: np.ndarray, layer: str, cells: int = 1, batch_size: int = 128) -> SpatialMaxima:
+def layer_maxima(
+    model: nn.Module, images: np.ndarray, layer: str, cells: int = 1, batch_size: int = 128
+) -> SpatialMaxima:
     """Maxima of `features.<layer>` over uint8 images (N, S, S), per filter (`cells` = 1) or per cell of each map."""
     device = next(model.parameters()).device
     return spatial_maxima(model, f"features.{layer}", _batches(images, batch_size, device), device, cells)
@@ -81,9 +83,14 @@ class FilterReport:
 
 
 def filter_report(
-    model: nn.Module, probe: ProbeSet, layer: str = "relu3", num_filters: int = 8, top_k: int = 9, method: str = "deconvnet",
+    model: nn.Module,
+    probe: ProbeSet,
+    layer: str = "relu3",
+    num_filters: int = 8,
+    top_k: int = 9,
+    method: str = "deconvnet",
     maxima: SpatialMaxima | None = None,
-) -> FilterReport:  # fmt: skip
+) -> FilterReport:
     maxima = (maxima if maxima is not None else layer_maxima(model, probe.images, layer)).per_filter()
     rf = receptive_field(model.features, layer)
     project = PROJECTIONS[method]
@@ -97,21 +104,30 @@ def filter_report(
         patches[f] = filter_patches(probe.images, rf, maxima, f, top[f])
         best = int(top[f][0])
         image = torch.from_numpy(probe.images[best]).float().div(255)[None, None].to(device)
-        projected = project(model.features, layer, image, (f, int(maxima.rows[best, f]), int(maxima.cols[best, f])))[0].cpu().numpy()
+        projected = (
+            project(model.features, layer, image, (f, int(maxima.rows[best, f]), int(maxima.cols[best, f])))[0]
+            .cpu()
+            .numpy()
+        )
         projections[f] = patch(projected, rf, maxima.rows[best, f], maxima.cols[best, f])
     model.train(was_training)
     return FilterReport(layer, filters, patches, projections, method)
 
 
-def probe_maxima(model: nn.Module, selection: ProbeSet, evidence: ProbeSet, layer: str, cells: int) -> tuple[SpatialMaxima, SpatialMaxima]:
+def probe_maxima(
+    model: nn.Module, selection: ProbeSet, evidence: ProbeSet, layer: str, cells: int
+) -> tuple[SpatialMaxima, SpatialMaxima]:
     """The layer's maxima per unit (`cells` per side of each map) on the selection and evidence probe sets."""
     return layer_maxima(model, selection.images, layer, cells), layer_maxima(model, evidence.images, layer, cells)
 
 
-def analysis_probes(datamodule, max_selection_images: int | None = None, extra_evidence=None) -> tuple[ProbeSet, ProbeSet]:
+def analysis_probes(
+    datamodule, max_selection_images: int | None = None, extra_evidence=None
+) -> tuple[ProbeSet, ProbeSet]:
     """(selection, evidence): the training subjects' probe set (whole sequences, sampled down to at most
     `max_selection_images`) and the held-out subjects' (validation and test folds together), joined by
-    every subject of `extra_evidence` (a datamodule of other people, whom no fold trained on)."""
+    every subject of `extra_evidence` (a datamodule of other people, whom no fold trained on).
+    """
     selection = datamodule.probe_set("train")
     if max_selection_images is not None:
         selection = selection.sample(max_selection_images)
@@ -142,40 +158,74 @@ def best_unit_heatmap(report: FAUReport, layer: str) -> np.ndarray:
     """Held-out AUROC of each AU's best unit (rows) for every tested AU (columns), as an image."""
     best = sorted({v.best_unit for v in report.verdicts})
     title = f"{layer}: held-out AUROC of each AU's best unit (rows) for every AU"
-    return heatmap_image(report.auroc[best], [report.unit_name(u) for u in best], [f"AU{au}" for au in report.au_codes], title)
+    return heatmap_image(
+        report.auroc[best], [report.unit_name(u) for u in best], [f"AU{au}" for au in report.au_codes], title
+    )
 
 
-def best_unit_patches(model: nn.Module, report: FAUReport, images: np.ndarray, maxima: SpatialMaxima, layer: str, k: int) -> list[list[np.ndarray]]:
+def best_unit_patches(
+    model: nn.Module, report: FAUReport, images: np.ndarray, maxima: SpatialMaxima, layer: str, k: int
+) -> list[list[np.ndarray]]:
     """For each verdict, what its best unit sees in its K strongest images (`maxima` of those images)."""
     rf, top = receptive_field(model.features, layer), top_k_images(maxima.values, k)
     return [filter_patches(images, rf, maxima, v.best_unit, top[v.best_unit]) for v in report.verdicts]
 
 
 def fau_alignment(
-    model: nn.Module, selection: ProbeSet, evidence: ProbeSet, layer: str = "relu3", settings: AlignmentSettings = AlignmentSettings(),
-    control_seeds: list[int] = (), control_cache: str | Path | None = None, maxima: tuple[SpatialMaxima, SpatialMaxima] | None = None,
-) -> FAUReport:  # fmt: skip
+    model: nn.Module,
+    selection: ProbeSet,
+    evidence: ProbeSet,
+    layer: str = "relu3",
+    settings: AlignmentSettings = AlignmentSettings(),
+    control_seeds: list[int] = (),
+    control_cache: str | Path | None = None,
+    maxima: tuple[SpatialMaxima, SpatialMaxima] | None = None,
+) -> FAUReport:
     """The per-AU verdict of `layer`: best units chosen on `selection` (training subjects), judged on
     `evidence` (held-out subjects) against sequence-level chance, within emotion, against untrained
     networks drawn from `control_seeds`, and by where their response comes from (occluding each facial
-    region). `maxima`, when given, must be `probe_maxima(..., settings.cells)`."""
+    region). `maxima`, when given, must be `probe_maxima(..., settings.cells)`.
+    """
     selection_maxima, evidence_maxima = maxima or probe_maxima(model, selection, evidence, layer, settings.cells)
     if evidence_maxima.cells != settings.cells:
-        raise ValueError(f"maxima cut into {evidence_maxima.cells} cells per side, the settings ask for {settings.cells}")
+        raise ValueError(
+            f"maxima cut into {evidence_maxima.cells} cells per side, the settings ask for {settings.cells}"
+        )
     selection_design, evidence_design = SequenceDesign.of(selection), SequenceDesign.of(evidence)
     labels = region_label_maps(evidence.landmarks, evidence.images.shape[-1], settings.region_reach)
     found = response_regions(
-        evidence.images, labels, evidence_maxima.values, lambda images: layer_maxima(model, images, layer, settings.cells).values
-    )  # fmt: skip
+        evidence.images,
+        labels,
+        evidence_maxima.values,
+        lambda images: layer_maxima(model, images, layer, settings.cells).values,
+    )
     regions = RegionMap(REGIONS, {au: ACTION_UNITS[au].regions for au in evidence.au_codes if au in ACTION_UNITS})
     controls = [
         held_out_auroc(sel.values, selection_design, ev.values, evidence_design)
-        for sel, ev in control_maxima(model, layer, settings.cells, list(control_seeds), [selection.images, evidence.images], layer_maxima, control_cache)
-    ]  # fmt: skip
+        for sel, ev in control_maxima(
+            model,
+            layer,
+            settings.cells,
+            list(control_seeds),
+            [selection.images, evidence.images],
+            layer_maxima,
+            control_cache,
+        )
+    ]
     verdicts = align(
-        evidence.au_codes, LayerScores(selection_maxima.values), selection_design, LayerScores(evidence_maxima.values, found, settings.cells),
-        evidence_design, regions, controls, settings,
-    )  # fmt: skip
+        evidence.au_codes,
+        LayerScores(selection_maxima.values),
+        selection_design,
+        LayerScores(evidence_maxima.values, found, settings.cells),
+        evidence_design,
+        regions,
+        controls,
+        settings,
+    )
     tested = [evidence.au_codes.index(v.au) for v in verdicts]
-    auroc = auroc_matrix(evidence_maxima.values, evidence_design.labels[:, tested]) if tested else np.zeros((evidence_maxima.values.shape[1], 0))
+    auroc = (
+        auroc_matrix(evidence_maxima.values, evidence_design.labels[:, tested])
+        if tested
+        else np.zeros((evidence_maxima.values.shape[1], 0))
+    )
     return FAUReport(verdicts, auroc, [v.au for v in verdicts], len(controls), settings.cells)

@@ -48,10 +48,15 @@ class SequenceDesign:
 
     def shuffled_labels(self, shuffles: int, seed: int = 0, within_emotion: bool = False) -> np.ndarray:
         """(shuffles, N, U) image labels after giving each sequence another sequence's AU set, at random
-        among all sequences or, `within_emotion`, among sequences of the same emotion only."""
+        among all sequences or, `within_emotion`, among sequences of the same emotion only.
+        """
         rng = np.random.default_rng(seed)
         groups = len(self.au_sets)
-        blocks = [np.flatnonzero(self.emotion == e) for e in np.unique(self.emotion)] if within_emotion else [np.arange(groups)]
+        blocks = (
+            [np.flatnonzero(self.emotion == e) for e in np.unique(self.emotion)]
+            if within_emotion
+            else [np.arange(groups)]
+        )
         out = np.empty((shuffles, len(self.index), self.au_sets.shape[1]), bool)
         for s in range(shuffles):
             source = np.arange(groups)

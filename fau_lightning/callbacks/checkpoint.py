@@ -40,7 +40,9 @@ class BestValidationCheckpoint(ModelCheckpoint):
     ) -> None:
         if monitor is not None and not monitor.startswith("val/"):
             raise ValueError(f"checkpoints are selected on validation metrics only ('val/...'), not {monitor!r}")
-        super().__init__(dirpath=dirpath, filename=filename, monitor=monitor, mode=mode, save_top_k=1, save_last=False, **kwargs)
+        super().__init__(
+            dirpath=dirpath, filename=filename, monitor=monitor, mode=mode, save_top_k=1, save_last=False, **kwargs
+        )
         self.keep_last = keep_last
 
     def setup(self, trainer: pl.Trainer, pl_module: pl.LightningModule, stage: str) -> None:

@@ -23,7 +23,8 @@ from fau_lightning.viz.figures import image_grid
 class FAUAlignmentLogger(PeriodicAnalysis):
     """Every `every_n_epochs` validation epochs and at the end of fit: the FAU verdict of `layer`.
 
-    Best units (quadrants of conv filters' maps) are chosen on at most `max_images` images of the training subjects (whole sequences)
+    Best units (quadrants of conv filters' maps) are chosen on at most `max_images` images of the
+    training subjects (whole sequences)
     and judged on the held-out subjects (validation and test folds; this only measures, it never
     steers training). Logs the summary scalars (`fau/recovered_aus`, `fau/mean_heldout_auroc`, ...),
     the held-out AUROC heatmap of the best units, and with W&B the per-AU table with each best
@@ -71,7 +72,9 @@ class FAUAlignmentLogger(PeriodicAnalysis):
             return
         model = pl_module.model
         maxima = probe_maxima(model, selection, evidence, self.layer, self.settings.cells)
-        report = fau_alignment(model, selection, evidence, self.layer, self.settings, self.control_seeds, self.control_cache, maxima)
+        report = fau_alignment(
+            model, selection, evidence, self.layer, self.settings, self.control_seeds, self.control_cache, maxima
+        )
         step = trainer.global_step
         for logger in trainer.loggers:
             logger.log_metrics(summary_numbers(report.verdicts), step=step)
@@ -92,4 +95,6 @@ class FAUAlignmentLogger(PeriodicAnalysis):
             for unit_patches, row in zip(patches, table_rows(report.verdicts), strict=True)
         ]
         for logger in loggers:
-            logger.log_table(key=f"fau/{self.layer}_verdicts", columns=[*COLUMNS, "top held-out patches"], data=rows, step=step)
+            logger.log_table(
+                key=f"fau/{self.layer}_verdicts", columns=[*COLUMNS, "top held-out patches"], data=rows, step=step
+            )

@@ -51,11 +51,20 @@ class FilterVisualization(PeriodicAnalysis):
         report = filter_report(model, probe, self.layer, self.num_filters, self.top_k, self.method)
         patches = [p for f in report.filters for p in report.patches[f]]
         step = trainer.global_step
-        log_image(trainer.loggers, f"filters/{self.layer}_top_patches", _rgb(image_grid(patches, columns=self.top_k)), step)
+        log_image(
+            trainer.loggers, f"filters/{self.layer}_top_patches", _rgb(image_grid(patches, columns=self.top_k)), step
+        )
         projections = [report.projections[f] for f in report.filters]
-        log_image(trainer.loggers, f"filters/{self.layer}_{self.method}", _rgb(image_grid(projections, columns=len(projections))), step)
+        log_image(
+            trainer.loggers,
+            f"filters/{self.layer}_{self.method}",
+            _rgb(image_grid(projections, columns=len(projections))),
+            step,
+        )
         conv1 = model.features.conv1.weight.detach().cpu().numpy()[:, 0]
-        log_image(trainer.loggers, "filters/conv1_weights", _rgb(image_grid(list(conv1), columns=16, tile_size=20)), step)
+        log_image(
+            trainer.loggers, "filters/conv1_weights", _rgb(image_grid(list(conv1), columns=16, tile_size=20)), step
+        )
 
 
 def _rgb(gray: np.ndarray) -> np.ndarray:

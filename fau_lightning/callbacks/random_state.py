@@ -25,7 +25,13 @@ class RandomStateCheckpoint(Callback):
     def state_dict(self) -> dict[str, Any]:
         # Only tensors and plain Python values: Lightning loads resume checkpoints with weights_only=True.
         kind, key, pos, has_gauss, cached = np.random.get_state()
-        numpy_state = {"kind": kind, "key": torch.from_numpy(key.astype(np.int64)), "pos": int(pos), "has_gauss": int(has_gauss), "cached": float(cached)}
+        numpy_state = {
+            "kind": kind,
+            "key": torch.from_numpy(key.astype(np.int64)),
+            "pos": int(pos),
+            "has_gauss": int(has_gauss),
+            "cached": float(cached),
+        }
         state = {"python": random.getstate(), "numpy": numpy_state, "torch": torch.get_rng_state()}
         if torch.cuda.is_available():
             state["cuda"] = torch.cuda.get_rng_state_all()
@@ -47,4 +53,3 @@ class RandomStateCheckpoint(Callback):
         torch.set_rng_state(state_dict["torch"])
         if "cuda" in state_dict and torch.cuda.is_available():
             torch.cuda.set_rng_state_all(state_dict["cuda"])
-

@@ -62,7 +62,13 @@ def _save_png(folder: Path, name: str, image: np.ndarray) -> str:
 
 def _test(task: FaceTask, datamodule) -> dict:
     """The test split through the Trainer: its metrics, and for classifiers the confusion matrix."""
-    trainer = pl.Trainer(accelerator="cpu", logger=False, enable_checkpointing=False, enable_progress_bar=False, enable_model_summary=False)
+    trainer = pl.Trainer(
+        accelerator="cpu",
+        logger=False,
+        enable_checkpointing=False,
+        enable_progress_bar=False,
+        enable_model_summary=False,
+    )
     metrics = {k: float(v) for k, v in trainer.test(task, datamodule=datamodule, verbose=False)[0].items()}
     confusion = getattr(task, "last_confusion", {}).get("test")
     return {"metrics": metrics, **({"confusion": confusion.tolist()} if confusion is not None else {})}
@@ -70,9 +76,11 @@ def _test(task: FaceTask, datamodule) -> dict:
 
 def analyse(
     task: FaceTask, source: str, datamodule, output: Path, options: argparse.Namespace, extra_evidence=None
-) -> tuple[dict, FAUReport | None]:  # fmt: skip
+) -> tuple[dict, FAUReport | None]:
     """Run everything and write the report into `output` (a fresh folder); returns the numbers and the FAU verdicts.
-    `extra_evidence`: a datamodule of further subjects, all added to the held-out evidence."""
+
+    `extra_evidence`: a datamodule of further subjects, all added to the held-out evidence.
+    """
     model = task.model.eval()
     layer, top_k = options.layer, options.top_k
     output.mkdir(parents=True)
@@ -81,13 +89,21 @@ def analyse(
     if "confusion" in test:
         confusion = np.array(test["confusion"])
         title = f"test accuracy {test['metrics'].get('test/acc', float('nan')):.3f}"
-        figures["confusion"] = _save_png(output, "confusion.png", confusion_matrix_image(confusion, task.class_names, title))
+        figures["confusion"] = _save_png(
+            output, "confusion.png", confusion_matrix_image(confusion, task.class_names, title)
+        )
     selection, evidence = analysis_probes(datamodule, extra_evidence=extra_evidence)
     settings = AlignmentSettings(options.top_k_sequences, options.min_sequences, options.shuffles, cells=options.cells)
     maxima = probe_maxima(model, selection, evidence, layer, settings.cells)
     filters = filter_report(model, selection, layer, options.num_filters, top_k, options.method, maxima=maxima[0])
-    figures["patches"] = _save_png(output, "top_patches.png", image_grid([p for f in filters.filters for p in filters.patches[f]], top_k))
-    figures["projections"] = _save_png(output, f"{options.method}.png", image_grid([filters.projections[f] for f in filters.filters], len(filters.filters), 64))
+    figures["patches"] = _save_png(
+        output, "top_patches.png", image_grid([p for f in filters.filters for p in filters.patches[f]], top_k)
+    )
+    figures["projections"] = _save_png(
+        output,
+        f"{options.method}.png",
+        image_grid([filters.projections[f] for f in filters.filters], len(filters.filters), 64),
+    )
     conv1 = list(model.features.conv1.weight.detach().cpu().numpy()[:, 0])
     figures["conv1"] = _save_png(output, "conv1_filters.png", image_grid(conv1, 16, tile_size=20))
     numbers: dict = {
@@ -110,7 +126,9 @@ def analyse(
             rows = best_unit_patches(model, fau, evidence.images, maxima[1], layer, top_k)
             labels = [f"AU{v.au} {v.unit}" for v in fau.verdicts]
             title = f"Top-{top_k} held-out patches of each AU's best {layer} unit"
-            figures["au_patches"] = _save_png(output, "au_best_units.png", labelled_rows_image(rows, labels, title=title))
+            figures["au_patches"] = _save_png(
+                output, "au_best_units.png", labelled_rows_image(rows, labels, title=title)
+            )
             (output / "fau_alignment.md").write_text(markdown_table(fau.verdicts))
     else:
         numbers["fau"] = {"skipped": f"{type(datamodule).__name__} has no FACS AU labels"}
@@ -122,10 +140,17 @@ def analyse(
 
 def log_to_wandb(numbers: dict, fau: FAUReport | None, report: Path, project: str, online: bool) -> str:
     """Log the report's numbers, figures and alignment table to a new W&B run (offline unless
-    `online`); returns the run's folder."""
+    `online`); returns the run's folder.
+    """
     import wandb
 
-    run = wandb.init(project=project, dir=str(report), mode="online" if online else "offline", job_type="analysis", config={"checkpoint": numbers["checkpoint"]})
+    run = wandb.init(
+        project=project,
+        dir=str(report),
+        mode="online" if online else "offline",
+        job_type="analysis",
+        config={"checkpoint": numbers["checkpoint"]},
+    )
     try:
         scalars = dict(numbers["test"]["metrics"])
         scalars.update({k: v for k, v in numbers["fau"].items() if k.startswith("fau/")})
@@ -144,37 +169,70 @@ def _fau_section(numbers: dict, figures: dict[str, str], fau: FAUReport | None) 
     s = numbers["fau"]
     images = "".join(f"<img src='{figures[k]}'>" for k in ("fau", "au_patches") if k in figures)
     return (
-        f"<p>{int(s['fau/recovered_aus'])} of {int(s['fau/tested_aus'])} AUs recovered. Best units chosen on the training "
-        f"subjects, judged on held-out subjects against sequence-level chance, within emotion, against {fau.controls} untrained "
+        f"<p>{int(s['fau/recovered_aus'])} of {int(s['fau/tested_aus'])} AUs recovered. Best units chosen on "
+        "the training subjects, judged on held-out subjects against sequence-level chance, within emotion, "
+        f"against {fau.controls} untrained "
         f"networks, and by where their response comes from (the facial region whose occlusion lowers it most).</p>"
-        + html_table(fau.verdicts) + images
+        + html_table(fau.verdicts)
+        + images
     )
 
 
 def main(argv: list[str] | None = None) -> None:
     argv = list(sys.argv[1:] if argv is None else argv)
     own, overrides = split_at_double_dash(argv)
-    parser = argparse.ArgumentParser(prog="fau-analyze", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="fau-analyze", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("checkpoint", nargs="?", help="the trained model (leave out with --untrained)")
-    parser.add_argument("--untrained", type=int, default=None, metavar="SEED", help="analyse the config's network with untrained weights drawn from SEED")
+    parser.add_argument(
+        "--untrained",
+        type=int,
+        default=None,
+        metavar="SEED",
+        help="analyse the config's network with untrained weights drawn from SEED",
+    )
     parser.add_argument("--config", action="append", required=True, help="the config the model was trained with")
     parser.add_argument("--output", type=Path, default=None, help="report folder (default: <checkpoint>.report/)")
     parser.add_argument(
-        "--extra_evidence", default=None, metavar="CONFIG",
+        "--extra_evidence",
+        default=None,
+        metavar="CONFIG",
         help="a config whose data section, laid over --config, reads further subjects the network never trained on; "
-        "all of them join the held-out evidence (configs/synthetic_more_subjects.yaml: 240 more people of the built-in set)",
-    )  # fmt: skip
+        "all of them join the held-out evidence "
+        "(configs/synthetic_more_subjects.yaml: 240 more people of the built-in set)",
+    )
     parser.add_argument("--layer", default="relu3", help="the layer analysed: relu1, relu2 or relu3 (default)")
     parser.add_argument("--num_filters", type=int, default=8, help="most selective filters shown")
     parser.add_argument("--top_k", type=int, default=9, help="patches shown per filter")
-    parser.add_argument("--method", default="deconvnet", choices=["deconvnet", "guided_backprop"], help="how a unit is projected to pixels")
-    parser.add_argument("--cells", type=int, default=2, help="units per side of each filter map: 2 = the quadrants fc4 reads, 1 = whole maps")
-    parser.add_argument("--top_k_sequences", type=int, default=25, help="held-out sequences per unit for the region test")
-    parser.add_argument("--min_sequences", type=int, default=5, help="positive and negative sequences an AU needs to be tested")
+    parser.add_argument(
+        "--method",
+        default="deconvnet",
+        choices=["deconvnet", "guided_backprop"],
+        help="how a unit is projected to pixels",
+    )
+    parser.add_argument(
+        "--cells",
+        type=int,
+        default=2,
+        help="units per side of each filter map: 2 = the quadrants fc4 reads, 1 = whole maps",
+    )
+    parser.add_argument(
+        "--top_k_sequences", type=int, default=25, help="held-out sequences per unit for the region test"
+    )
+    parser.add_argument(
+        "--min_sequences", type=int, default=5, help="positive and negative sequences an AU needs to be tested"
+    )
     parser.add_argument("--shuffles", type=int, default=1000, help="sequence shuffles per chance distribution")
-    parser.add_argument("--control_seeds", type=int, default=10, help="untrained networks (seeds 0..N-1) in the control distribution")
-    parser.add_argument("--control_cache", type=Path, default=default_control_cache(), help="where their activations are cached")
-    parser.add_argument("--wandb", action="store_true", help="also log the report to a W&B run (offline, inside the report folder)")
+    parser.add_argument(
+        "--control_seeds", type=int, default=10, help="untrained networks (seeds 0..N-1) in the control distribution"
+    )
+    parser.add_argument(
+        "--control_cache", type=Path, default=default_control_cache(), help="where their activations are cached"
+    )
+    parser.add_argument(
+        "--wandb", action="store_true", help="also log the report to a W&B run (offline, inside the report folder)"
+    )
     parser.add_argument("--wandb_project", default="fau_lightning", help="W&B project of that run")
     parser.add_argument("--wandb_online", action="store_true", help="log online instead of offline")
     args = parser.parse_args(own)
@@ -191,9 +249,14 @@ def main(argv: list[str] | None = None) -> None:
     if args.extra_evidence is not None:
         extra_evidence = build_config([*config, *overrides, "--config", args.extra_evidence]).datamodule
         extra_evidence.prepare_data()
-        shared = datamodule.subjects("train") & set().union(*(extra_evidence.subjects(s) for s in ("train", "val", "test")))
+        shared = datamodule.subjects("train") & set().union(
+            *(extra_evidence.subjects(s) for s in ("train", "val", "test"))
+        )
         if shared:
-            parser.error(f"--extra_evidence {args.extra_evidence}: its data holds {len(shared)} training subject(s), e.g. {sorted(shared)[0]}; evidence must come from people the network never saw")
+            parser.error(
+                f"--extra_evidence {args.extra_evidence}: its data holds {len(shared)} training subject(s), "
+                f"e.g. {sorted(shared)[0]}; evidence must come from people the network never saw"
+            )
     if args.checkpoint is not None:
         task, source = load_task(args.checkpoint), args.checkpoint
     else:
@@ -205,12 +268,20 @@ def main(argv: list[str] | None = None) -> None:
     numbers, fau_report = analyse(task, source, datamodule, partial, args, extra_evidence)
     shutil.rmtree(output, ignore_errors=True)
     partial.rename(output)
-    print("test " + ", ".join(f"{k.removeprefix('test/')} {v:.4f}" for k, v in numbers["test"]["metrics"].items() if "/" not in k.removeprefix("test/")))
+    print(
+        "test "
+        + ", ".join(
+            f"{k.removeprefix('test/')} {v:.4f}"
+            for k, v in numbers["test"]["metrics"].items()
+            if "/" not in k.removeprefix("test/")
+        )
+    )
     fau = numbers["fau"]
     if "alignments" in fau:
         recovered = [a["au"] for a in fau["alignments"] if a["recovered"]]
         print(
-            f"FAU alignment ({int(fau['fau/tested_aus'])} AUs tested): above chance {int(fau['fau/above_chance_aus'])}, "
+            f"FAU alignment ({int(fau['fau/tested_aus'])} AUs tested): "
+            f"above chance {int(fau['fau/above_chance_aus'])}, "
             f"above {fau['controls']} untrained networks {int(fau['fau/above_control_aus'])}, within emotion "
             f"{int(fau['fau/within_emotion_aus'])}, in region {int(fau['fau/region_aus'])}; "
             f"held-out mean AUROC {fau['fau/mean_heldout_auroc']:.3f}"

@@ -21,7 +21,8 @@ def config_args(paths: list[str]) -> list[str]:
 
 def build_config(args: list[str], logger: bool = False) -> "FauCLI":
     """Configs and overrides resolved and instantiated (model, data module, trainer) without running a
-    subcommand; no logger unless `logger`, so nothing is written."""
+    subcommand; no logger unless `logger`, so nothing is written.
+    """
     from fau_lightning.cli.train import (
         run_cli,  # Lightning is imported only when a config is built
     )

@@ -71,7 +71,10 @@ def split_command(plan: Plan, fold: int) -> list[str]:
     command += [f"--results_json={folder / 'result.json'}"]
     if plan.wandb is not None:
         run_id = f"{plan.group}-split{fold}"
-        command += [f"--trainer.logger.init_args.{k}={v}" for k, v in (("save_dir", plan.output), ("group", plan.group), ("name", f"split_{fold}"), ("id", run_id))]
+        command += [
+            f"--trainer.logger.init_args.{k}={v}"
+            for k, v in (("save_dir", plan.output), ("group", plan.group), ("name", f"split_{fold}"), ("id", run_id))
+        ]
     else:
         command.append(f"--trainer.logger.init_args.save_dir={folder}")
     if (folder / "checkpoints" / "last.ckpt").exists():
@@ -110,7 +113,10 @@ def run_splits(plan: Plan) -> list[int]:
             resuming = " (resuming from last.ckpt)" if "--ckpt_path=last" in command else ""
             print(f"crossval: split {fold} started{resuming}; log in {folder / 'train.log'}")
             with open(folder / "train.log", "ab") as log:
-                running[fold] = (subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env=_child_env(plan, slot)), slot)
+                running[fold] = (
+                    subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env=_child_env(plan, slot)),
+                    slot,
+                )
         time.sleep(0.2)
         for fold, (process, slot) in list(running.items()):
             if process.poll() is None:
@@ -132,7 +138,13 @@ def collect(plan: Plan) -> list[SplitResult]:
             record = json.loads(path.read_text())
             metrics = record["metrics"]
             results.append(
-                SplitResult(fold, metrics["test/acc"], metrics["test/acc_macro"], np.array(record["confusion"]), record["class_names"])
+                SplitResult(
+                    fold,
+                    metrics["test/acc"],
+                    metrics["test/acc_macro"],
+                    np.array(record["confusion"]),
+                    record["class_names"],
+                )
             )
     return results
 
@@ -169,7 +181,9 @@ def _log_summary_to_wandb(plan: Plan, summary: CrossvalSummary, image: np.ndarra
     table = wandb.Table(columns=["split", "accuracy", "macro_accuracy"])
     for r in summary.splits:
         table.add_data(r.split, r.accuracy, r.macro_accuracy)
-    per_class = {f"crossval/acc_class/{n}": float(a) for n, a in zip(summary.class_names, summary.per_class, strict=True)}
+    per_class = {
+        f"crossval/acc_class/{n}": float(a) for n, a in zip(summary.class_names, summary.per_class, strict=True)
+    }
     run.log(
         {
             "crossval/splits": table,
@@ -180,7 +194,9 @@ def _log_summary_to_wandb(plan: Plan, summary: CrossvalSummary, image: np.ndarra
             **per_class,
         }
     )
-    run.summary.update({"crossval/acc_mean": summary.mean, "crossval/acc_std": summary.std, "crossval/num_splits": len(summary.splits)})
+    run.summary.update(
+        {"crossval/acc_mean": summary.mean, "crossval/acc_std": summary.std, "crossval/num_splits": len(summary.splits)}
+    )
     run.finish()
 
 
@@ -210,12 +226,20 @@ def make_plan(args: argparse.Namespace, overrides: list[str]) -> Plan:
 def main(argv: list[str] | None = None) -> None:
     argv = list(sys.argv[1:] if argv is None else argv)
     own, overrides = split_at_double_dash(argv)
-    parser = argparse.ArgumentParser(prog="fau-crossval", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--config", action="append", required=True, help="fau-train config file; repeat to add overlays")
+    parser = argparse.ArgumentParser(
+        prog="fau-crossval", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--config", action="append", required=True, help="fau-train config file; repeat to add overlays"
+    )
     parser.add_argument("--folds", default="all", help="'all' (default), '0-9', '0,3,5'")
-    parser.add_argument("--output", default=None, help="folder for the splits and the summary (default runs/crossval/<config>)")
+    parser.add_argument(
+        "--output", default=None, help="folder for the splits and the summary (default runs/crossval/<config>)"
+    )
     parser.add_argument("--group", default=None, help="W&B group name (default: the output folder's name)")
-    parser.add_argument("--parallel", type=int, default=None, help="splits run at once (default 1, or one per --devices entry)")
+    parser.add_argument(
+        "--parallel", type=int, default=None, help="splits run at once (default 1, or one per --devices entry)"
+    )
     parser.add_argument("--devices", default="", help="GPU ids to spread splits over, e.g. 0,1,2,3")
     plan = make_plan(parser.parse_args(own), overrides)
     plan.output.mkdir(parents=True, exist_ok=True)
@@ -227,7 +251,9 @@ def main(argv: list[str] | None = None) -> None:
         print(to_markdown(summary, f"{plan.group}: {len(results)} of {len(plan.folds)} splits"))
         print(f"crossval: summary in {plan.output / 'summary.md'} and {plan.output / 'summary.csv'}")
     if failed:
-        raise SystemExit(f"crossval: splits {failed} failed; see their train.log. Rerun the same command to finish them.")
+        raise SystemExit(
+            f"crossval: splits {failed} failed; see their train.log. Rerun the same command to finish them."
+        )
 
 
 if __name__ == "__main__":

@@ -36,7 +36,9 @@ class LogConfigCallback(SaveConfigCallback):
                 logger.log_hyperparams({"cli": config})
             if folder:
                 os.makedirs(folder, exist_ok=True)
-                self.parser.save(self.config, os.path.join(folder, self.config_filename), skip_none=False, overwrite=True)
+                self.parser.save(
+                    self.config, os.path.join(folder, self.config_filename), skip_none=False, overwrite=True
+                )
 
 
 class FauCLI(LightningCLI):
@@ -54,7 +56,8 @@ class FauCLI(LightningCLI):
             "--checkpoint_dir",
             type=str | None,
             default=None,
-            help="fit only: where checkpoints go (default: the logger's run folder); a fixed folder lets --ckpt_path last resume",
+            help="fit only: where checkpoints go (default: the logger's run folder); "
+            "a fixed folder lets --ckpt_path last resume",
         )
         parser.add_argument(
             "--results_json",
@@ -89,7 +92,11 @@ class FauCLI(LightningCLI):
             record = {
                 "metrics": metrics,
                 "class_names": list(self.model.class_names),
-                **({"confusion": self.model.last_confusion["test"].tolist()} if hasattr(self.model, "last_confusion") else {}),
+                **(
+                    {"confusion": self.model.last_confusion["test"].tolist()}
+                    if hasattr(self.model, "last_confusion")
+                    else {}
+                ),
                 "checkpoint": checkpoint,
             }
             write_json_atomically(self._setting("results_json"), record)
@@ -98,7 +105,10 @@ class FauCLI(LightningCLI):
 def summary(trainer: pl.Trainer, results: dict, checkpoint: str | None) -> str:
     """What a user wants at the end of a run: the test figures and where everything went."""
     if "test/auroc" in results:  # AU detection
-        lines = [f"test mean AUROC over AUs (held-out subjects): {results['test/auroc']:.4f}", f"test mean F1 over AUs: {results['test/f1']:.4f}"]
+        lines = [
+            f"test mean AUROC over AUs (held-out subjects): {results['test/auroc']:.4f}",
+            f"test mean F1 over AUs: {results['test/f1']:.4f}",
+        ]
     else:
         lines = [f"test accuracy (held-out subjects): {results.get('test/acc', float('nan')):.4f}"]
         lines.append(f"test mean per-class accuracy:      {results.get('test/acc_macro', float('nan')):.4f}")

@@ -9,4 +9,11 @@ from fau_lightning.datamodules.fer2013 import FER2013DataModule
 from fau_lightning.datamodules.image_folder import ImageFolderDataModule
 from fau_lightning.datamodules.tfd import TFDDataModule
 
-__all__ = ["CKPlusDataModule", "FaceDataModule", "FER2013DataModule", "ImageFolderDataModule", "SyntheticCKPlusDataModule", "TFDDataModule"]
+__all__ = [
+    "CKPlusDataModule",
+    "FaceDataModule",
+    "FER2013DataModule",
+    "ImageFolderDataModule",
+    "SyntheticCKPlusDataModule",
+    "TFDDataModule",
+]

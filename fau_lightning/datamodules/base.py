@@ -31,7 +31,9 @@ class FaceImages(Dataset):
     def __init__(self, images: np.ndarray, targets: np.ndarray) -> None:
         self.images = torch.from_numpy(np.ascontiguousarray(images))
         targets = np.asarray(targets)
-        self.targets = torch.from_numpy(targets if targets.dtype.kind == "f" else targets.astype(np.int64))  # multi-label AUs stay float
+        self.targets = torch.from_numpy(
+            targets if targets.dtype.kind == "f" else targets.astype(np.int64)
+        )  # multi-label AUs stay float
 
     def __len__(self) -> int:
         return len(self.targets)
@@ -75,7 +77,9 @@ class FaceDataModule(pl.LightningDataModule):
             accelerator). Both draw augmentations from the same distributions.
     """
 
-    def __init__(self, batch_size: int = 64, num_workers: int = 0, augment: bool = False, pipeline: Pipeline = "workers") -> None:
+    def __init__(
+        self, batch_size: int = 64, num_workers: int = 0, augment: bool = False, pipeline: Pipeline = "workers"
+    ) -> None:
         super().__init__()
         if pipeline not in ("workers", "device"):
             raise ValueError(f"pipeline must be 'workers' or 'device', got {pipeline!r}")
@@ -127,7 +131,17 @@ class FaceDataModule(pl.LightningDataModule):
         rank, world = (trainer.global_rank, trainer.world_size) if trainer is not None else (0, 1)
         data = self.datasets[stage]
         augment = AugmentRanges() if self.augment and stage == "train" else None
-        return DeviceBatches(data.images, data.targets, self.batch_size, device, shuffle, augment, torch.initial_seed() % 2**31, rank, world)
+        return DeviceBatches(
+            data.images,
+            data.targets,
+            self.batch_size,
+            device,
+            shuffle,
+            augment,
+            torch.initial_seed() % 2**31,
+            rank,
+            world,
+        )
 
     def train_dataloader(self) -> DataLoader | DeviceBatches:
         return self._loader("train", shuffle=True)

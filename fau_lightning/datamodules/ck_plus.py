@@ -126,7 +126,8 @@ class CKPlusDataModule(FaceDataModule):
     def probe_set(self, stage: str = "val") -> ProbeSet:
         """Every FACS-coded image of the split's subjects, with emotion label or without, and its AUs,
         landmarks and sequence. The unlabelled sequences matter: their AUs do not travel in emotion
-        prototypes, which is what lets the analysis tell co-occurring AUs (6 and 12 in "happy") apart."""
+        prototypes, which is what lets the analysis tell co-occurring AUs (6 and 12 in "happy") apart.
+        """
         faces = self._load()
         idx = self._split_indices(labelled_only=False)[stage]
         recording = np.char.add(np.char.add(faces.subject, "/"), faces.sequence)
@@ -135,9 +136,14 @@ class CKPlusDataModule(FaceDataModule):
         order = np.lexsort((faces.source, sequence))
         first[order[1:]] = sequence[order[1:]] != sequence[order[:-1]]
         return ProbeSet(
-            faces.images[idx], faces.au_codes.tolist(), faces.au_present[idx], faces.landmarks[idx],
-            sequence[idx], faces.emotion[idx], ~first[idx],
-        )  # fmt: skip
+            faces.images[idx],
+            faces.au_codes.tolist(),
+            faces.au_present[idx],
+            faces.landmarks[idx],
+            sequence[idx],
+            faces.emotion[idx],
+            ~first[idx],
+        )
 
 
 class SyntheticCKPlusDataModule(CKPlusDataModule):

@@ -42,7 +42,9 @@ class DeviceBatches:
         self.augment = augment
         self.seed = seed
         self.rank = rank
-        self.sampler = DistributedSampler(range(len(targets)), world_size, rank, shuffle=True, seed=seed) if shuffle else None
+        self.sampler = (
+            DistributedSampler(range(len(targets)), world_size, rank, shuffle=True, seed=seed) if shuffle else None
+        )
         self.batch_sampler = None  # Lightning reads both attributes of anything that has a sampler
         self._eval_indices = torch.arange(rank, len(targets), world_size, device=device)
 

@@ -39,4 +39,6 @@ class FER2013DataModule(FaceDataModule):
             self.fer = read_fer2013(self.hparams.path)
         images = resize_faces(self.fer.images, self.hparams.image_size)
         usage_of = {"train": "Training", "val": self.hparams.val_usage, "test": self.hparams.test_usage}
-        self.set_splits({name: (images[self.fer.usage == u], self.fer.emotion[self.fer.usage == u]) for name, u in usage_of.items()})
+        self.set_splits(
+            {name: (images[self.fer.usage == u], self.fer.emotion[self.fer.usage == u]) for name, u in usage_of.items()}
+        )

@@ -72,8 +72,12 @@ class ImageFolderDataModule(FaceDataModule):
         split = self.given_split
         if split is None:
             labels = np.array([label for _, label in self.items])
-            split = stratified_split(labels, self.hparams.val_fraction, self.hparams.test_fraction, self.hparams.split_seed)
+            split = stratified_split(
+                labels, self.hparams.val_fraction, self.hparams.test_fraction, self.hparams.split_seed
+            )
         # Splits are drawn over every listed image, so one unreadable file does not reshuffle the rest.
         split_of = {str(path.relative_to(self.hparams.root)): s for (path, _), s in zip(self.items, split, strict=True)}
         image_split = np.array([split_of[source] for source in self.faces.source])
-        self.set_splits({s: (self.faces.images[image_split == s], self.faces.emotion[image_split == s]) for s in SPLIT_FOLDERS})
+        self.set_splits(
+            {s: (self.faces.images[image_split == s], self.faces.emotion[image_split == s]) for s in SPLIT_FOLDERS}
+        )

@@ -135,6 +135,8 @@ def load_or_build(
     report_path = path.with_suffix(".report.txt")
     write_atomically(report_path, lambda f: f.write("".join(line + "\n" for line in report).encode()))
     if report:
-        warnings.warn(f"{len(report)} image(s) skipped or without a detected face; listed in {report_path}", stacklevel=2)
+        warnings.warn(
+            f"{len(report)} image(s) skipped or without a detected face; listed in {report_path}", stacklevel=2
+        )
     write_atomically(path, lambda f: np.savez(f, **asdict(faces)))
     return faces, path

@@ -138,7 +138,9 @@ def read_layout(root: str | os.PathLike, last_frames: int = 3) -> CKLayout:
             facs_file = _single_file(facs_dir / rel, "_facs.txt") if facs_dir else None
             if emotion_file is None and facs_file is None:
                 continue  # nothing is known about this sequence
-            frames = sorted(p for p in seq_dir.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES and not p.name.startswith("."))
+            frames = sorted(
+                p for p in seq_dir.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES and not p.name.startswith(".")
+            )
             if len(frames) < last_frames + 1:
                 raise CKPlusFormatError(f"{seq_dir}: {len(frames)} frame(s), need at least {last_frames + 1}")
             emotion = read_emotion(emotion_file) if emotion_file else UNLABELLED

@@ -58,7 +58,11 @@ def detect_face(gray: np.ndarray, s: CropSettings) -> tuple[int, int, int, int] 
     max_size = int(s.haar_max_size * short)
     for neighbors in s.haar_min_neighbors:
         found = _haar_cascade().detectMultiScale(
-            gray, scaleFactor=s.haar_scale_factor, minNeighbors=neighbors, minSize=(min_size, min_size), maxSize=(max_size, max_size)
+            gray,
+            scaleFactor=s.haar_scale_factor,
+            minNeighbors=neighbors,
+            minSize=(min_size, min_size),
+            maxSize=(max_size, max_size),
         )
         if len(found):
             x, y, w, h = (int(v) for v in found[0])

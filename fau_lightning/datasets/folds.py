@@ -7,7 +7,9 @@ def subject_folds(all_subjects: np.ndarray, num_folds: int = 10) -> dict[str, in
     return {subject: i % num_folds for i, subject in enumerate(sorted(all_subjects))}
 
 
-def split_masks(subjects: np.ndarray, all_subjects: np.ndarray, fold: int, num_folds: int = 10) -> dict[str, np.ndarray]:
+def split_masks(
+    subjects: np.ndarray, all_subjects: np.ndarray, fold: int, num_folds: int = 10
+) -> dict[str, np.ndarray]:
     """Boolean masks over images: test = fold k, val = fold (k+1) mod n, train = the rest."""
     if not 0 <= fold < num_folds:
         raise ValueError(f"fold must be in 0..{num_folds - 1}, got {fold}")

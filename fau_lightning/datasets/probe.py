@@ -29,9 +29,14 @@ class ProbeSet:
         """Images without AUs or landmarks, each its own sequence (folder, TFD and FER data)."""
         n = len(images)
         return ProbeSet(
-            images, [], np.zeros((n, 0), bool), np.full((n, 68, 2), np.nan, np.float32),
-            np.arange(n), np.full(n, NO_EMOTION), np.ones(n, bool),
-        )  # fmt: skip
+            images,
+            [],
+            np.zeros((n, 0), bool),
+            np.full((n, 68, 2), np.nan, np.float32),
+            np.arange(n),
+            np.full(n, NO_EMOTION),
+            np.ones(n, bool),
+        )
 
     def __len__(self) -> int:
         return len(self.images)
@@ -43,9 +48,14 @@ class ProbeSet:
     def subset(self, keep: np.ndarray) -> "ProbeSet":
         """The images selected by a boolean mask or index array, in that order."""
         return ProbeSet(
-            self.images[keep], self.au_codes, self.au_present[keep], self.landmarks[keep],
-            self.sequence[keep], self.emotion[keep], self.apex[keep],
-        )  # fmt: skip
+            self.images[keep],
+            self.au_codes,
+            self.au_present[keep],
+            self.landmarks[keep],
+            self.sequence[keep],
+            self.emotion[keep],
+            self.apex[keep],
+        )
 
     def sample(self, max_images: int, seed: int = 0) -> "ProbeSet":
         """Whole sequences drawn at random until at most max_images images are taken (all, in order, if fewer)."""
@@ -61,7 +71,11 @@ class ProbeSet:
         """One probe set from several with the same AU columns; sequence ids are kept apart."""
         offsets = np.cumsum([0] + [int(p.sequence.max()) + 1 if len(p) else 0 for p in parts[:-1]])
         return ProbeSet(
-            np.concatenate([p.images for p in parts]), parts[0].au_codes, np.concatenate([p.au_present for p in parts]),
-            np.concatenate([p.landmarks for p in parts]), np.concatenate([p.sequence + o for p, o in zip(parts, offsets, strict=True)]),
-            np.concatenate([p.emotion for p in parts]), np.concatenate([p.apex for p in parts]),
-        )  # fmt: skip
+            np.concatenate([p.images for p in parts]),
+            parts[0].au_codes,
+            np.concatenate([p.au_present for p in parts]),
+            np.concatenate([p.landmarks for p in parts]),
+            np.concatenate([p.sequence + o for p, o in zip(parts, offsets, strict=True)]),
+            np.concatenate([p.emotion for p in parts]),
+            np.concatenate([p.apex for p in parts]),
+        )

@@ -63,7 +63,9 @@ def read_tfd(path: str | os.PathLike) -> TFDSet:
     variables = _load_variables(path)
     missing = [name for name in VARIABLES if name not in variables]
     if missing:
-        raise TFDFormatError(f"{path}: variable(s) {', '.join(repr(m) for m in missing)} missing; found {sorted(variables)}")
+        raise TFDFormatError(
+            f"{path}: variable(s) {', '.join(repr(m) for m in missing)} missing; found {sorted(variables)}"
+        )
     images = variables["images"]
     if images.ndim != 3 or images.shape[1] != images.shape[2]:
         raise TFDFormatError(f"{path}: variable 'images' should be N x S x S, has shape {images.shape}")
@@ -72,14 +74,18 @@ def read_tfd(path: str | os.PathLike) -> TFDSet:
     n = len(images)
     expression = _column(path, "labs_ex", variables["labs_ex"], n)
     if not np.all((expression == -1) | ((expression >= 1) & (expression <= 7))):
-        raise TFDFormatError(f"{path}: variable 'labs_ex' must be -1 or 1..7, found {sorted(set(expression.tolist()))[:10]}")
+        raise TFDFormatError(
+            f"{path}: variable 'labs_ex' must be -1 or 1..7, found {sorted(set(expression.tolist()))[:10]}"
+        )
     identity = _column(path, "labs_id", variables["labs_id"], n)
     folds = variables["folds"]
     if folds.shape != (n, NUM_SPLITS):
         raise TFDFormatError(f"{path}: variable 'folds' should be {n} x {NUM_SPLITS}, has shape {folds.shape}")
     if not np.all(np.isin(folds, (0, 1, 2, 3))):
         bad = sorted(set(np.unique(folds).tolist()) - {0, 1, 2, 3})
-        raise TFDFormatError(f"{path}: variable 'folds' must hold 0..3 (0 unlabelled, 1 train, 2 valid, 3 test), found {bad}")
+        raise TFDFormatError(
+            f"{path}: variable 'folds' must hold 0..3 (0 unlabelled, 1 train, 2 valid, 3 test), found {bad}"
+        )
     return TFDSet(
         images=np.rint(images).astype(np.uint8),
         expression=np.where(expression > 0, expression - 1, -1),

@@ -40,7 +40,9 @@ def summarize(results: list[SplitResult]) -> CrossvalSummary:
     with np.errstate(invalid="ignore", divide="ignore"):
         per_class = np.diag(confusion) / confusion.sum(axis=1)  # NaN for a class without test images
     std = float(accuracies.std(ddof=1)) if len(results) > 1 else 0.0
-    return CrossvalSummary(sorted(results, key=lambda r: r.split), float(accuracies.mean()), std, confusion, per_class, names)
+    return CrossvalSummary(
+        sorted(results, key=lambda r: r.split), float(accuracies.mean()), std, confusion, per_class, names
+    )
 
 
 def to_csv(summary: CrossvalSummary) -> str:
@@ -48,9 +50,15 @@ def to_csv(summary: CrossvalSummary) -> str:
     lines += [f"{r.split},{r.accuracy:.4f},{r.macro_accuracy:.4f}" for r in summary.splits]
     lines += [f"mean,{summary.mean:.4f},", f"std,{summary.std:.4f},", f"pooled,{summary.pooled_accuracy:.4f},"]
     lines += ["", "class,accuracy,test_images"]
-    lines += [f"{n},{a:.4f},{int(c)}" for n, a, c in zip(summary.class_names, summary.per_class, summary.confusion.sum(axis=1), strict=True)]
+    lines += [
+        f"{n},{a:.4f},{int(c)}"
+        for n, a, c in zip(summary.class_names, summary.per_class, summary.confusion.sum(axis=1), strict=True)
+    ]
     lines += ["", "true \\ predicted," + ",".join(summary.class_names)]
-    lines += [f"{n}," + ",".join(str(int(v)) for v in row) for n, row in zip(summary.class_names, summary.confusion, strict=True)]
+    lines += [
+        f"{n}," + ",".join(str(int(v)) for v in row)
+        for n, row in zip(summary.class_names, summary.confusion, strict=True)
+    ]
     return "\n".join(lines) + "\n"
 
 
@@ -73,5 +81,8 @@ def to_markdown(summary: CrossvalSummary, title: str = "") -> str:
         "| | " + " | ".join(summary.class_names) + " |",
         "|---|" + "---|" * len(summary.class_names),
     ]
-    out += [f"| **{n}** | " + " | ".join(str(int(v)) for v in row) + " |" for n, row in zip(summary.class_names, summary.confusion, strict=True)]
+    out += [
+        f"| **{n}** | " + " | ".join(str(int(v)) for v in row) + " |"
+        for n, row in zip(summary.class_names, summary.confusion, strict=True)
+    ]
     return "\n".join(out) + "\n"

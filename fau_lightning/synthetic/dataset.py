@@ -6,8 +6,8 @@ or added). As in CK+, about 45 % of sequences carry FACS codes but no emotion la
 drawn one by one, apart from any emotion, which is what lets an analysis tell an AU from the
 emotions it usually comes with. Files follow CK+ to the letter (names, folders, float text formats, empty Emotion
 folders for unlabelled sequences, some RGB frames, two frame sizes, stray files), so the real CK+
-reader is what reads them. Deterministic per seed: subject i draws from SeedSequence([seed, i]), so `first_subject` continues
-the same population with new people (held-out evidence that no fold ever trained on).
+reader is what reads them. Deterministic per seed: subject i draws from SeedSequence([seed, i]), so
+`first_subject` continues the same population with new people (held-out evidence that no fold ever trained on).
 """
 
 import json
@@ -181,7 +181,8 @@ def generate(root: str | os.PathLike, cfg: SyntheticConfig = SyntheticConfig(), 
         return root
     if root.exists() and any(root.iterdir()) and not marker.exists():
         raise FileExistsError(
-            f"{root} exists but does not hold a synthetic set ({marker} missing); delete it or point data.root elsewhere"
+            f"{root} exists but does not hold a synthetic set ({marker} missing); "
+            "delete it or point data.root elsewhere"
         )
     tmp = root.with_name(f".{root.name}.tmp-{os.getpid()}")
     old = root.with_name(f".{root.name}.old-{os.getpid()}")

@@ -112,15 +112,29 @@ def neutral_landmarks(g: FaceGeometry) -> np.ndarray:
         pts[first : first + 6] = order
     my, hw, up, lo = g.mouth_y, g.mouth_half_width, g.upper_lip, g.lower_lip
     pts[48:60] = [
-        (-hw, my), (-0.6 * hw, my - 0.8 * up), (-0.25 * hw, my - 1.1 * up), (0, my - 0.9 * up),
-        (0.25 * hw, my - 1.1 * up), (0.6 * hw, my - 0.8 * up), (hw, my),
-        (0.6 * hw, my + 0.85 * lo), (0.25 * hw, my + lo), (0, my + 1.05 * lo),
-        (-0.25 * hw, my + lo), (-0.6 * hw, my + 0.85 * lo),
-    ]  # fmt: skip
+        (-hw, my),
+        (-0.6 * hw, my - 0.8 * up),
+        (-0.25 * hw, my - 1.1 * up),
+        (0, my - 0.9 * up),
+        (0.25 * hw, my - 1.1 * up),
+        (0.6 * hw, my - 0.8 * up),
+        (hw, my),
+        (0.6 * hw, my + 0.85 * lo),
+        (0.25 * hw, my + lo),
+        (0, my + 1.05 * lo),
+        (-0.25 * hw, my + lo),
+        (-0.6 * hw, my + 0.85 * lo),
+    ]
     pts[60:68] = [
-        (-0.85 * hw, my), (-0.3 * hw, my), (0, my), (0.3 * hw, my),
-        (0.85 * hw, my), (0.3 * hw, my), (0, my), (-0.3 * hw, my),
-    ]  # fmt: skip
+        (-0.85 * hw, my),
+        (-0.3 * hw, my),
+        (0, my),
+        (0.3 * hw, my),
+        (0.85 * hw, my),
+        (0.3 * hw, my),
+        (0, my),
+        (-0.3 * hw, my),
+    ]
     return pts
 
 
@@ -161,7 +175,12 @@ def expressive_landmarks(g: FaceGeometry, expression: Expression, yaw_shift: flo
     pts[[20, 21, 22, 23], 1] += 2 * level(9, [20, 21, 22, 23])
     pts[UPPER_LIP_OUTER, 1] -= 2 * level(9, UPPER_LIP_OUTER) + 8 * level(10, UPPER_LIP_OUTER)
     pts[UPPER_LIP_INNER, 1] -= 5 * level(10, UPPER_LIP_INNER)
-    for code, dx, dy, near_dx, near_dy in ((12, 7, -9, 3, -4), (14, -5, -2, -2.5, 0), (15, 0, 10, 0, 5), (20, 15, 1.5, 7.5, 0)):
+    for code, dx, dy, near_dx, near_dy in (
+        (12, 7, -9, 3, -4),
+        (14, -5, -2, -2.5, 0),
+        (15, 0, 10, 0, 5),
+        (20, 15, 1.5, 7.5, 0),
+    ):
         pts[CORNERS, 0] += side[CORNERS] * dx * level(code, CORNERS)
         pts[CORNERS, 1] += dy * level(code, CORNERS)
         pts[NEAR_CORNERS, 0] += side[NEAR_CORNERS] * near_dx * level(code, NEAR_CORNERS)
@@ -258,7 +277,9 @@ def _wrinkles(img: np.ndarray, g: FaceGeometry, lm: np.ndarray, expression: Expr
     crease(_arc(-9, 9, lm[57, 1] + 4, -2), 0.1 + 0.9 * i17, 2.2)
     for dx in (midline - 5, midline, midline + 5):
         if i17 > 0.05:
-            cv2.circle(img, tuple(int(v) for v in _to_canvas(np.array([dx, chin_y]))), 2, skin * (1 - 0.6 * i17), -1, AA)
+            cv2.circle(
+                img, tuple(int(v) for v in _to_canvas(np.array([dx, chin_y]))), 2, skin * (1 - 0.6 * i17), -1, AA
+            )
 
 
 def _eye(img: np.ndarray, g: FaceGeometry, lm: np.ndarray, first: int) -> None:
@@ -297,12 +318,16 @@ def render_canonical(g: FaceGeometry, lm: np.ndarray, expression: Expression) ->
     img = np.zeros((CANVAS_H, CANVAS_W), np.float32)
     alpha = np.zeros_like(img)
     top = g.centre_y - g.half_height
-    neck = np.array([[-0.55 * g.half_width, 40], [0.55 * g.half_width, 40], [0.75 * g.half_width, 200], [-0.75 * g.half_width, 200]])
+    neck = np.array(
+        [[-0.55 * g.half_width, 40], [0.55 * g.half_width, 40], [0.75 * g.half_width, 200], [-0.75 * g.half_width, 200]]
+    )
     hair = cv2.ellipse2Poly((0, int(top + 34)), (int(g.half_width + 9), int(g.half_height * 0.75)), 0, 180, 360, 10)
     for layer, value in ((img, g.skin * 0.8), (alpha, 1.0)):
         _fill(layer, neck, value)
     for layer, value in ((img, g.hair), (alpha, 1.0)):
-        _fill(layer, np.concatenate([hair.astype(np.float64), [[g.half_width + 9, 30], [-g.half_width - 9, 30]]]), value)
+        _fill(
+            layer, np.concatenate([hair.astype(np.float64), [[g.half_width + 9, 30], [-g.half_width - 9, 30]]]), value
+        )
     for s in (-1, 1):
         ear = cv2.ellipse2Poly((int(s * g.half_width), 8), (7, 14), 0, 0, 360, 20).astype(np.float64)
         for layer, value in ((img, g.skin * 0.85), (alpha, 1.0)):
@@ -318,7 +343,9 @@ def render_canonical(g: FaceGeometry, lm: np.ndarray, expression: Expression) ->
     _fill(img, np.concatenate([fringe, [[g.half_width, top - 10], [-g.half_width, top - 10]]]), g.hair)
     _line(img, np.array([[lm[28, 0] - 4, lm[28, 1]], [lm[30, 0] - 6, lm[30, 1]]]), g.skin * 0.8, 2)
     for s, nostril in ((-1, 32), (1, 34)):
-        cv2.ellipse(img, tuple(int(v) for v in _to_canvas(lm[nostril] + [0, -1])), (3, 2), 0, 0, 360, g.skin * 0.35, -1, AA)
+        cv2.ellipse(
+            img, tuple(int(v) for v in _to_canvas(lm[nostril] + [0, -1])), (3, 2), 0, 0, 360, g.skin * 0.35, -1, AA
+        )
         _line(img, np.stack([lm[nostril] + [s * 2, -1], lm[31 if s < 0 else 35] + [s * 1, -6]]), g.skin * 0.7, 1.5)
     _wrinkles(img, g, lm, expression)
     _eye(img, g, lm, 36)

@@ -38,7 +38,9 @@ class AUDetector(FaceTask):
                 "counts": MultilabelStatScores(num_classes, average="none"),  # (AU, [tp, fp, tn, fn, support])
             }
         )
-        self.metrics = torch.nn.ModuleDict({f"{stage}_metrics": metrics.clone(prefix=f"{stage}/") for stage in ("val", "test")})
+        self.metrics = torch.nn.ModuleDict(
+            {f"{stage}_metrics": metrics.clone(prefix=f"{stage}/") for stage in ("val", "test")}
+        )
 
     def _step(self, batch: tuple[torch.Tensor, torch.Tensor], stage: str) -> torch.Tensor:
         images, targets = batch
@@ -46,7 +48,14 @@ class AUDetector(FaceTask):
         # summed over AUs, averaged over images: each image weighs as much as in cross-entropy (a mean over
         # AUs too would scale gradients down by the number of AUs, and SGD at lr 0.01 barely moves)
         loss = F.binary_cross_entropy_with_logits(logits, targets.float(), reduction="none").sum(dim=1).mean()
-        self.log(f"{stage}/loss", loss, on_step=stage == "train", on_epoch=True, batch_size=len(targets), sync_dist=stage != "train")
+        self.log(
+            f"{stage}/loss",
+            loss,
+            on_step=stage == "train",
+            on_epoch=True,
+            batch_size=len(targets),
+            sync_dist=stage != "train",
+        )
         if f"{stage}_metrics" in self.metrics:
             self.metrics[f"{stage}_metrics"].update(logits.sigmoid(), targets.long())
         return loss

@@ -1,5 +1,6 @@
 """What every task on the zero-bias CNN shares: the network, speed options, the optimiser, and a
-record in each checkpoint of which task wrote it."""
+record in each checkpoint of which task wrote it.
+"""
 
 import importlib
 
@@ -113,7 +114,9 @@ class FaceTask(pl.LightningModule):
 def load_task(checkpoint_path: str, map_location: str | torch.device = "cpu") -> FaceTask:
     """Reload whichever task wrote the checkpoint (checkpoints from before the record are classifiers)."""
     checkpoint = torch.load(checkpoint_path, map_location=map_location, weights_only=True)
-    module, _, name = checkpoint.get(TASK_KEY, "fau_lightning.tasks.classification.ExpressionClassifier").rpartition(".")
+    module, _, name = checkpoint.get(TASK_KEY, "fau_lightning.tasks.classification.ExpressionClassifier").rpartition(
+        "."
+    )
     task_class = getattr(importlib.import_module(module), name)
     if not (isinstance(task_class, type) and issubclass(task_class, FaceTask)):
         raise ValueError(f"{checkpoint_path}: names {module}.{name}, which is not a fau_lightning task")

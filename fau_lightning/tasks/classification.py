@@ -33,14 +33,23 @@ class ExpressionClassifier(FaceTask):
             }
         )
         self.metrics = torch.nn.ModuleDict({f"{stage}_metrics": metrics.clone(prefix=f"{stage}/") for stage in STAGES})
-        self.confusion = torch.nn.ModuleDict({f"{stage}_confusion": MulticlassConfusionMatrix(num_classes) for stage in ("val", "test")})
+        self.confusion = torch.nn.ModuleDict(
+            {f"{stage}_confusion": MulticlassConfusionMatrix(num_classes) for stage in ("val", "test")}
+        )
         self.last_confusion: dict[str, np.ndarray] = {}  # stage -> counts of the latest val/test epoch
 
     def _step(self, batch: tuple[torch.Tensor, torch.Tensor], stage: str) -> torch.Tensor:
         images, targets = batch
         logits = self(images)
         loss = F.cross_entropy(logits, targets)
-        self.log(f"{stage}/loss", loss, on_step=stage == "train", on_epoch=True, batch_size=len(targets), sync_dist=stage != "train")
+        self.log(
+            f"{stage}/loss",
+            loss,
+            on_step=stage == "train",
+            on_epoch=True,
+            batch_size=len(targets),
+            sync_dist=stage != "train",
+        )
         preds = logits.argmax(dim=1)
         self.metrics[f"{stage}_metrics"].update(preds, targets)
         if f"{stage}_confusion" in self.confusion:
@@ -63,7 +72,12 @@ class ExpressionClassifier(FaceTask):
             self.last_confusion[stage] = matrix
             if not self.trainer.sanity_checking and self.trainer.is_global_zero:
                 title = f"{stage} epoch {self.current_epoch}, acc {float(values[f'{stage}/acc']):.3f}"
-                log_image(self.loggers, f"{stage}/confusion_matrix", confusion_matrix_image(matrix, self.class_names, title), self.global_step)
+                log_image(
+                    self.loggers,
+                    f"{stage}/confusion_matrix",
+                    confusion_matrix_image(matrix, self.class_names, title),
+                    self.global_step,
+                )
 
     def on_train_epoch_end(self) -> None:
         self._log_epoch("train")

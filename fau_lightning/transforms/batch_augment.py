@@ -51,7 +51,8 @@ def sample_batch_params(n: int, generator: torch.Generator, r: AugmentRanges = A
 
 def _reflect_101(coords: torch.Tensor, size: int) -> torch.Tensor:
     """Fold coordinates from -1 to 1 back into the image as OpenCV's BORDER_REFLECT_101 does
-    (mirror about the edge pixels' centres), which albumentations uses and grid_sample lacks."""
+    (mirror about the edge pixels' centres), which albumentations uses and grid_sample lacks.
+    """
     pixels = ((coords + 1) * size - 1) / 2
     period = 2 * (size - 1)
     folded = torch.remainder(pixels, period)
@@ -60,7 +61,7 @@ def _reflect_101(coords: torch.Tensor, size: int) -> torch.Tensor:
 
 
 def apply_batch(images: torch.Tensor, p: BatchParams) -> torch.Tensor:
-    """float (B, C, S, S) in [0, 1] -> float32 (B, C, S, S) in [0, 1].
+    """Float (B, C, S, S) in [0, 1] -> float32 (B, C, S, S) in [0, 1].
 
     The image is flipped, then rotated and scaled about its centre and shifted, as albumentations'
     Affine does it; grid_sample needs the inverse map, output -> input, in coordinates from -1 to 1.
@@ -91,7 +92,9 @@ def apply_batch(images: torch.Tensor, p: BatchParams) -> torch.Tensor:
 class BatchAugmentation:
     """Callable on a batch, with its own generator on the batch's device."""
 
-    def __init__(self, ranges: AugmentRanges = AugmentRanges(), seed: int = 0, device: torch.device | str = "cpu") -> None:
+    def __init__(
+        self, ranges: AugmentRanges = AugmentRanges(), seed: int = 0, device: torch.device | str = "cpu"
+    ) -> None:
         self.ranges = ranges
         self.generator = torch.Generator(device=device)
         self.generator.manual_seed(seed)

@@ -21,7 +21,15 @@ def confusion_matrix_image(matrix: np.ndarray, class_names: list[str], title: st
     ax.imshow(shares, cmap="Blues", vmin=0, vmax=1)
     for i in range(n):
         for j in range(n):
-            ax.text(j, i, str(matrix[i, j]), ha="center", va="center", color="white" if shares[i, j] > 0.6 else "black", fontsize=8)
+            ax.text(
+                j,
+                i,
+                str(matrix[i, j]),
+                ha="center",
+                va="center",
+                color="white" if shares[i, j] > 0.6 else "black",
+                fontsize=8,
+            )
     ax.set_xticks(range(n), class_names, rotation=45, ha="right", fontsize=8)
     ax.set_yticks(range(n), class_names, fontsize=8)
     ax.set_xlabel("predicted")
@@ -44,11 +52,21 @@ def image_grid(tiles: list[np.ndarray], columns: int, tile_size: int = 48, pad: 
         scaled = np.zeros_like(tile) if high <= low else (tile - low) / (high - low) * 255
         shown = cv2.resize(scaled.astype(np.uint8), (tile_size, tile_size), interpolation=cv2.INTER_NEAREST)
         r, c = divmod(i, columns)
-        grid[pad + r * (tile_size + pad) : pad + r * (tile_size + pad) + tile_size, pad + c * (tile_size + pad) : pad + c * (tile_size + pad) + tile_size] = shown
+        grid[
+            pad + r * (tile_size + pad) : pad + r * (tile_size + pad) + tile_size,
+            pad + c * (tile_size + pad) : pad + c * (tile_size + pad) + tile_size,
+        ] = shown
     return grid
 
 
-def heatmap_image(matrix: np.ndarray, row_labels: list[str], column_labels: list[str], title: str = "", vmin: float = 0.0, vmax: float = 1.0) -> np.ndarray:
+def heatmap_image(
+    matrix: np.ndarray,
+    row_labels: list[str],
+    column_labels: list[str],
+    title: str = "",
+    vmin: float = 0.0,
+    vmax: float = 1.0,
+) -> np.ndarray:
     """Rows x columns coloured by value (e.g. filters x AUs AUROC), with the values written in."""
     rows, cols = matrix.shape
     fig = Figure(figsize=(1.2 + 0.55 * cols, 0.8 + 0.35 * rows), dpi=100)
@@ -57,7 +75,15 @@ def heatmap_image(matrix: np.ndarray, row_labels: list[str], column_labels: list
     for i in range(rows):
         for j in range(cols):
             if np.isfinite(matrix[i, j]):
-                ax.text(j, i, f"{matrix[i, j]:.2f}", ha="center", va="center", fontsize=6, color="white" if matrix[i, j] < (vmin + vmax) / 2 else "black")
+                ax.text(
+                    j,
+                    i,
+                    f"{matrix[i, j]:.2f}",
+                    ha="center",
+                    va="center",
+                    fontsize=6,
+                    color="white" if matrix[i, j] < (vmin + vmax) / 2 else "black",
+                )
     ax.set_xticks(range(cols), column_labels, fontsize=7)
     ax.set_yticks(range(rows), row_labels, fontsize=7)
     fig.colorbar(shown, ax=ax, fraction=0.04)
@@ -67,7 +93,9 @@ def heatmap_image(matrix: np.ndarray, row_labels: list[str], column_labels: list
     return _to_rgb(fig)
 
 
-def labelled_rows_image(rows: list[list[np.ndarray]], labels: list[str], tile_size: int = 48, title: str = "") -> np.ndarray:
+def labelled_rows_image(
+    rows: list[list[np.ndarray]], labels: list[str], tile_size: int = 48, title: str = ""
+) -> np.ndarray:
     """One row of tiles per label (e.g. an AU's best filter and its top patches), the label on the left."""
     columns = max(len(r) for r in rows)
     tiles = [t for r in rows for t in r + [np.zeros((1, 1))] * (columns - len(r))]

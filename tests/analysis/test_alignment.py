@@ -38,9 +38,14 @@ def make_probe(au_sets: np.ndarray, emotions: np.ndarray, peak_frames: int = 3) 
             apex.append(t > 0)
     n = len(rows)
     return ProbeSet(
-        np.zeros((n, 8, 8), np.uint8), list(range(1, au_sets.shape[1] + 1)), np.array(rows, bool), np.full((n, 68, 2), np.nan, np.float32),
-        np.array(sequence), np.array(emotion), np.array(apex),
-    )  # fmt: skip
+        np.zeros((n, 8, 8), np.uint8),
+        list(range(1, au_sets.shape[1] + 1)),
+        np.array(rows, bool),
+        np.full((n, 68, 2), np.nan, np.float32),
+        np.array(sequence),
+        np.array(emotion),
+        np.array(apex),
+    )
 
 
 def test_auroc_known_answers() -> None:
@@ -83,7 +88,9 @@ def test_sequence_shuffle_keeps_frames_together_and_neutral_frames_empty() -> No
     au_sets = rng.random((30, 4)) < 0.4
     emotions = rng.choice([1, 5, NO_EMOTION], size=30)
     design = SequenceDesign.of(make_probe(au_sets, emotions))
-    assert np.array_equal(design.au_sets, au_sets) and np.array_equal(design.labels, make_probe(au_sets, emotions).au_present)
+    assert np.array_equal(design.au_sets, au_sets) and np.array_equal(
+        design.labels, make_probe(au_sets, emotions).au_present
+    )
     for within in (False, True):
         for labels in design.shuffled_labels(20, seed=3, within_emotion=within):
             assert not labels[~design.apex].any()  # neutral frames keep no AU
@@ -95,10 +102,14 @@ def test_sequence_shuffle_keeps_frames_together_and_neutral_frames_empty() -> No
                 for e in np.unique(emotions):  # only among sequences of the same emotion
                     assert sorted(map(tuple, moved[emotions == e])) == sorted(map(tuple, au_sets[emotions == e]))
     strata = design.strata
-    assert (strata[~design.apex] == NEUTRAL_STRATUM).all() and np.array_equal(strata[design.apex], np.repeat(emotions, 3))
+    assert (strata[~design.apex] == NEUTRAL_STRATUM).all() and np.array_equal(
+        strata[design.apex], np.repeat(emotions, 3)
+    )
 
 
-def _scores_with_planted_filter(labels: np.ndarray, au: int, rng: np.random.Generator, filters: int = 16, strength: float = 3.0) -> np.ndarray:
+def _scores_with_planted_filter(
+    labels: np.ndarray, au: int, rng: np.random.Generator, filters: int = 16, strength: float = 3.0
+) -> np.ndarray:
     scores = rng.normal(size=(len(labels), filters))
     scores[:, 5] += strength * labels[:, au]
     return scores
@@ -113,17 +124,34 @@ def test_a_planted_filter_is_recovered_and_an_absent_one_is_not() -> None:
     rng = np.random.default_rng(4)
     selection, evidence = _design(rng, 80), _design(rng, 40)
     settings = AlignmentSettings(shuffles=400, min_sequences=5)
-    sel, ev = _scores_with_planted_filter(selection.labels, 0, rng), _scores_with_planted_filter(evidence.labels, 0, rng)
+    sel, ev = (
+        _scores_with_planted_filter(selection.labels, 0, rng),
+        _scores_with_planted_filter(evidence.labels, 0, rng),
+    )
     regions = _two_regions(len(ev), ev.shape[1], looking={5: "brows"})
     controls = [np.array([0.6, 0.6])]
-    au1, au2 = align([1, 2], LayerScores(sel), selection, LayerScores(ev, regions[1]), evidence, regions[0], controls, settings)
+    au1, au2 = align(
+        [1, 2], LayerScores(sel), selection, LayerScores(ev, regions[1]), evidence, regions[0], controls, settings
+    )
     assert au1.best_unit == 5 and au1.auroc > 0.95 and au1.recovered and au1.region_share == 1.0
     assert au2.auroc < au2.chance and "chance" in au2.failed and not au2.recovered
     numbers = summary_numbers([au1, au2])
     assert numbers["fau/recovered_aus"] == 1 and numbers["fau/tested_aus"] == 2 and numbers["fau/above_chance_aus"] == 1
-    beaten = align([1, 2], LayerScores(sel), selection, LayerScores(ev, regions[1]), evidence, regions[0], [np.array([0.999, 0.6])], settings)
+    beaten = align(
+        [1, 2],
+        LayerScores(sel),
+        selection,
+        LayerScores(ev, regions[1]),
+        evidence,
+        regions[0],
+        [np.array([0.999, 0.6])],
+        settings,
+    )
     assert beaten[0].failed == ("control",)  # an untrained network that does as well takes the credit away
-    assert "region" in align([1, 2], LayerScores(sel), selection, LayerScores(ev), evidence, None, controls, settings)[0].failed
+    assert (
+        "region"
+        in align([1, 2], LayerScores(sel), selection, LayerScores(ev), evidence, None, controls, settings)[0].failed
+    )
 
 
 def _two_regions(n: int, units: int, looking: dict[int, str]) -> tuple[RegionMap, np.ndarray]:
@@ -137,7 +165,8 @@ def _two_regions(n: int, units: int, looking: dict[int, str]) -> tuple[RegionMap
 
 def test_a_filter_that_only_tracks_emotion_is_rejected_within_emotion() -> None:
     """AU 1 comes with emotion 5 every time, and in 40 % of the unlabelled sequences apart from it:
-    a filter that fires for emotion 5 predicts AU 1 well overall, but not inside any stratum."""
+    a filter that fires for emotion 5 predicts AU 1 well overall, but not inside any stratum.
+    """
     rng = np.random.default_rng(6)
 
     def design(sequences: int) -> SequenceDesign:
@@ -153,7 +182,14 @@ def test_a_filter_that_only_tracks_emotion_is_rejected_within_emotion() -> None:
         return scores
 
     settings = AlignmentSettings(shuffles=400, min_sequences=5)
-    au1 = align([1, 2], LayerScores(emotion_filter(selection)), selection, LayerScores(emotion_filter(evidence)), evidence, settings=settings)[0]
+    au1 = align(
+        [1, 2],
+        LayerScores(emotion_filter(selection)),
+        selection,
+        LayerScores(emotion_filter(evidence)),
+        evidence,
+        settings=settings,
+    )[0]
     assert au1.best_unit == 3 and au1.auroc > au1.chance  # above chance overall ...
     assert abs(au1.within_auroc - 0.5) < 0.15 and "within emotion" in au1.failed  # ... but not within emotion
 
@@ -171,13 +207,17 @@ def test_region_test_a_random_filter_rarely_passes_a_region_with_half_the_base_r
 
 
 def test_sequence_peaks_take_each_filters_strongest_frame_of_its_strongest_sequences() -> None:
-    design = SequenceDesign.of(make_probe(np.ones((3, 1), bool), np.array([1, 1, 1]), peak_frames=1))  # frames 0,1 | 2,3 | 4,5
+    design = SequenceDesign.of(
+        make_probe(np.ones((3, 1), bool), np.array([1, 1, 1]), peak_frames=1)
+    )  # frames 0,1 | 2,3 | 4,5
     values = np.array([[0, 5], [1, 0], [9, 0], [2, 7], [3, 0], [4, 1]], float)
     assert sequence_peaks(values, design, k=2).tolist() == [[2, 5], [3, 0]]
 
 
 def test_held_out_auroc_chooses_on_selection_and_measures_on_evidence() -> None:
-    design = SequenceDesign.of(make_probe(np.array([[1], [0]], bool), np.array([NO_EMOTION, NO_EMOTION]), peak_frames=1))  # frames: 0 neutral, 1 AU | 2 neutral, 3 no AU
+    design = SequenceDesign.of(
+        make_probe(np.array([[1], [0]], bool), np.array([NO_EMOTION, NO_EMOTION]), peak_frames=1)
+    )  # frames: 0 neutral, 1 AU | 2 neutral, 3 no AU
     selection = np.array([[0, 1], [1, 9], [0, 2], [0, 1]], float)  # unit 1 is best on the selection set
     evidence = np.array([[1, 9], [0, 1], [1, 2], [1, 8]], float)  # and backwards on held-out images
     assert held_out_auroc(selection, design, evidence, design).tolist() == [0.0]
@@ -185,7 +225,9 @@ def test_held_out_auroc_chooses_on_selection_and_measures_on_evidence() -> None:
 
 def test_the_best_unit_is_chosen_for_the_au_not_for_its_emotion() -> None:
     """Unit 0 fires for emotion 5, which always shows AU 1; unit 1 fires for AU 1 itself, a little more weakly.
-    Over all images unit 0 is better; within emotion only unit 1 means anything, so it is chosen."""
+
+    Over all images unit 0 is better; within emotion only unit 1 means anything, so it is chosen.
+    """
     rng = np.random.default_rng(8)
     emotions = rng.choice([1, 5, NO_EMOTION], size=150, p=[0.3, 0.3, 0.4])
     au1 = (emotions == 5) | ((emotions == NO_EMOTION) & (rng.random(150) < 0.4))
@@ -227,7 +269,9 @@ def test_quadrant_units_are_what_quadrant_pooling_hands_to_fc4(size: int) -> Non
     model = ZeroBiasCNN(widths=(4, 6, 8)).eval()
     images = torch.rand(5, 1, size, size)
     maxima = spatial_maxima(model, "features.relu3", [images], cells=2)
-    pooled = model.features(images).reshape(5, 8 * 4)  # pool3's output: filter-major, then quadrant, as units are numbered
+    pooled = model.features(images).reshape(
+        5, 8 * 4
+    )  # pool3's output: filter-major, then quadrant, as units are numbered
     assert np.allclose(maxima.values, pooled.detach().numpy(), atol=1e-6)
     maps = model.features[: list(dict(model.features.named_children())).index("relu3") + 1](images)
     n, unit = 2, 2 * 4 + 3  # filter 2, bottom right

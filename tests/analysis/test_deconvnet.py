@@ -14,7 +14,14 @@ def model() -> ZeroBiasCNN:
 
 
 def _strongest_unit(model: ZeroBiasCNN, image: torch.Tensor, layer: str) -> tuple[int, int, int]:
-    stack = nn.Sequential(*[m for n, m in list(model.features.named_children())[: [n for n, _ in model.features.named_children()].index(layer) + 1]])
+    stack = nn.Sequential(
+        *[
+            m
+            for n, m in list(model.features.named_children())[
+                : [n for n, _ in model.features.named_children()].index(layer) + 1
+            ]
+        ]
+    )
     maps = stack(image)[0]
     f = int(maps.amax(dim=(1, 2)).argmax())
     r, c = divmod(int(maps[f].argmax()), maps.shape[2])
@@ -57,7 +64,9 @@ def test_guided_backprop_stops_negative_gradients(model: ZeroBiasCNN) -> None:
     unit = _strongest_unit(model, image, "relu2")
     guided = guided_backprop(model.features, "relu2", image, unit)
     x = model.features.norm(image).detach().requires_grad_(True)
-    model.features.relu2(model.features.conv2(model.features.pool1(model.features.relu1(model.features.conv1(x)))))[0, unit[0], unit[1], unit[2]].backward()
+    model.features.relu2(model.features.conv2(model.features.pool1(model.features.relu1(model.features.conv1(x)))))[
+        0, unit[0], unit[1], unit[2]
+    ].backward()
     assert not torch.allclose(guided, x.grad[0])  # plain gradient differs: some negative paths were cut
 
 

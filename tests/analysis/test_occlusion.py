@@ -1,5 +1,6 @@
 """Occlusion finds where a unit's response comes from: region maps from landmarks, flattening, and a
-unit wired to look at one region found there whatever the others do."""
+unit wired to look at one region found there whatever the others do.
+"""
 
 import numpy as np
 
@@ -13,7 +14,7 @@ from fau_lightning.analysis.regions import NO_REGION, UNKNOWN
 
 
 def _landmarks(size: float) -> np.ndarray:
-    """A frontal face's 68 landmarks in a size x size image: brows, eyes, nose, mouth and chin at their usual heights."""
+    """A frontal face's 68 landmarks in a size x size image, each region at its usual height."""
     points = np.zeros((68, 2))
     xs = lambda n, spread: size / 2 + np.linspace(-spread, spread, n) * size  # noqa: E731
     points[17:27] = np.stack([xs(10, 0.3), np.full(10, 0.25 * size)], axis=1)  # brows

@@ -8,7 +8,14 @@ from fau_lightning.models import ZeroBiasCNN
 #   conv1: size 5, jump 1, start 0      pool1: 6, 2, 0.5
 #   conv2: 6 + 4*2 = 14, 2, 0.5         pool2: 14 + 1*2 = 16, 4, 0.5 + 0.5*2 = 1.5
 #   conv3: 16 + 4*4 = 32, 4, 1.5
-HAND = {"conv1": (5, 1, 0), "relu1": (5, 1, 0), "pool1": (6, 2, 0.5), "conv2": (14, 2, 0.5), "pool2": (16, 4, 1.5), "relu3": (32, 4, 1.5)}
+HAND = {
+    "conv1": (5, 1, 0),
+    "relu1": (5, 1, 0),
+    "pool1": (6, 2, 0.5),
+    "conv2": (14, 2, 0.5),
+    "pool2": (16, 4, 1.5),
+    "relu3": (32, 4, 1.5),
+}
 
 
 @pytest.mark.parametrize("layer", sorted(HAND))
@@ -36,8 +43,15 @@ def test_the_box_contains_exactly_the_pixels_that_reach_a_unit() -> None:
     upto(x)[0, :, row, col].sum().backward()
     reached = (x.grad[0, 0].abs() > 0).nonzero()
     x0, y0, x1, y1 = rf.box(row, col, image_size=64)
-    assert reached[:, 1].min() >= x0 and reached[:, 1].max() < x1 and reached[:, 0].min() >= y0 and reached[:, 0].max() < y1
-    assert reached[:, 1].max() - reached[:, 1].min() + 1 >= rf.size - 4  # and the box is not loose: ReLU/max zero some edges
+    assert (
+        reached[:, 1].min() >= x0
+        and reached[:, 1].max() < x1
+        and reached[:, 0].min() >= y0
+        and reached[:, 0].max() < y1
+    )
+    assert (
+        reached[:, 1].max() - reached[:, 1].min() + 1 >= rf.size - 4
+    )  # and the box is not loose: ReLU/max zero some edges
 
 
 def test_layers_after_quadrant_pooling_are_refused() -> None:

@@ -18,14 +18,21 @@ from tests.helpers.tiny import tiny_args
 from tests.helpers.wandb_run_reader import read_offline_run
 
 
-def test_the_shipped_config_logs_verdicts_and_pictures_into_the_training_run(tiny_synthetic_root: Path, tmp_path: Path) -> None:
+def test_the_shipped_config_logs_verdicts_and_pictures_into_the_training_run(
+    tiny_synthetic_root: Path, tmp_path: Path
+) -> None:
     """configs/synthetic.yaml (the main job) carries both analysis callbacks: its W&B run holds the
-    filter pictures, the alignment scalars and the per-AU table, read back from disk."""
-    cli = run_cli(["fit", *tiny_args(tiny_synthetic_root, tmp_path, "--test_after_fit=false", "--trainer.max_epochs=10")])
+    filter pictures, the alignment scalars and the per-AU table, read back from disk.
+    """
+    cli = run_cli(
+        ["fit", *tiny_args(tiny_synthetic_root, tmp_path, "--test_after_fit=false", "--trainer.max_epochs=10")]
+    )
     run_dir = Path(cli.trainer.logger.experiment.dir).parent
     wandb.finish()
     callbacks = {type(c).__name__: c for c in cli.trainer.callbacks}
-    assert callbacks["FilterVisualization"].runs == 1 and callbacks["FAUAlignmentLogger"].runs == 1  # epoch 10 = fit end
+    assert (
+        callbacks["FilterVisualization"].runs == 1 and callbacks["FAUAlignmentLogger"].runs == 1
+    )  # epoch 10 = fit end
     run = read_offline_run(run_dir)
     for key in ("filters/relu3_top_patches", "filters/relu3_deconvnet", "filters/conv1_weights", "fau/relu3_auroc"):
         files = run.metric(f"{key}/filenames")
@@ -40,11 +47,21 @@ def test_the_shipped_config_logs_verdicts_and_pictures_into_the_training_run(tin
 
 def test_the_analysis_callbacks_do_not_change_training(tiny_synthetic_root: Path, tmp_path: Path) -> None:
     """Same seed, same weights, whether the analysis runs every epoch or not at all."""
+
     def weights(*extra: str) -> dict:
-        cli = run_cli(["fit", *tiny_args(tiny_synthetic_root, tmp_path, "--test_after_fit=false", "--trainer.logger=false", *extra)])
+        cli = run_cli(
+            [
+                "fit",
+                *tiny_args(tiny_synthetic_root, tmp_path, "--test_after_fit=false", "--trainer.logger=false", *extra),
+            ]
+        )
         return {k: v.clone() for k, v in cli.model.state_dict().items()}
 
-    every_epoch = [f"--trainer.callbacks+={json.dumps({'class_path': f'fau_lightning.callbacks.{name}', 'init_args': {'every_n_epochs': 1}})}" for name in ("FilterVisualization", "FAUAlignmentLogger")]
+    every_epoch = [
+        "--trainer.callbacks+="
+        + json.dumps({"class_path": f"fau_lightning.callbacks.{name}", "init_args": {"every_n_epochs": 1}})
+        for name in ("FilterVisualization", "FAUAlignmentLogger")
+    ]
     with_analysis = weights(*every_epoch)
     without = weights("--trainer.callbacks=[]")
     assert with_analysis.keys() == without.keys()
@@ -53,11 +70,15 @@ def test_the_analysis_callbacks_do_not_change_training(tiny_synthetic_root: Path
 
 def test_data_without_aus_is_skipped_with_one_warning(tmp_path: Path) -> None:
     write_folder(tmp_path / "faces", {"a": 12, "b": 12})
-    data = ImageFolderDataModule(str(tmp_path / "faces"), face_crop="none", image_size=16, batch_size=8, val_fraction=0.25, test_fraction=0)
+    data = ImageFolderDataModule(
+        str(tmp_path / "faces"), face_crop="none", image_size=16, batch_size=8, val_fraction=0.25, test_fraction=0
+    )
     model = ExpressionClassifier(num_classes=2, widths=(4, 4, 4), hidden_units=8)
     fau = FAUAlignmentLogger(every_n_epochs=1)
     filters = FilterVisualization(every_n_epochs=1, num_filters=2, top_k=2)
-    trainer = pl.Trainer(max_epochs=2, callbacks=[fau, filters], logger=False, enable_progress_bar=False, enable_checkpointing=False)
+    trainer = pl.Trainer(
+        max_epochs=2, callbacks=[fau, filters], logger=False, enable_progress_bar=False, enable_checkpointing=False
+    )
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         trainer.fit(model, datamodule=data)

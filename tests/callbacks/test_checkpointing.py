@@ -62,7 +62,9 @@ class NoTestDuringFit(pl.LightningDataModule):
 
 def test_selection_reads_only_the_validation_metric(tmp_path: Path) -> None:
     checkpoint = BestValidationCheckpoint(dirpath=tmp_path)
-    trainer = pl.Trainer(max_epochs=4, callbacks=[checkpoint], logger=False, enable_progress_bar=False, enable_model_summary=False)
+    trainer = pl.Trainer(
+        max_epochs=4, callbacks=[checkpoint], logger=False, enable_progress_bar=False, enable_model_summary=False
+    )
     trainer.fit(ScriptedScores(), datamodule=NoTestDuringFit())
     assert checkpoint.best_model_score == pytest.approx(0.9)
     assert "step=000004" in Path(checkpoint.best_model_path).name  # end of epoch 1 (2 steps an epoch)
@@ -74,11 +76,18 @@ def test_killed_run_resumes_from_last_and_ends_like_an_unbroken_run(tiny_synthet
 
     def args(folder: Path, *extra: str) -> list[str]:
         logger = [f"--trainer.logger.init_args.save_dir={folder}", "--trainer.logger.init_args.version=0"]
-        return ["fit", *tiny_args(tiny_synthetic_root, folder, *csv, *logger, "--trainer.max_epochs=4", "--test_after_fit=false", *extra)]
+        return [
+            "fit",
+            *tiny_args(
+                tiny_synthetic_root, folder, *csv, *logger, "--trainer.max_epochs=4", "--test_after_fit=false", *extra
+            ),
+        ]
 
     unbroken = run_cli(args(tmp_path / "unbroken"))
     steps_per_epoch = unbroken.trainer.global_step // 4
-    kill = json.dumps({"class_path": "tests.helpers.kill_switch.KillAtStep", "init_args": {"step": 2 * steps_per_epoch + 1}})
+    kill = json.dumps(
+        {"class_path": "tests.helpers.kill_switch.KillAtStep", "init_args": {"step": 2 * steps_per_epoch + 1}}
+    )
     with pytest.raises(SimulatedCrash):
         run_cli(args(tmp_path / "broken", f"--trainer.callbacks+={kill}"))
     (last,) = (tmp_path / "broken").rglob("last.ckpt")
@@ -87,14 +96,18 @@ def test_killed_run_resumes_from_last_and_ends_like_an_unbroken_run(tiny_synthet
     assert resumed.trainer.global_step == unbroken.trainer.global_step
     # Tolerance: identical on CPU in practice; 1e-6 allows for a different summation order.
     for metric in ("val/acc", "val/loss", "train/acc"):
-        assert float(resumed.trainer.callback_metrics[metric]) == pytest.approx(float(unbroken.trainer.callback_metrics[metric]), abs=1e-6)
+        assert float(resumed.trainer.callback_metrics[metric]) == pytest.approx(
+            float(unbroken.trainer.callback_metrics[metric]), abs=1e-6
+        )
     for (name, a), (_, b) in zip(unbroken.model.state_dict().items(), resumed.model.state_dict().items(), strict=True):
         assert torch.allclose(a, b, atol=1e-6), name
 
 
 def test_last_checkpoint_follows_every_validation_even_without_improvement(tmp_path: Path) -> None:
     checkpoint = BestValidationCheckpoint(dirpath=tmp_path)
-    trainer = pl.Trainer(max_epochs=3, callbacks=[checkpoint], logger=False, enable_progress_bar=False, enable_model_summary=False)
+    trainer = pl.Trainer(
+        max_epochs=3, callbacks=[checkpoint], logger=False, enable_progress_bar=False, enable_model_summary=False
+    )
     trainer.fit(ScriptedScores(), datamodule=NoTestDuringFit())  # val/acc 0.2, 0.9, 0.5: no new best at epoch 2
     assert torch.load(tmp_path / "last.ckpt", weights_only=False)["global_step"] == 6
     assert not list(tmp_path.glob("*.tmp"))

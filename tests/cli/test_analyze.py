@@ -14,16 +14,38 @@ from tests.helpers.wandb_run_reader import read_offline_run
 @pytest.fixture(scope="module")
 def checkpoint(tiny_synthetic_root: Path, tmp_path_factory: pytest.TempPathFactory) -> str:
     folder = tmp_path_factory.mktemp("analyze")
-    csv = ["--config", str(REPO / "configs" / "loggers" / "csv.yaml"), f"--trainer.logger.init_args.save_dir={folder}", "--test_after_fit=false"]
+    csv = [
+        "--config",
+        str(REPO / "configs" / "loggers" / "csv.yaml"),
+        f"--trainer.logger.init_args.save_dir={folder}",
+        "--test_after_fit=false",
+    ]
     cli = run_cli(["fit", *tiny_args(tiny_synthetic_root, folder, *csv)])
     return cli.trainer.checkpoint_callback.best_model_path
 
 
-def test_report_from_a_checkpoint(checkpoint: str, tiny_synthetic_root: Path, tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+def test_report_from_a_checkpoint(
+    checkpoint: str, tiny_synthetic_root: Path, tmp_path: Path, capsys: pytest.CaptureFixture
+) -> None:
     synthetic = [f"--data.synthetic.{k}={v}" for k, v in TINY_SYNTHETIC.__dict__.items()]
-    overrides = [f"--data.root={tiny_synthetic_root}", *synthetic, f"--data.cache_dir={tmp_path / 'cache'}", "--data.image_size=32"]
+    overrides = [
+        f"--data.root={tiny_synthetic_root}",
+        *synthetic,
+        f"--data.cache_dir={tmp_path / 'cache'}",
+        "--data.image_size=32",
+    ]
     cache = tmp_path / "controls"
-    args = [checkpoint, "--config", str(REPO / "configs" / "synthetic.yaml"), "--output", str(tmp_path / "report"), "--num_filters", "4", "--top_k", "4"]
+    args = [
+        checkpoint,
+        "--config",
+        str(REPO / "configs" / "synthetic.yaml"),
+        "--output",
+        str(tmp_path / "report"),
+        "--num_filters",
+        "4",
+        "--top_k",
+        "4",
+    ]
     main([*args, "--control_seeds", "3", "--control_cache", str(cache), "--shuffles", "200", "--", *overrides])
     report = tmp_path / "report"
     numbers = json.loads((report / "report.json").read_text())
@@ -31,12 +53,32 @@ def test_report_from_a_checkpoint(checkpoint: str, tiny_synthetic_root: Path, tm
     assert len(numbers["filters"]["most_selective"]) == 4
     fau = numbers["fau"]
     assert fau["fau/tested_aus"] >= 1 and fau["controls"] == 3 and len(list(cache.glob("control-*.npz"))) == 3
-    evidence = {"au", "auroc", "chance", "control", "within_auroc", "within_chance", "region_share", "region_base_rate", "partner", "found_in", "recovered", "failed"}
+    evidence = {
+        "au",
+        "auroc",
+        "chance",
+        "control",
+        "within_auroc",
+        "within_chance",
+        "region_share",
+        "region_base_rate",
+        "partner",
+        "found_in",
+        "recovered",
+        "failed",
+    }
     assert evidence <= set(fau["alignments"][0])
     for a in fau["alignments"]:
         assert a["recovered"] == (not a["failed"]) and a["control"] == a["control"]  # never NaN with controls
     page = (report / "report.html").read_text()
-    for image in ("confusion.png", "top_patches.png", "deconvnet.png", "conv1_filters.png", "fau_auroc.png", "au_best_units.png"):
+    for image in (
+        "confusion.png",
+        "top_patches.png",
+        "deconvnet.png",
+        "conv1_filters.png",
+        "fau_auroc.png",
+        "au_best_units.png",
+    ):
         assert f'src="{image}"' in page or f"src='{image}'" in page, image
         assert cv2.imread(str(report / image)) is not None, image
     out = capsys.readouterr().out
@@ -46,11 +88,35 @@ def test_report_from_a_checkpoint(checkpoint: str, tiny_synthetic_root: Path, tm
     assert not list(tmp_path.glob(".report.partial"))
 
 
-def test_report_is_also_logged_to_an_offline_wandb_run(checkpoint: str, tiny_synthetic_root: Path, tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+def test_report_is_also_logged_to_an_offline_wandb_run(
+    checkpoint: str, tiny_synthetic_root: Path, tmp_path: Path, capsys: pytest.CaptureFixture
+) -> None:
     synthetic = [f"--data.synthetic.{k}={v}" for k, v in TINY_SYNTHETIC.__dict__.items()]
-    overrides = [f"--data.root={tiny_synthetic_root}", *synthetic, f"--data.cache_dir={tmp_path / 'cache'}", "--data.image_size=32"]
+    overrides = [
+        f"--data.root={tiny_synthetic_root}",
+        *synthetic,
+        f"--data.cache_dir={tmp_path / 'cache'}",
+        "--data.image_size=32",
+    ]
     report = tmp_path / "report"
-    main([checkpoint, "--config", str(REPO / "configs" / "synthetic.yaml"), "--output", str(report), "--num_filters", "2", "--top_k", "2", "--control_seeds", "2", "--wandb", "--", *overrides])
+    main(
+        [
+            checkpoint,
+            "--config",
+            str(REPO / "configs" / "synthetic.yaml"),
+            "--output",
+            str(report),
+            "--num_filters",
+            "2",
+            "--top_k",
+            "2",
+            "--control_seeds",
+            "2",
+            "--wandb",
+            "--",
+            *overrides,
+        ]
+    )
     numbers = json.loads((report / "report.json").read_text())
     run_dir = next((report / "wandb").glob("offline-run-*"))
     assert str(run_dir) in capsys.readouterr().out
@@ -62,23 +128,70 @@ def test_report_is_also_logged_to_an_offline_wandb_run(checkpoint: str, tiny_syn
     assert table["columns"][0] == "AU" and len(table["data"]) == numbers["fau"]["fau/tested_aus"]
 
 
-def test_an_untrained_network_is_analysed_from_the_config(tiny_synthetic_root: Path, tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+def test_an_untrained_network_is_analysed_from_the_config(
+    tiny_synthetic_root: Path, tmp_path: Path, capsys: pytest.CaptureFixture
+) -> None:
     synthetic = [f"--data.synthetic.{k}={v}" for k, v in TINY_SYNTHETIC.__dict__.items()]
-    overrides = [f"--data.root={tiny_synthetic_root}", *synthetic, f"--data.cache_dir={tmp_path / 'cache'}", "--data.image_size=32", "--model.widths=[8, 16, 32]"]
+    overrides = [
+        f"--data.root={tiny_synthetic_root}",
+        *synthetic,
+        f"--data.cache_dir={tmp_path / 'cache'}",
+        "--data.image_size=32",
+        "--model.widths=[8, 16, 32]",
+    ]
     report = tmp_path / "untrained"
-    main(["--untrained", "100", "--config", str(REPO / "configs" / "synthetic.yaml"), "--output", str(report), "--control_seeds", "2", "--shuffles", "100", "--", *overrides])
+    main(
+        [
+            "--untrained",
+            "100",
+            "--config",
+            str(REPO / "configs" / "synthetic.yaml"),
+            "--output",
+            str(report),
+            "--control_seeds",
+            "2",
+            "--shuffles",
+            "100",
+            "--",
+            *overrides,
+        ]
+    )
     numbers = json.loads((report / "report.json").read_text())
     assert numbers["checkpoint"] == "untrained, seed 100" and numbers["fau"]["controls"] == 2
     with pytest.raises(SystemExit):
-        main(["--config", str(REPO / "configs" / "synthetic.yaml"), "--output", str(report)])  # neither checkpoint nor --untrained
+        main(
+            ["--config", str(REPO / "configs" / "synthetic.yaml"), "--output", str(report)]
+        )  # neither checkpoint nor --untrained
 
 
-def test_extra_evidence_adds_other_people_and_refuses_training_subjects(checkpoint: str, tiny_synthetic_root: Path, tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+def test_extra_evidence_adds_other_people_and_refuses_training_subjects(
+    checkpoint: str, tiny_synthetic_root: Path, tmp_path: Path, capsys: pytest.CaptureFixture
+) -> None:
     synthetic = [f"--data.synthetic.{k}={v}" for k, v in TINY_SYNTHETIC.__dict__.items()]
-    overrides = [f"--data.root={tiny_synthetic_root}", *synthetic, f"--data.cache_dir={tmp_path / 'cache'}", "--data.image_size=32"]
-    args = [checkpoint, "--config", str(REPO / "configs" / "synthetic.yaml"), "--num_filters", "2", "--top_k", "2", "--control_seeds", "2", "--shuffles", "100"]
+    overrides = [
+        f"--data.root={tiny_synthetic_root}",
+        *synthetic,
+        f"--data.cache_dir={tmp_path / 'cache'}",
+        "--data.image_size=32",
+    ]
+    args = [
+        checkpoint,
+        "--config",
+        str(REPO / "configs" / "synthetic.yaml"),
+        "--num_filters",
+        "2",
+        "--top_k",
+        "2",
+        "--control_seeds",
+        "2",
+        "--shuffles",
+        "100",
+    ]
     more = tmp_path / "more.yaml"
-    more.write_text(f"data:\n  init_args:\n    root: {tmp_path / 'more'}\n    synthetic:\n      first_subject: 12\n      num_subjects: 4\n")
+    more.write_text(
+        f"data:\n  init_args:\n    root: {tmp_path / 'more'}\n"
+        "    synthetic:\n      first_subject: 12\n      num_subjects: 4\n"
+    )
     main([*args, "--output", str(tmp_path / "plain"), "--", *overrides])
     main([*args, "--output", str(tmp_path / "more_report"), "--extra_evidence", str(more), "--", *overrides])
     plain = json.loads((tmp_path / "plain" / "report.json").read_text())["probe"]

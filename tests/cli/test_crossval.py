@@ -44,21 +44,41 @@ def test_summary_numbers() -> None:
         summarize([SplitResult(0, 1, 1, c1, NAMES), SplitResult(1, 1, 1, c2, ["x", "y", "z"])])
 
 
-def test_interrupted_sweep_finishes_only_the_missing_splits(tiny_synthetic_root: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_interrupted_sweep_finishes_only_the_missing_splits(
+    tiny_synthetic_root: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("PYTHONPATH", str(REPO))  # the splits import tests.helpers.kill_switch
     output = tmp_path / "sweep"
     synthetic = [f"--data.synthetic.{k}={v}" for k, v in TINY_SYNTHETIC.__dict__.items()]
     overrides = [
-        f"--data.root={tiny_synthetic_root}", *synthetic, f"--data.cache_dir={tmp_path / 'cache'}", "--data.image_size=32",
-        "--data.batch_size=32", "--model.widths=[8, 16, 32]", "--model.hidden_units=16", "--trainer.max_epochs=2",
+        f"--data.root={tiny_synthetic_root}",
+        *synthetic,
+        f"--data.cache_dir={tmp_path / 'cache'}",
+        "--data.image_size=32",
+        "--data.batch_size=32",
+        "--model.widths=[8, 16, 32]",
+        "--model.hidden_units=16",
+        "--trainer.max_epochs=2",
         "--trainer.enable_progress_bar=false",
-    ]  # fmt: skip
-    command = ["--config", str(REPO / "configs" / "synthetic.yaml"), "--folds", "0-2", "--output", str(output), "--group", "sweep"]
+    ]
+    command = [
+        "--config",
+        str(REPO / "configs" / "synthetic.yaml"),
+        "--folds",
+        "0-2",
+        "--output",
+        str(output),
+        "--group",
+        "sweep",
+    ]
     kill = json.dumps({"class_path": "tests.helpers.kill_switch.KillInFold", "init_args": {"fold": 1, "step": 5}})
     with pytest.raises(SystemExit, match=r"splits \[1\] failed"):
         main([*command, "--", *overrides, f"--trainer.callbacks+={kill}"])
     assert (output / "split_0" / "result.json").exists() and (output / "split_2" / "result.json").exists()
-    assert not (output / "split_1" / "result.json").exists() and (output / "split_1" / "checkpoints" / "last.ckpt").exists()
+    assert (
+        not (output / "split_1" / "result.json").exists()
+        and (output / "split_1" / "checkpoints" / "last.ckpt").exists()
+    )
     assert "over 2 splits" in (output / "summary.md").read_text()
     finished = {f: (output / f"split_{f}" / "result.json").stat().st_mtime_ns for f in (0, 2)}
 

@@ -21,22 +21,43 @@ pytestmark = pytest.mark.slow
 
 
 def fau_train(root: Path, out: Path, *extra: str) -> tuple[dict, str]:
-    args = tiny_args(root, out, "--trainer.logger=false", "--data.pipeline=device", "--model.dropout=0", "--trainer.max_epochs=3")
+    args = tiny_args(
+        root, out, "--trainer.logger=false", "--data.pipeline=device", "--model.dropout=0", "--trainer.max_epochs=3"
+    )
     args += [f"--results_json={out / 'result.json'}", f"--checkpoint_dir={out / 'checkpoints'}", *extra]
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("WANDB_SERVICE", "LOCAL_RANK", "MASTER_", "WORLD_SIZE"))}
-    done = subprocess.run([sys.executable, "-m", "fau_lightning", "fit", *args], cwd=REPO, env=env, capture_output=True, text=True, timeout=600)
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("WANDB_SERVICE", "LOCAL_RANK", "MASTER_", "WORLD_SIZE"))
+    }
+    done = subprocess.run(
+        [sys.executable, "-m", "fau_lightning", "fit", *args],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert done.returncode == 0, done.stderr[-3000:]
     return json.loads((out / "result.json").read_text()), done.stdout + done.stderr
 
 
 def test_two_gloo_processes_match_one_process(tiny_synthetic_root: Path, tmp_path: Path) -> None:
     single, _ = fau_train(tiny_synthetic_root, tmp_path / "single", "--data.batch_size=32")
-    ddp, log = fau_train(tiny_synthetic_root, tmp_path / "ddp", "--data.batch_size=16", "--config", str(REPO / "configs" / "multi_device" / "ddp_cpu.yaml"))
+    ddp, log = fau_train(
+        tiny_synthetic_root,
+        tmp_path / "ddp",
+        "--data.batch_size=16",
+        "--config",
+        str(REPO / "configs" / "multi_device" / "ddp_cpu.yaml"),
+    )
     assert "distributed_backend=gloo" in log and "MEMBER: 2/2" in log
     assert ddp["metrics"]["test/acc"] == pytest.approx(single["metrics"]["test/acc"], abs=1e-6)
     assert ddp["metrics"]["test/acc_macro"] == pytest.approx(single["metrics"]["test/acc_macro"], abs=1e-6)
     # every test image counted once over the two ranks: the synchronised confusion matrix is whole
-    data = SyntheticCKPlusDataModule(tiny_synthetic_root, TINY_SYNTHETIC, image_size=32, cache_dir=str(tmp_path / "single" / "cache"))
+    data = SyntheticCKPlusDataModule(
+        tiny_synthetic_root, TINY_SYNTHETIC, image_size=32, cache_dir=str(tmp_path / "single" / "cache")
+    )
     data.setup("test")
     assert ddp["confusion"] == single["confusion"] and sum(map(sum, ddp["confusion"])) == len(data.datasets["test"])
     assert Path(ddp["checkpoint"]).name == Path(single["checkpoint"]).name  # best at the same step

@@ -68,9 +68,15 @@ def test_checkpoint_reloads_on_its_own(fitted) -> None:
 def test_test_subcommand_on_a_saved_checkpoint(fitted, tiny_synthetic_root: Path, tmp_path: Path) -> None:
     cli, _, _ = fitted
     best = cli.trainer.checkpoint_callback.best_model_path
-    extra = ["--config", str(REPO / "configs" / "loggers" / "csv.yaml"), f"--trainer.logger.init_args.save_dir={tmp_path}"]
+    extra = [
+        "--config",
+        str(REPO / "configs" / "loggers" / "csv.yaml"),
+        f"--trainer.logger.init_args.save_dir={tmp_path}",
+    ]
     tested = run_cli(["test", *tiny_args(tiny_synthetic_root, tmp_path, *extra), f"--ckpt_path={best}"])
-    assert float(tested.trainer.callback_metrics["test/acc"]) == pytest.approx(float(cli.trainer.callback_metrics["test/acc"]))
+    assert float(tested.trainer.callback_metrics["test/acc"]) == pytest.approx(
+        float(cli.trainer.callback_metrics["test/acc"])
+    )
     assert list(Path(tested.trainer.logger.log_dir).glob("images/test_confusion_matrix_*.png"))
     assert (Path(tested.trainer.logger.log_dir) / "fau_config.yaml").exists()
 
@@ -78,13 +84,19 @@ def test_test_subcommand_on_a_saved_checkpoint(fitted, tiny_synthetic_root: Path
 def test_predict_returns_class_probabilities(fitted, tiny_synthetic_root: Path, tmp_path: Path) -> None:
     cli, _, _ = fitted
     best = cli.trainer.checkpoint_callback.best_model_path
-    extra = ["--config", str(REPO / "configs" / "loggers" / "csv.yaml"), f"--trainer.logger.init_args.save_dir={tmp_path}"]
+    extra = [
+        "--config",
+        str(REPO / "configs" / "loggers" / "csv.yaml"),
+        f"--trainer.logger.init_args.save_dir={tmp_path}",
+    ]
     predicted = run_cli(["predict", *tiny_args(tiny_synthetic_root, tmp_path, *extra), f"--ckpt_path={best}"])
     probs = torch.cat(predicted.trainer.predict_loop.predictions)
     assert probs.shape[1] == 8 and torch.allclose(probs.sum(1), torch.ones(len(probs)))
 
 
-def test_baseline_command_uses_the_same_config(tiny_synthetic_root: Path, tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+def test_baseline_command_uses_the_same_config(
+    tiny_synthetic_root: Path, tmp_path: Path, capsys: pytest.CaptureFixture
+) -> None:
     from fau_lightning.cli.baseline import main as baseline_main
 
     baseline_main(tiny_args(tiny_synthetic_root, tmp_path))
@@ -99,14 +111,27 @@ def test_python_dash_m_runs_the_cli() -> None:
     import subprocess
     import sys
 
-    done = subprocess.run([sys.executable, "-m", "fau_lightning", "fit", "--help"], capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        [sys.executable, "-m", "fau_lightning", "fit", "--help"], capture_output=True, text=True, timeout=120
+    )
     assert done.returncode == 0 and "--test_after_fit" in done.stdout
 
 
 @pytest.mark.parametrize("variant", ["cnn", "cnn_a", "cnn_d", "cnn_ad"])
 def test_each_variant_trains_on_the_built_in_dataset(variant: str, tiny_synthetic_root: Path, tmp_path: Path) -> None:
-    overlays = ["--config", str(REPO / "configs" / "variants" / f"{variant}.yaml"), "--config", str(REPO / "configs" / "loggers" / "csv.yaml")]
-    args = tiny_args(tiny_synthetic_root, tmp_path, *overlays, f"--trainer.logger.init_args.save_dir={tmp_path}", "--trainer.max_epochs=1")
+    overlays = [
+        "--config",
+        str(REPO / "configs" / "variants" / f"{variant}.yaml"),
+        "--config",
+        str(REPO / "configs" / "loggers" / "csv.yaml"),
+    ]
+    args = tiny_args(
+        tiny_synthetic_root,
+        tmp_path,
+        *overlays,
+        f"--trainer.logger.init_args.save_dir={tmp_path}",
+        "--trainer.max_epochs=1",
+    )
     cli = run_cli(["fit", *args])
     assert cli.trainer.current_epoch == 1 and "test/acc" in cli.trainer.callback_metrics
     assert cli.datamodule.augment is variant.endswith(("_a", "_ad"))

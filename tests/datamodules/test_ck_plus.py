@@ -20,7 +20,9 @@ def _subjects(dm: CKPlusDataModule, split: str) -> set[str]:
 
 @pytest.mark.parametrize("fold", [0, 9])
 def test_splits_hold_disjoint_subjects(tiny_synthetic_root: Path, tmp_path: Path, fold: int) -> None:
-    dm = SyntheticCKPlusDataModule(tiny_synthetic_root, TINY_SYNTHETIC, fold=fold, image_size=32, cache_dir=str(tmp_path))
+    dm = SyntheticCKPlusDataModule(
+        tiny_synthetic_root, TINY_SYNTHETIC, fold=fold, image_size=32, cache_dir=str(tmp_path)
+    )
     dm.prepare_data()
     dm.setup("fit")
     train, val, test = (_subjects(dm, s) for s in ("train", "val", "test"))
@@ -36,7 +38,9 @@ def test_splits_hold_disjoint_subjects(tiny_synthetic_root: Path, tmp_path: Path
 
 
 def test_six_class_drops_neutral_and_contempt(tiny_synthetic_root: Path, tmp_path: Path) -> None:
-    dm = SyntheticCKPlusDataModule(tiny_synthetic_root, TINY_SYNTHETIC, label_set="ck6", image_size=32, cache_dir=str(tmp_path))
+    dm = SyntheticCKPlusDataModule(
+        tiny_synthetic_root, TINY_SYNTHETIC, label_set="ck6", image_size=32, cache_dir=str(tmp_path)
+    )
     dm.setup("fit")
     targets = torch.cat([ds.targets for ds in dm.datasets.values()])
     kept_codes = dm.faces.emotion[~np.isin(dm.faces.emotion, [UNLABELLED, 0, 2])]
@@ -80,11 +84,20 @@ def test_probe_set_carries_aus_and_landmarks_of_the_split(tiny_synthetic_root: P
         assert (sampled.sequence == s).sum() == (probe.sequence == s).sum()
     both = ProbeSet.concatenate([probe, dm.probe_set("test")])
     assert len(both) == len(probe) + len(dm.probe_set("test"))
-    assert len(np.unique(both.sequence)) == len(np.unique(probe.sequence)) + len(np.unique(dm.probe_set("test").sequence))
+    assert len(np.unique(both.sequence)) == len(np.unique(probe.sequence)) + len(
+        np.unique(dm.probe_set("test").sequence)
+    )
 
 
 def test_au_targets_cover_every_facs_coded_image(tiny_synthetic_root: Path, tmp_path: Path) -> None:
-    dm = SyntheticCKPlusDataModule(tiny_synthetic_root, TINY_SYNTHETIC, image_size=32, cache_dir=str(tmp_path), targets="aus", au_targets=[1, 12, 99])
+    dm = SyntheticCKPlusDataModule(
+        tiny_synthetic_root,
+        TINY_SYNTHETIC,
+        image_size=32,
+        cache_dir=str(tmp_path),
+        targets="aus",
+        au_targets=[1, 12, 99],
+    )
     dm.setup("fit")
     assert dm.class_names == ["AU1", "AU12", "AU99"] and dm.num_classes == 3
     assert sum(len(ds) for ds in dm.datasets.values()) == len(dm.faces)  # unlabelled sequences too
@@ -100,7 +113,9 @@ def test_au_targets_cover_every_facs_coded_image(tiny_synthetic_root: Path, tmp_
 
 def test_shuffled_training_labels_are_a_permutation_of_the_real_ones(tiny_synthetic_root: Path, tmp_path: Path) -> None:
     real = SyntheticCKPlusDataModule(tiny_synthetic_root, TINY_SYNTHETIC, image_size=32, cache_dir=str(tmp_path))
-    shuffled = SyntheticCKPlusDataModule(tiny_synthetic_root, TINY_SYNTHETIC, image_size=32, cache_dir=str(tmp_path), shuffle_train_labels=True)
+    shuffled = SyntheticCKPlusDataModule(
+        tiny_synthetic_root, TINY_SYNTHETIC, image_size=32, cache_dir=str(tmp_path), shuffle_train_labels=True
+    )
     real.setup("fit")
     shuffled.setup("fit")
     before, after = real.datasets["train"].targets.numpy(), shuffled.datasets["train"].targets.numpy()

@@ -29,7 +29,9 @@ def test_training_order_is_new_each_epoch_equal_per_rank_and_reproducible() -> N
     targets = torch.arange(11)
 
     def order(rank: int, epoch: int, world: int = 2) -> list[int]:
-        loader = DeviceBatches(images, targets, 3, torch.device("cpu"), shuffle=True, seed=7, rank=rank, world_size=world)
+        loader = DeviceBatches(
+            images, targets, 3, torch.device("cpu"), shuffle=True, seed=7, rank=rank, world_size=world
+        )
         loader.sampler.set_epoch(epoch)  # what Lightning calls at each epoch start
         return [t for _, batch_targets in loader for t in batch_targets.tolist()]
 
@@ -41,7 +43,9 @@ def test_training_order_is_new_each_epoch_equal_per_rank_and_reproducible() -> N
 
 def test_augmented_batches_stay_in_range_and_differ_by_epoch() -> None:
     images = torch.randint(0, 256, (16, 8, 8), dtype=torch.uint8)
-    loader = DeviceBatches(images, torch.zeros(16, dtype=torch.long), 16, torch.device("cpu"), shuffle=True, augment=AugmentRanges())
+    loader = DeviceBatches(
+        images, torch.zeros(16, dtype=torch.long), 16, torch.device("cpu"), shuffle=True, augment=AugmentRanges()
+    )
     first, _ = next(iter(loader))
     loader.sampler.set_epoch(1)
     second, _ = next(iter(loader))
@@ -49,8 +53,12 @@ def test_augmented_batches_stay_in_range_and_differ_by_epoch() -> None:
     assert not torch.equal(first, second)
 
 
-def test_device_pipeline_serves_the_same_evaluation_batches_as_workers(tiny_synthetic_root: Path, tmp_path: Path) -> None:
-    kwargs = dict(root=tiny_synthetic_root, synthetic=TINY_SYNTHETIC, image_size=32, cache_dir=str(tmp_path), batch_size=8)
+def test_device_pipeline_serves_the_same_evaluation_batches_as_workers(
+    tiny_synthetic_root: Path, tmp_path: Path
+) -> None:
+    kwargs = dict(
+        root=tiny_synthetic_root, synthetic=TINY_SYNTHETIC, image_size=32, cache_dir=str(tmp_path), batch_size=8
+    )
     workers, device = SyntheticCKPlusDataModule(**kwargs), SyntheticCKPlusDataModule(**kwargs, pipeline="device")
     for dm in (workers, device):
         dm.setup("fit")
@@ -66,7 +74,14 @@ def test_device_pipeline_needs_no_workers() -> None:
 
 
 def test_fau_train_with_the_device_pipeline_and_augmentation(tiny_synthetic_root: Path, tmp_path: Path) -> None:
-    cli = run_cli(["fit", *tiny_args(tiny_synthetic_root, tmp_path, "--data.pipeline=device", "--data.augment=true", "--trainer.logger=false")])
+    cli = run_cli(
+        [
+            "fit",
+            *tiny_args(
+                tiny_synthetic_root, tmp_path, "--data.pipeline=device", "--data.augment=true", "--trainer.logger=false"
+            ),
+        ]
+    )
     assert isinstance(cli.datamodule.train_dataloader(), DeviceBatches)
     assert cli.trainer.global_step == 2 * len(cli.datamodule.train_dataloader())
     assert 0.0 <= float(cli.trainer.callback_metrics["test/acc"]) <= 1.0

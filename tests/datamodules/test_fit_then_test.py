@@ -34,25 +34,41 @@ def tfd(folder: Path, synthetic_root: Path) -> list[str]:  # 32x32 in the file
 
 
 def fer2013(folder: Path, synthetic_root: Path) -> list[str]:
-    rows = [row(i % 7, usage, seed=i) for i, usage in enumerate(["Training"] * 21 + ["PublicTest"] * 7 + ["PrivateTest"] * 7)]
+    rows = [
+        row(i % 7, usage, seed=i)
+        for i, usage in enumerate(["Training"] * 21 + ["PublicTest"] * 7 + ["PrivateTest"] * 7)
+    ]
     return ["--data=FER2013DataModule", f"--data.path={write_csv(folder / 'fer.csv', rows)}", "--data.image_size=32"]
 
 
 def image_folder(folder: Path, synthetic_root: Path) -> list[str]:
     write_folder(folder / "faces", {"calm": 10, "smile": 10})
-    return ["--data=ImageFolderDataModule", f"--data.root={folder / 'faces'}", "--data.face_crop=none", "--data.image_size=32"]
+    return [
+        "--data=ImageFolderDataModule",
+        f"--data.root={folder / 'faces'}",
+        "--data.face_crop=none",
+        "--data.image_size=32",
+    ]
 
 
 @pytest.mark.parametrize("pipeline", ["workers", "device"])
 @pytest.mark.parametrize("dataset", [ck_plus, synthetic, tfd, fer2013, image_folder])
 def test_every_data_module_fits_and_tests(dataset, pipeline: str, tiny_synthetic_root: Path, tmp_path: Path) -> None:
     args = [
-        "fit", *dataset(tmp_path, tiny_synthetic_root),
-        f"--data.pipeline={pipeline}", "--data.augment=true", "--data.batch_size=8",
-        "--model.widths=[4, 8, 8]", "--model.hidden_units=8",
-        "--trainer.max_epochs=1", "--trainer.logger=false", "--trainer.enable_progress_bar=false",
-        "--trainer.enable_model_summary=false", f"--trainer.default_root_dir={tmp_path}", "--test_after_fit=true",
-    ]  # fmt: skip
+        "fit",
+        *dataset(tmp_path, tiny_synthetic_root),
+        f"--data.pipeline={pipeline}",
+        "--data.augment=true",
+        "--data.batch_size=8",
+        "--model.widths=[4, 8, 8]",
+        "--model.hidden_units=8",
+        "--trainer.max_epochs=1",
+        "--trainer.logger=false",
+        "--trainer.enable_progress_bar=false",
+        "--trainer.enable_model_summary=false",
+        f"--trainer.default_root_dir={tmp_path}",
+        "--test_after_fit=true",
+    ]
     cli = run_cli(args)
     datamodule, trainer = cli.datamodule, cli.trainer
     assert trainer.global_step == -(-len(datamodule.datasets["train"]) // 8)  # one epoch went through

@@ -46,7 +46,9 @@ def test_a_set_of_only_unlabelled_sequences_is_an_error(tmp_path: Path) -> None:
 
 
 def test_renamed_label_folders_are_accepted(tmp_path: Path) -> None:
-    write_sequence(tmp_path, "S010", "001", emotion=7, aus={1: 2, 2: 2}, emotion_dir="Emotion_labels", facs_dir="FACS_labels")
+    write_sequence(
+        tmp_path, "S010", "001", emotion=7, aus={1: 2, 2: 2}, emotion_dir="Emotion_labels", facs_dir="FACS_labels"
+    )
     layout = read_layout(tmp_path)
     assert [im.emotion for im in layout.images] == [0, 7, 7, 7]
     assert layout.images[-1].aus == {1: 2, 2: 2}
@@ -54,14 +56,22 @@ def test_renamed_label_folders_are_accepted(tmp_path: Path) -> None:
 
 def test_stray_files_are_ignored(tmp_path: Path) -> None:
     write_sequence(tmp_path, "S005", "001", emotion=1)
-    for folder in ("cohn-kanade-images", "cohn-kanade-images/S005", "cohn-kanade-images/S005/001", "Emotion/S005/001", "FACS/S005"):
+    for folder in (
+        "cohn-kanade-images",
+        "cohn-kanade-images/S005",
+        "cohn-kanade-images/S005/001",
+        "Emotion/S005/001",
+        "FACS/S005",
+    ):
         (tmp_path / folder / ".DS_Store").write_bytes(b"\0Bud1")
         (tmp_path / folder / "Thumbs.db").write_bytes(b"\0")
     layout = read_layout(tmp_path)
     assert len(layout.images) == 4 and layout.subjects == ["S005"]
 
 
-@pytest.mark.parametrize("text,code", [("   3.0000000e+00\n", 3), ("3\n", 3), ("7.0", 7), ("\n  5.0000000e+00  \n\n", 5)])
+@pytest.mark.parametrize(
+    "text,code", [("   3.0000000e+00\n", 3), ("3\n", 3), ("7.0", 7), ("\n  5.0000000e+00  \n\n", 5)]
+)
 def test_emotion_float_formats(tmp_path: Path, text: str, code: int) -> None:
     write_sequence(tmp_path, "S005", "001", emotion=None, emotion_text=text)
     assert read_layout(tmp_path).images[-1].emotion == code
@@ -93,7 +103,13 @@ def test_no_labelled_sequence(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     "text,message",
-    [("happy\n", "expected numbers"), ("9.0\n", "1..7"), ("2.5\n", "whole number"), ("3.0 1.0\n", "1 number"), ("", "exactly one")],
+    [
+        ("happy\n", "expected numbers"),
+        ("9.0\n", "1..7"),
+        ("2.5\n", "whole number"),
+        ("3.0 1.0\n", "1 number"),
+        ("", "exactly one"),
+    ],
 )
 def test_malformed_emotion_file_names_the_file(tmp_path: Path, text: str, message: str) -> None:
     write_sequence(tmp_path, "S005", "001", emotion=None, emotion_text=text)
@@ -102,7 +118,9 @@ def test_malformed_emotion_file_names_the_file(tmp_path: Path, text: str, messag
     assert "S005_001_00000005_emotion.txt" in str(err.value)
 
 
-@pytest.mark.parametrize("line,message", [(float_line(12.0), "2 number"), (float_line(12.0, 7.0), "bad AU line"), ("12 x\n", "numbers")])
+@pytest.mark.parametrize(
+    "line,message", [(float_line(12.0), "2 number"), (float_line(12.0, 7.0), "bad AU line"), ("12 x\n", "numbers")]
+)
 def test_malformed_facs_file_names_the_file(tmp_path: Path, line: str, message: str) -> None:
     write_sequence(tmp_path, "S005", "001", emotion=5)
     (tmp_path / "FACS" / "S005" / "001" / "S005_001_00000005_facs.txt").write_text(line)

@@ -38,14 +38,17 @@ def test_papers_settings_on_ck_like_framing(photo) -> None:
     name, gray = photo
     (cx, cy), side = FACES[name]
     half = int(side / 0.6 / 2)
-    framed = cv2.copyMakeBorder(gray, half, half, half, half, cv2.BORDER_REPLICATE)[cy : cy + 2 * half, cx : cx + 2 * half]
+    framed = cv2.copyMakeBorder(gray, half, half, half, half, cv2.BORDER_REPLICATE)[
+        cy : cy + 2 * half, cx : cx + 2 * half
+    ]
     box = detect_face(framed, PAPER)
     assert box is not None and _close_to(box, (half, half), side), box
 
 
 def test_papers_settings_keep_a_small_face_photo_whole(photo) -> None:
     """These faces fill less than half the frame, so the paper's detector finds nothing and, as the
-    paper did, the whole frame is kept (and listed by the caller)."""
+    paper did, the whole frame is kept (and listed by the caller).
+    """
     _, gray = photo
     crop = crop_face(gray, PAPER)
     assert not crop.face_found and crop.box == (0, 0, gray.shape[1], gray.shape[0])

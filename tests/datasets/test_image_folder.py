@@ -11,16 +11,22 @@ from tests.helpers.image_folder_files import write_folder
 def test_classes_images_and_stratified_split(tmp_path: Path) -> None:
     write_folder(tmp_path / "faces", {"happy": 20, "angry": 10, "sad": 30})
     (tmp_path / "faces" / ".hidden").mkdir()
-    dm = ImageFolderDataModule(str(tmp_path / "faces"), face_crop="none", image_size=24, val_fraction=0.2, test_fraction=0.1)
+    dm = ImageFolderDataModule(
+        str(tmp_path / "faces"), face_crop="none", image_size=24, val_fraction=0.2, test_fraction=0.1
+    )
     dm.setup()
     assert dm.class_names == ["angry", "happy", "sad"] and dm.num_classes == 3
     counts = {s: np.bincount(dm.datasets[s].targets.numpy(), minlength=3).tolist() for s in ("train", "val", "test")}
     assert counts == {"train": [7, 14, 21], "val": [2, 4, 6], "test": [1, 2, 3]}
     image, _ = dm.datasets["train"][0]
     assert image.shape == (1, 24, 24)
-    again = ImageFolderDataModule(str(tmp_path / "faces"), face_crop="none", image_size=24, val_fraction=0.2, test_fraction=0.1)
+    again = ImageFolderDataModule(
+        str(tmp_path / "faces"), face_crop="none", image_size=24, val_fraction=0.2, test_fraction=0.1
+    )
     again.setup()
-    assert np.array_equal(again.datasets["test"].images.numpy(), dm.datasets["test"].images.numpy())  # same seed, same split
+    assert np.array_equal(
+        again.datasets["test"].images.numpy(), dm.datasets["test"].images.numpy()
+    )  # same seed, same split
 
 
 def test_split_depends_on_the_seed_only() -> None:
@@ -42,7 +48,9 @@ def test_given_train_val_test_folders_are_the_split(tmp_path: Path) -> None:
 def test_unreadable_image_is_skipped_and_listed(tmp_path: Path) -> None:
     write_folder(tmp_path / "faces", {"a": 5, "b": 5})
     (tmp_path / "faces" / "a" / "img001.png").write_bytes(b"broken")
-    dm = ImageFolderDataModule(str(tmp_path / "faces"), face_crop="none", image_size=16, val_fraction=0, test_fraction=0)
+    dm = ImageFolderDataModule(
+        str(tmp_path / "faces"), face_crop="none", image_size=16, val_fraction=0, test_fraction=0
+    )
     with pytest.warns(UserWarning, match="skipped"):
         dm.setup()
     assert len(dm.datasets["train"]) == 9
@@ -50,7 +58,9 @@ def test_unreadable_image_is_skipped_and_listed(tmp_path: Path) -> None:
 
 def test_haar_miss_keeps_the_image(tmp_path: Path) -> None:
     write_folder(tmp_path / "faces", {"a": 3, "b": 3})
-    dm = ImageFolderDataModule(str(tmp_path / "faces"), face_crop="haar", image_size=16, val_fraction=0, test_fraction=0)
+    dm = ImageFolderDataModule(
+        str(tmp_path / "faces"), face_crop="haar", image_size=16, val_fraction=0, test_fraction=0
+    )
     with pytest.warns(UserWarning, match="without a detected face"):
         dm.setup()
     assert len(dm.datasets["train"]) == 6 and not dm.faces.face_found.any()

@@ -27,7 +27,12 @@ def write_sequence(
     """One sequence; returns its frame paths. `emotion=None` leaves an empty Emotion folder."""
     rng = np.random.default_rng(abs(hash((subject, seq))) % 2**32)
     img_dir = root / "cohn-kanade-images" / subject / seq
-    dirs = [img_dir, root / emotion_dir / subject / seq, root / facs_dir / subject / seq, root / "Landmarks" / subject / seq]
+    dirs = [
+        img_dir,
+        root / emotion_dir / subject / seq,
+        root / facs_dir / subject / seq,
+        root / "Landmarks" / subject / seq,
+    ]
     for d in dirs:
         d.mkdir(parents=True, exist_ok=True)
     paths = []

@@ -8,7 +8,7 @@ import numpy as np
 def row(label: int | str, usage: str = "Training", pixels: str | None = None, seed: int = 0) -> str:
     if pixels is None:
         pixels = " ".join(str(v) for v in np.random.default_rng(seed).integers(0, 256, 48 * 48))
-    return f'{label},{pixels},{usage}\n'
+    return f"{label},{pixels},{usage}\n"
 
 
 def write_csv(path: Path, rows: list[str], header: str = "emotion,pixels,Usage\n") -> Path:

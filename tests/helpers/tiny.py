@@ -13,7 +13,8 @@ REPO = Path(__file__).resolve().parents[2]
 def tiny_args(root: Path, save_dir: Path, *extra: str) -> list[str]:
     synthetic = [f"--data.synthetic.{name}={value}" for name, value in asdict(TINY_SYNTHETIC).items()]
     return [
-        "--config", str(REPO / "configs" / "synthetic.yaml"),
+        "--config",
+        str(REPO / "configs" / "synthetic.yaml"),
         f"--data.root={root}",
         *synthetic,
         f"--data.cache_dir={save_dir / 'cache'}",
@@ -27,4 +28,4 @@ def tiny_args(root: Path, save_dir: Path, *extra: str) -> list[str]:
         f"--trainer.logger.init_args.save_dir={save_dir}",
         f"--trainer.default_root_dir={save_dir}",
         *extra,
-    ]  # fmt: skip
+    ]

@@ -63,8 +63,11 @@ class OfflineRun:
 
 
 def read_offline_run(run_dir: str | Path, wait_s: float = 30.0) -> OfflineRun:
-    """Parse a finished run. W&B's background process may still be writing the file when
-    `wandb.finish()` returns, so wait (up to `wait_s`) for the run's closing `exit` record."""
+    """Parse a finished run.
+
+    W&B's background process may still be writing the file when `wandb.finish()` returns, so wait (up to `wait_s`)
+    for the run's closing `exit` record.
+    """
     run_dir = Path(run_dir)
     deadline = time.monotonic() + wait_s
     while True:

@@ -48,7 +48,11 @@ def test_paper_init_draws_one_k_and_scales_by_fan_in() -> None:
     model = ZeroBiasCNN()
     k = float(model.init_k)
     assert 0.2 <= k <= 1.2
-    for layer, fan_in in ((model.features.conv2, 64 * 25), (model.features.conv3, 128 * 25), (model.classifier.fc4, 1024)):
+    for layer, fan_in in (
+        (model.features.conv2, 64 * 25),
+        (model.features.conv3, 128 * 25),
+        (model.classifier.fc4, 1024),
+    ):
         assert layer.weight.std().item() == pytest.approx(k / math.sqrt(fan_in), rel=0.05)
     torch.manual_seed(0)
     assert float(ZeroBiasCNN().init_k) == k  # seeded runs draw the same k

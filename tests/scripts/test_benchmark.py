@@ -17,8 +17,12 @@ def test_benchmark_ci_mode_writes_its_table(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("WANDB_SERVICE")}
     done = subprocess.run(
         [sys.executable, str(REPO / "scripts" / "benchmark.py"), "--ci", "--output", str(output)],
-        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300,
-    )  # fmt: skip
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert done.returncode == 0, done.stderr[-3000:]
     table = output.read_text()
     assert table.startswith("Machine: ") and "torch " in table

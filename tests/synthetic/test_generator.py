@@ -38,7 +38,8 @@ def test_each_au_changes_its_own_region(au: int) -> None:
 @pytest.mark.parametrize("au", sorted(ACTION_UNITS))
 def test_each_au_is_visible_at_the_papers_smallest_input(au: int) -> None:
     """At full intensity every planted AU changes at least 38 pixels of a 48x48 face crop (of 2,304) by
-    more than 8 grey levels, averaged over 10 faces: an AU the network cannot see cannot be learned."""
+    more than 8 grey levels, averaged over 10 faces: an AU the network cannot see cannot be learned.
+    """
     changed = []
     for seed in range(10):
         neutral, lm = _render({}, seed)
@@ -46,7 +47,9 @@ def test_each_au_is_visible_at_the_papers_smallest_input(au: int) -> None:
         (x0, y0), (x1, y1) = lm.min(0), lm.max(0)  # the neutral face's box for both, so the crop does not move
         half, cx, cy = 0.6 * max(x1 - x0, y1 - y0), (x0 + x1) / 2, (y0 + y1) / 2
         box = slice(int(cy - half), int(cy + half)), slice(int(cx - half), int(cx + half))
-        small = [cv2.resize(image[box], (48, 48), interpolation=cv2.INTER_AREA).astype(float) for image in (neutral, moved)]
+        small = [
+            cv2.resize(image[box], (48, 48), interpolation=cv2.INTER_AREA).astype(float) for image in (neutral, moved)
+        ]
         changed.append((np.abs(small[1] - small[0]) > 8).sum())
     assert np.mean(changed) >= 38, f"AU {au} changes only {np.mean(changed):.0f} pixels at 48x48"
 
@@ -98,7 +101,10 @@ def test_layout_files_and_labels(tiny_synthetic_root: Path) -> None:
 
 def test_deterministic_per_seed(tmp_path: Path, tiny_synthetic_root: Path) -> None:
     again = generate(tmp_path / "again", TINY_SYNTHETIC, workers=1)
-    for rel in ("cohn-kanade-images/S005/001/S005_001_00000002.png", "Landmarks/S011/002/S011_002_00000003_landmarks.txt"):
+    for rel in (
+        "cohn-kanade-images/S005/001/S005_001_00000002.png",
+        "Landmarks/S011/002/S011_002_00000003_landmarks.txt",
+    ):
         if (tiny_synthetic_root / rel).exists():
             assert (again / rel).read_bytes() == (tiny_synthetic_root / rel).read_bytes()
     other = generate(tmp_path / "other", SyntheticConfig(**{**TINY_SYNTHETIC.__dict__, "seed": 4, "num_subjects": 1}))
@@ -107,7 +113,9 @@ def test_deterministic_per_seed(tmp_path: Path, tiny_synthetic_root: Path) -> No
 
 
 def test_first_subject_continues_the_same_population_with_new_people(tmp_path: Path, tiny_synthetic_root: Path) -> None:
-    more = generate(tmp_path / "more", SyntheticConfig(**{**TINY_SYNTHETIC.__dict__, "first_subject": 10, "num_subjects": 3}))
+    more = generate(
+        tmp_path / "more", SyntheticConfig(**{**TINY_SYNTHETIC.__dict__, "first_subject": 10, "num_subjects": 3})
+    )
     assert sorted(p.name for p in (more / "cohn-kanade-images").iterdir()) == ["S035", "S038", "S041"]
     # subject 10 is the same person whether generated with the first ten or after them
     assert (more / "cohn-kanade-images" / "S035").is_dir()
@@ -129,7 +137,9 @@ def test_existing_set_is_reused_and_a_foreign_folder_refused(tmp_path: Path, tin
 
 
 def test_a_set_made_with_other_settings_is_replaced(tmp_path: Path) -> None:
-    small = SyntheticConfig(num_subjects=1, frame_width=96, min_frames=4, max_frames=4, min_sequences=1, max_sequences=1)
+    small = SyntheticConfig(
+        num_subjects=1, frame_width=96, min_frames=4, max_frames=4, min_sequences=1, max_sequences=1
+    )
     root = generate(tmp_path / "set", small)
     (root / ".fau_cache").mkdir()
     generate(root, SyntheticConfig(**{**small.__dict__, "num_subjects": 2}))

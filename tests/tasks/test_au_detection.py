@@ -18,10 +18,20 @@ AUS = [1, 2, 4, 12, 25, 26, 99]  # AU 99 is never coded: it has no AUROC and mus
 @pytest.fixture(scope="module")
 def trained(tiny_synthetic_root: Path, tmp_path_factory: pytest.TempPathFactory):
     folder = tmp_path_factory.mktemp("au")
-    data = SyntheticCKPlusDataModule(tiny_synthetic_root, TINY_SYNTHETIC, image_size=32, batch_size=32, cache_dir=str(folder), targets="aus", au_targets=AUS)
+    data = SyntheticCKPlusDataModule(
+        tiny_synthetic_root,
+        TINY_SYNTHETIC,
+        image_size=32,
+        batch_size=32,
+        cache_dir=str(folder),
+        targets="aus",
+        au_targets=AUS,
+    )
     pl.seed_everything(0)
     task = AUDetector(num_classes=len(AUS), class_names=data.class_names, widths=(8, 16, 32), hidden_units=16)
-    trainer = pl.Trainer(max_epochs=2, logger=False, enable_progress_bar=False, enable_model_summary=False, default_root_dir=str(folder))
+    trainer = pl.Trainer(
+        max_epochs=2, logger=False, enable_progress_bar=False, enable_model_summary=False, default_root_dir=str(folder)
+    )
     trainer.fit(task, datamodule=data)
     results = trainer.test(task, datamodule=data, verbose=False)[0]
     return task, data, trainer, results
@@ -34,7 +44,10 @@ def test_test_metrics_are_per_au_auroc_and_f1_matching_brute_force(trained) -> N
     with torch.no_grad():
         probabilities = task.eval()(images).sigmoid().numpy()
     seen = [0 < targets[:, k].sum() < len(targets) for k in range(targets.shape[1])]
-    expected_auroc = [brute_force_auroc(probabilities[:, k], targets[:, k]) if seen[k] else float("nan") for k in range(targets.shape[1])]
+    expected_auroc = [
+        brute_force_auroc(probabilities[:, k], targets[:, k]) if seen[k] else float("nan")
+        for k in range(targets.shape[1])
+    ]
     expected_f1 = []
     for k, name in enumerate(task.class_names):
         if seen[k]:
@@ -43,7 +56,11 @@ def test_test_metrics_are_per_au_auroc_and_f1_matching_brute_force(trained) -> N
             assert np.isnan(results[f"test/auroc_au/{name}"])
         predicted = probabilities[:, k] > 0.5
         true_positives = (predicted & targets[:, k]).sum()
-        f1 = 2 * true_positives / (predicted.sum() + targets[:, k].sum()) if predicted.sum() + targets[:, k].sum() else 0.0
+        f1 = (
+            2 * true_positives / (predicted.sum() + targets[:, k].sum())
+            if predicted.sum() + targets[:, k].sum()
+            else 0.0
+        )
         assert results[f"test/f1_au/{name}"] == pytest.approx(f1, abs=1e-4)
         expected_f1.append(f1)
     assert sum(seen) >= 5 and not seen[-1]

@@ -24,10 +24,18 @@ def test_drawn_parameters_respect_the_papers_ranges() -> None:
     draws = [sample_params(rng) for _ in range(4000)]
     flips = np.mean([d.flip for d in draws])
     assert abs(flips - 0.5) < 0.03
-    for name, (low, high) in {"rotation": (-5, 5), "scale": (0.7, 1.4), "power": (0.25, 4), "gain": (0.7, 1.4), "offset": (-0.1, 0.1)}.items():
+    for name, (low, high) in {
+        "rotation": (-5, 5),
+        "scale": (0.7, 1.4),
+        "power": (0.25, 4),
+        "gain": (0.7, 1.4),
+        "offset": (-0.1, 0.1),
+    }.items():
         values = np.array([getattr(d, name) for d in draws])
         assert values.min() >= low and values.max() <= high
-        assert values.min() < low + 0.05 * (high - low) and values.max() > high - 0.05 * (high - low)  # the whole range is used
+        assert values.min() < low + 0.05 * (high - low) and values.max() > high - 0.05 * (
+            high - low
+        )  # the whole range is used
     for d in draws:  # the shift keeps the crop inside: at most |s - 1| / 2 of the side
         assert abs(d.shift_x) <= abs(d.scale - 1) / 2 and abs(d.shift_y) <= abs(d.scale - 1) / 2
 
@@ -63,7 +71,9 @@ def test_intensity_output_is_min_max_rescaled_and_gain_offset_cancel() -> None:
 def modules(tiny_synthetic_root: Path, tmp_path: Path):
     made = []
     for augment in (False, True):
-        dm = SyntheticCKPlusDataModule(tiny_synthetic_root, TINY_SYNTHETIC, image_size=32, cache_dir=str(tmp_path), augment=augment)
+        dm = SyntheticCKPlusDataModule(
+            tiny_synthetic_root, TINY_SYNTHETIC, image_size=32, cache_dir=str(tmp_path), augment=augment
+        )
         dm.setup("fit")
         made.append(dm)
     return made
@@ -71,7 +81,9 @@ def modules(tiny_synthetic_root: Path, tmp_path: Path):
 
 def test_labels_unchanged_and_eval_untouched(modules) -> None:
     plain, augmented = modules
-    assert isinstance(augmented.datasets["train"], AugmentedFaces) and not isinstance(plain.datasets["train"], AugmentedFaces)
+    assert isinstance(augmented.datasets["train"], AugmentedFaces) and not isinstance(
+        plain.datasets["train"], AugmentedFaces
+    )
     assert torch.equal(plain.datasets["train"].targets, augmented.datasets["train"].targets)
     image, target = augmented.datasets["train"][3]
     assert target == plain.datasets["train"][3][1] and image.shape == (1, 32, 32) and image.dtype == torch.float32

@@ -1,5 +1,6 @@
 """The device path's batch augmentation against the CPU path (albumentations in workers): the same
-parameters give the same pixels, and both samplers draw from the same distributions."""
+parameters give the same pixels, and both samplers draw from the same distributions.
+"""
 
 import numpy as np
 import pytest
