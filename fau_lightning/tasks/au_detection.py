@@ -48,14 +48,7 @@ class AUDetector(FaceTask):
         # summed over AUs, averaged over images: each image weighs as much as in cross-entropy (a mean over
         # AUs too would scale gradients down by the number of AUs, and SGD at lr 0.01 barely moves)
         loss = F.binary_cross_entropy_with_logits(logits, targets.float(), reduction="none").sum(dim=1).mean()
-        self.log(
-            f"{stage}/loss",
-            loss,
-            on_step=stage == "train",
-            on_epoch=True,
-            batch_size=len(targets),
-            sync_dist=stage != "train",
-        )
+        self.log_loss(stage, loss, len(targets))
         if f"{stage}_metrics" in self.metrics:
             self.metrics[f"{stage}_metrics"].update(logits.sigmoid(), targets.long())
         return loss

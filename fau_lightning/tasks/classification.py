@@ -42,14 +42,7 @@ class ExpressionClassifier(FaceTask):
         images, targets = batch
         logits = self(images)
         loss = F.cross_entropy(logits, targets)
-        self.log(
-            f"{stage}/loss",
-            loss,
-            on_step=stage == "train",
-            on_epoch=True,
-            batch_size=len(targets),
-            sync_dist=stage != "train",
-        )
+        self.log_loss(stage, loss, len(targets))
         preds = logits.argmax(dim=1)
         self.metrics[f"{stage}_metrics"].update(preds, targets)
         if f"{stage}_confusion" in self.confusion:
