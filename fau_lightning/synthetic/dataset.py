@@ -21,12 +21,12 @@ import numpy as np
 
 from fau_lightning.facs import EMOTION_PROTOTYPES
 from fau_lightning.synthetic.face import (
-    Expression,
     FaceGeometry,
     Nuisance,
     Pose,
     render_frame,
 )
+from fau_lightning.synthetic.landmarks import Expression
 
 MARKER = "fau_synthetic.json"
 GENERATOR_VERSION = 6
