@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Install (first time only), lint (ruff, configured in pyproject.toml) and run the test suite. Extra arguments go to pytest,
-# e.g. `bash scripts/test.sh -m "not slow"` or `bash scripts/test.sh tests/test_model.py`.
+# e.g. `bash scripts/test.sh -m "not slow"` or `bash scripts/test.sh tests/models`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
