@@ -7,33 +7,21 @@ import pytest
 
 from fau_lightning.cli.analyze import main
 from fau_lightning.cli.train import run_cli
-from tests.helpers.tiny import REPO, TINY_SYNTHETIC, tiny_args
+from tests.helpers.tiny import REPO, csv_logger_args, tiny_args, tiny_data_args
 from tests.helpers.wandb_run_reader import read_offline_run
 
 
 @pytest.fixture(scope="module")
 def checkpoint(tiny_synthetic_root: Path, tmp_path_factory: pytest.TempPathFactory) -> str:
     folder = tmp_path_factory.mktemp("analyze")
-    csv = [
-        "--config",
-        str(REPO / "configs" / "loggers" / "csv.yaml"),
-        f"--trainer.logger.init_args.save_dir={folder}",
-        "--test_after_fit=false",
-    ]
-    cli = run_cli(["fit", *tiny_args(tiny_synthetic_root, folder, *csv)])
+    cli = run_cli(["fit", *tiny_args(tiny_synthetic_root, folder, *csv_logger_args(folder), "--test_after_fit=false")])
     return cli.trainer.checkpoint_callback.best_model_path
-
-
-def tiny_data_overrides(root: Path, tmp_path: Path) -> list[str]:
-    """The fau-train overrides that point a shipped config at the tiny synthetic set."""
-    synthetic = [f"--data.synthetic.{k}={v}" for k, v in TINY_SYNTHETIC.__dict__.items()]
-    return [f"--data.root={root}", *synthetic, f"--data.cache_dir={tmp_path / 'cache'}", "--data.image_size=32"]
 
 
 def test_report_from_a_checkpoint(
     checkpoint: str, tiny_synthetic_root: Path, tmp_path: Path, capsys: pytest.CaptureFixture
 ) -> None:
-    overrides = tiny_data_overrides(tiny_synthetic_root, tmp_path)
+    overrides = tiny_data_args(tiny_synthetic_root, tmp_path)
     cache = tmp_path / "controls"
     args = [
         checkpoint,
@@ -91,7 +79,7 @@ def test_report_from_a_checkpoint(
 def test_report_is_also_logged_to_an_offline_wandb_run(
     checkpoint: str, tiny_synthetic_root: Path, tmp_path: Path, capsys: pytest.CaptureFixture
 ) -> None:
-    overrides = tiny_data_overrides(tiny_synthetic_root, tmp_path)
+    overrides = tiny_data_args(tiny_synthetic_root, tmp_path)
     report = tmp_path / "report"
     main(
         [
@@ -125,7 +113,7 @@ def test_report_is_also_logged_to_an_offline_wandb_run(
 def test_an_untrained_network_is_analysed_from_the_config(
     tiny_synthetic_root: Path, tmp_path: Path, capsys: pytest.CaptureFixture
 ) -> None:
-    overrides = [*tiny_data_overrides(tiny_synthetic_root, tmp_path), "--model.widths=[8, 16, 32]"]
+    overrides = [*tiny_data_args(tiny_synthetic_root, tmp_path), "--model.widths=[8, 16, 32]"]
     report = tmp_path / "untrained"
     main(
         [
@@ -154,7 +142,7 @@ def test_an_untrained_network_is_analysed_from_the_config(
 def test_extra_evidence_adds_other_people_and_refuses_training_subjects(
     checkpoint: str, tiny_synthetic_root: Path, tmp_path: Path, capsys: pytest.CaptureFixture
 ) -> None:
-    overrides = tiny_data_overrides(tiny_synthetic_root, tmp_path)
+    overrides = tiny_data_args(tiny_synthetic_root, tmp_path)
     args = [
         checkpoint,
         "--config",

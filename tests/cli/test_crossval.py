@@ -11,7 +11,7 @@ from fau_lightning.evaluation.crossval_summary import (
     to_csv,
     to_markdown,
 )
-from tests.helpers.tiny import REPO, TINY_SYNTHETIC
+from tests.helpers.tiny import REPO, TINY_TRAINING, tiny_data_args
 from tests.helpers.wandb_run_reader import read_offline_run
 
 NAMES = ["a", "b", "c"]
@@ -49,18 +49,7 @@ def test_interrupted_sweep_finishes_only_the_missing_splits(
 ) -> None:
     monkeypatch.setenv("PYTHONPATH", str(REPO))  # the splits import tests.helpers.kill_switch
     output = tmp_path / "sweep"
-    synthetic = [f"--data.synthetic.{k}={v}" for k, v in TINY_SYNTHETIC.__dict__.items()]
-    overrides = [
-        f"--data.root={tiny_synthetic_root}",
-        *synthetic,
-        f"--data.cache_dir={tmp_path / 'cache'}",
-        "--data.image_size=32",
-        "--data.batch_size=32",
-        "--model.widths=[8, 16, 32]",
-        "--model.hidden_units=16",
-        "--trainer.max_epochs=2",
-        "--trainer.enable_progress_bar=false",
-    ]
+    overrides = [*tiny_data_args(tiny_synthetic_root, tmp_path), *TINY_TRAINING]
     command = [
         "--config",
         str(REPO / "configs" / "synthetic.yaml"),

@@ -9,7 +9,7 @@ import wandb
 
 from fau_lightning.cli.train import run_cli
 from fau_lightning.tasks import ExpressionClassifier
-from tests.helpers.tiny import REPO, tiny_args
+from tests.helpers.tiny import REPO, csv_logger_args, tiny_args
 from tests.helpers.wandb_run_reader import read_offline_run
 
 
@@ -68,11 +68,7 @@ def test_checkpoint_reloads_on_its_own(fitted) -> None:
 def test_test_subcommand_on_a_saved_checkpoint(fitted, tiny_synthetic_root: Path, tmp_path: Path) -> None:
     cli, _, _ = fitted
     best = cli.trainer.checkpoint_callback.best_model_path
-    extra = [
-        "--config",
-        str(REPO / "configs" / "loggers" / "csv.yaml"),
-        f"--trainer.logger.init_args.save_dir={tmp_path}",
-    ]
+    extra = csv_logger_args(tmp_path)
     tested = run_cli(["test", *tiny_args(tiny_synthetic_root, tmp_path, *extra), f"--ckpt_path={best}"])
     assert float(tested.trainer.callback_metrics["test/acc"]) == pytest.approx(
         float(cli.trainer.callback_metrics["test/acc"])
@@ -84,11 +80,7 @@ def test_test_subcommand_on_a_saved_checkpoint(fitted, tiny_synthetic_root: Path
 def test_predict_returns_class_probabilities(fitted, tiny_synthetic_root: Path, tmp_path: Path) -> None:
     cli, _, _ = fitted
     best = cli.trainer.checkpoint_callback.best_model_path
-    extra = [
-        "--config",
-        str(REPO / "configs" / "loggers" / "csv.yaml"),
-        f"--trainer.logger.init_args.save_dir={tmp_path}",
-    ]
+    extra = csv_logger_args(tmp_path)
     predicted = run_cli(["predict", *tiny_args(tiny_synthetic_root, tmp_path, *extra), f"--ckpt_path={best}"])
     probs = torch.cat(predicted.trainer.predict_loop.predictions)
     assert probs.shape[1] == 8 and torch.allclose(probs.sum(1), torch.ones(len(probs)))
@@ -119,18 +111,9 @@ def test_python_dash_m_runs_the_cli() -> None:
 
 @pytest.mark.parametrize("variant", ["cnn", "cnn_a", "cnn_d", "cnn_ad"])
 def test_each_variant_trains_on_the_built_in_dataset(variant: str, tiny_synthetic_root: Path, tmp_path: Path) -> None:
-    overlays = [
-        "--config",
-        str(REPO / "configs" / "variants" / f"{variant}.yaml"),
-        "--config",
-        str(REPO / "configs" / "loggers" / "csv.yaml"),
-    ]
+    variant_config = ["--config", str(REPO / "configs" / "variants" / f"{variant}.yaml")]
     args = tiny_args(
-        tiny_synthetic_root,
-        tmp_path,
-        *overlays,
-        f"--trainer.logger.init_args.save_dir={tmp_path}",
-        "--trainer.max_epochs=1",
+        tiny_synthetic_root, tmp_path, *variant_config, *csv_logger_args(tmp_path), "--trainer.max_epochs=1"
     )
     cli = run_cli(["fit", *args])
     assert cli.trainer.current_epoch == 1 and "test/acc" in cli.trainer.callback_metrics

@@ -1,6 +1,5 @@
 """Every data module, through both batch pipelines, trained end to end by the CLI (fit, then test) on tiny data."""
 
-from dataclasses import asdict
 from pathlib import Path
 
 import numpy as np
@@ -11,7 +10,7 @@ from tests.helpers.ck_plus_files import write_sequence
 from tests.helpers.fer2013_files import row, write_csv
 from tests.helpers.image_folder_files import write_folder
 from tests.helpers.tfd_files import tfd_variables, write_v5
-from tests.helpers.tiny import TINY_SYNTHETIC
+from tests.helpers.tiny import tiny_data_args
 
 
 def ck_plus(folder: Path, synthetic_root: Path) -> list[str]:
@@ -23,8 +22,7 @@ def ck_plus(folder: Path, synthetic_root: Path) -> list[str]:
 
 
 def synthetic(folder: Path, synthetic_root: Path) -> list[str]:
-    settings = [f"--data.synthetic.{name}={value}" for name, value in asdict(TINY_SYNTHETIC).items()]
-    return ["--data=SyntheticCKPlusDataModule", f"--data.root={synthetic_root}", *settings, "--data.image_size=32"]
+    return ["--data=SyntheticCKPlusDataModule", *tiny_data_args(synthetic_root, folder)]
 
 
 def tfd(folder: Path, synthetic_root: Path) -> list[str]:  # 32x32 in the file
