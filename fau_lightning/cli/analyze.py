@@ -249,9 +249,7 @@ def main(argv: list[str] | None = None) -> None:
     if args.extra_evidence is not None:
         extra_evidence = build_config([*config, *overrides, "--config", args.extra_evidence]).datamodule
         extra_evidence.prepare_data()
-        shared = datamodule.subjects("train") & set().union(
-            *(extra_evidence.subjects(s) for s in ("train", "val", "test"))
-        )
+        shared = datamodule.subjects("train") & extra_evidence.subjects()
         if shared:
             parser.error(
                 f"--extra_evidence {args.extra_evidence}: its data holds {len(shared)} training subject(s), "

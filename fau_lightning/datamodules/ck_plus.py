@@ -119,9 +119,11 @@ class CKPlusDataModule(FaceDataModule):
             splits["train"] = (images, targets[np.random.default_rng(0).permutation(len(targets))])
         self.set_splits(splits)
 
-    def subjects(self, stage: str) -> set[str]:
-        """The subjects of one split (train, val or test), every FACS-coded image counted."""
-        return set(self._load().subject[self._split_indices(labelled_only=False)[stage]].tolist())
+    def subjects(self, stage: str | None = None) -> set[str]:
+        """The subjects of one split (train, val or test; None: all), every FACS-coded image counted."""
+        faces = self._load()
+        images = faces.subject if stage is None else faces.subject[self._split_indices(labelled_only=False)[stage]]
+        return set(images.tolist())
 
     def probe_set(self, stage: str = "val") -> ProbeSet:
         """Every FACS-coded image of the split's subjects, with emotion label or without, and its AUs,
