@@ -7,7 +7,8 @@ For each AU with enough sequences, on plain arrays (no model, no Trainer):
    whole sequences' AU sets (Bonferroni-corrected over the AUs tested);
 3. inside each emotion stratum, pooled, against chance from shuffling AU sets between sequences of
    the same emotion (a unit that only detects the emotion sits at chance here);
-4. against the best unit of untrained networks of the same architecture (the control);
+4. against untrained networks of the same architecture (the control): its AUROC must lie above
+   their distribution (a t prediction bound from their mean and spread, Holm-corrected over the AUs);
 5. where its response comes from in its strongest held-out sequences (the facial region whose
    occlusion lowers it most), against the base rate of all units.
 An AU is `recovered` when it passes all four tests; `failed` names the ones it did not pass.
@@ -17,6 +18,7 @@ docs/fau_alignment.md gives the reasons for each choice.
 from dataclasses import dataclass, field
 
 import numpy as np
+from scipy import stats
 
 from fau_lightning.analysis.activations import unit_name
 from fau_lightning.analysis.auroc import (
@@ -37,7 +39,8 @@ class AlignmentSettings:
         top_k: strongest held-out sequences per unit whose peaks the region test looks at.
         min_sequences: an AU is tested only with this many positive and negative sequences in both sets.
         shuffles: sequence shuffles per null distribution; enough for the corrected quantile.
-        alpha: family-wise error rate over the AUs tested (Bonferroni), and the region test's level.
+        alpha: family-wise error rate over the AUs tested (Bonferroni for chance, Holm for the
+            control), and the region test's level.
         seed: seed of the shuffles.
         cells: each filter map is cut into cells x cells units, each judged on its own; 2 (the default)
             gives the quadrants that the network's quadrant pooling hands to fc4, 1 whole maps.
@@ -83,7 +86,9 @@ class AUVerdict:
     train_auroc: float  # its AUROC on the selection set
     auroc: float  # its AUROC on held-out subjects
     chance: float  # corrected chance line for `auroc` (sequence shuffles)
-    control: float  # highest held-out AUROC of an untrained network's best unit (NaN: no control)
+    control_mean: float  # untrained networks' held-out AUROC for this AU: mean (NaN: fewer than 2 networks)
+    control_sd: float  # and standard deviation
+    control_p: float  # chance that an untrained network reaches `auroc` (t prediction bound; NaN: no control)
     within_auroc: float  # held-out AUROC within emotion strata, pooled (NaN: no stratum varies)
     within_chance: float  # corrected chance line for `within_auroc`
     region: str  # the AU's region(s), merged as the layer resolves them
@@ -120,6 +125,44 @@ def held_out_auroc(
     return stratified_auroc(evidence[:, best], evidence_design.labels)
 
 
+@dataclass(frozen=True)
+class ControlTest:
+    """Each AU's held-out AUROC against the untrained networks' AUROCs for it."""
+
+    mean: np.ndarray  # (T,)
+    sd: np.ndarray  # (T,)
+    p_value: np.ndarray  # (T,) one-sided: an untrained network drawn from the same distribution does as well
+    passed: np.ndarray  # (T,) bool, Holm-corrected over the T AUs
+
+
+def control_test(auroc: np.ndarray, controls: np.ndarray, alpha: float) -> ControlTest:
+    """`auroc` (T,) against `controls` (C, T), one row per untrained network.
+
+    A new untrained network's AUROC, if they are normal, lies above mean + t·sd·sqrt(1 + 1/C) with
+    the t distribution's tail probability (a prediction bound; C - 1 degrees of freedom), so an
+    untrained network passes for any one AU with chance p and, after Holm's step-down correction,
+    for any of the T AUs with chance at most `alpha`. With fewer than two controls nothing passes.
+    """
+    count, tests = len(controls), auroc.shape[0]
+    if count < 2:
+        nan = np.full(tests, np.nan)
+        return ControlTest(controls.mean(axis=0) if count else nan, nan, nan, np.zeros(tests, bool))
+    mean, sd = controls.mean(axis=0), controls.std(axis=0, ddof=1)
+    scale = np.maximum(sd, 1e-12) * np.sqrt(1 + 1 / count)
+    p_value = stats.t.sf((auroc - mean) / scale, df=count - 1)
+    return ControlTest(mean, sd, p_value, holm(p_value, alpha))
+
+
+def holm(p_values: np.ndarray, alpha: float) -> np.ndarray:
+    """Holm's step-down: reject the smallest p-values in turn while the i-th smallest is at most alpha / (T - i)."""
+    passed = np.zeros(len(p_values), bool)
+    for rank, index in enumerate(np.argsort(p_values, kind="stable")):
+        if not p_values[index] <= alpha / (len(p_values) - rank):
+            break
+        passed[index] = True
+    return passed
+
+
 def corrected_quantile(null: np.ndarray, tests: int, alpha: float) -> np.ndarray:
     """(U,) the 1 - alpha / tests quantile of each column of a null distribution (S, U)."""
     return np.nanquantile(null, 1 - alpha / max(tests, 1), axis=0)
@@ -152,7 +195,8 @@ def align(
 ) -> list[AUVerdict]:
     """The verdict for every AU with enough sequences in both sets.
 
-    `controls`: for each untrained network, its `held_out_auroc` (U,) over the same AU columns.
+    `controls`: for each untrained network, its `held_out_auroc` (U,) over the same AU columns; at
+    least two are needed for the control test (`control_test`).
     Without controls or regions those tests cannot be passed, and say so in `failed`.
     """
     selection_labels, evidence_labels = selection_design.labels, evidence_design.labels
@@ -176,7 +220,7 @@ def align(
     auc, chance = observed_and_chance(np.zeros(len(scores), np.int64), within_emotion=False)
     within, within_chance = observed_and_chance(evidence_design.strata, within_emotion=True)
     within_support = evidence_design.within_emotion_positives()[tested]
-    control = np.max([c[tested] for c in controls], axis=0) if controls else np.full(len(tested), np.nan)
+    control = control_test(auc, np.array([c[tested] for c in controls or []]).reshape(-1, len(tested)), settings.alpha)
     together = co_occurrence(np.concatenate([selection_design.au_sets, evidence_design.au_sets]))
     peaks = _peak_regions(evidence, evidence_design, regions, settings.top_k)
     results = []
@@ -185,7 +229,7 @@ def align(
         failed = []
         if not auc[j] > chance[j]:
             failed.append("chance")
-        if not auc[j] > control[j]:
+        if not control.passed[j]:
             failed.append("control")
         if within_support[j] < settings.min_sequences or not within[j] > within_chance[j]:
             failed.append("within emotion")
@@ -211,7 +255,9 @@ def align(
                 float(train_auc[j]),
                 float(auc[j]),
                 float(chance[j]),
-                float(control[j]),
+                float(control.mean[j]),
+                float(control.sd[j]),
+                float(control.p_value[j]),
                 float(within[j]),
                 float(within_chance[j]),
                 region,

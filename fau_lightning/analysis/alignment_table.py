@@ -13,7 +13,9 @@ COLUMNS = [
     "best unit",
     "AUROC (held-out)",
     "chance",
-    "untrained control",
+    "untrained mean",
+    "untrained sd",
+    "p vs untrained",
     "within-emotion AUROC",
     "within chance",
     "region",
@@ -37,7 +39,9 @@ def table_rows(verdicts: list[AUVerdict]) -> list[list]:
             v.unit,
             v.auroc,
             v.chance,
-            v.control,
+            v.control_mean,
+            v.control_sd,
+            v.control_p,
             v.within_auroc,
             v.within_chance,
             v.region,
@@ -57,7 +61,9 @@ def _text(value) -> str:
     if isinstance(value, bool):
         return "**yes**" if value else "no"
     if isinstance(value, float):
-        return "–" if math.isnan(value) else f"{value:.2f}"
+        if math.isnan(value):
+            return "–"
+        return f"{value:.2g}" if 0 < value < 0.01 else f"{value:.2f}"
     return str(value)
 
 

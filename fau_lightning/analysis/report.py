@@ -171,7 +171,21 @@ def best_unit_patches(
     return [filter_patches(images, rf, maxima, v.best_unit, top[v.best_unit]) for v in report.verdicts]
 
 
-def fau_alignment(
+@dataclass(frozen=True)
+class FAUEvidence:
+    """What the verdict needs that depends only on the data and the architecture: made once, reused
+    for every judgement of a network during training (`prepare_evidence`).
+    """
+
+    selection: ProbeSet  # training subjects: where best units are chosen
+    evidence: ProbeSet  # held-out subjects: where they are judged
+    selection_design: SequenceDesign
+    evidence_design: SequenceDesign
+    region_labels: np.ndarray  # (N, S, S) facial region of each evidence pixel
+    controls: list[np.ndarray]  # per untrained network: its best units' held-out AUROC for each AU
+
+
+def prepare_evidence(
     model: nn.Module,
     selection: ProbeSet,
     evidence: ProbeSet,
@@ -179,27 +193,11 @@ def fau_alignment(
     settings: AlignmentSettings = AlignmentSettings(),
     control_seeds: list[int] = (),
     control_cache: str | Path | None = None,
-    maxima: tuple[SpatialMaxima, SpatialMaxima] | None = None,
-) -> FAUReport:
-    """The per-AU verdict of `layer`: best units chosen on `selection` (training subjects), judged on
-    `evidence` (held-out subjects) against sequence-level chance, within emotion, against untrained
-    networks drawn from `control_seeds`, and by where their response comes from (occluding each facial
-    region). `maxima`, when given, must be `probe_maxima(..., settings.cells)`.
+) -> FAUEvidence:
+    """The probe sets' sequence designs and region maps, and the untrained networks (drawn from
+    `control_seeds`, with `model`'s architecture) through the same unit choice and measurement.
     """
-    selection_maxima, evidence_maxima = maxima or probe_maxima(model, selection, evidence, layer, settings.cells)
-    if evidence_maxima.cells != settings.cells:
-        raise ValueError(
-            f"maxima cut into {evidence_maxima.cells} cells per side, the settings ask for {settings.cells}"
-        )
     selection_design, evidence_design = SequenceDesign.of(selection), SequenceDesign.of(evidence)
-    labels = region_label_maps(evidence.landmarks, evidence.images.shape[-1], settings.region_reach)
-    found = response_regions(
-        evidence.images,
-        labels,
-        evidence_maxima.values,
-        lambda images: layer_maxima(model, images, layer, settings.cells).values,
-    )
-    regions = RegionMap(REGIONS, {au: ACTION_UNITS[au].regions for au in evidence.au_codes if au in ACTION_UNITS})
     controls = [
         held_out_auroc(sel.values, selection_design, ev.values, evidence_design)
         for sel, ev in control_maxima(
@@ -212,20 +210,49 @@ def fau_alignment(
             control_cache,
         )
     ]
+    labels = region_label_maps(evidence.landmarks, evidence.images.shape[-1], settings.region_reach)
+    return FAUEvidence(selection, evidence, selection_design, evidence_design, labels, controls)
+
+
+def fau_alignment(
+    model: nn.Module,
+    prepared: FAUEvidence,
+    layer: str = "relu3",
+    settings: AlignmentSettings = AlignmentSettings(),
+    maxima: tuple[SpatialMaxima, SpatialMaxima] | None = None,
+) -> FAUReport:
+    """The per-AU verdict of `layer`: best units chosen on the training subjects, judged on held-out
+    subjects against sequence-level chance, within emotion, against the untrained networks, and by
+    where their response comes from (occluding each facial region). `maxima`, when given, must be
+    `probe_maxima(..., settings.cells)` of the prepared probe sets.
+    """
+    selection, evidence = prepared.selection, prepared.evidence
+    selection_maxima, evidence_maxima = maxima or probe_maxima(model, selection, evidence, layer, settings.cells)
+    if evidence_maxima.cells != settings.cells:
+        raise ValueError(
+            f"maxima cut into {evidence_maxima.cells} cells per side, the settings ask for {settings.cells}"
+        )
+    found = response_regions(
+        evidence.images,
+        prepared.region_labels,
+        evidence_maxima.values,
+        lambda images: layer_maxima(model, images, layer, settings.cells).values,
+    )
+    regions = RegionMap(REGIONS, {au: ACTION_UNITS[au].regions for au in evidence.au_codes if au in ACTION_UNITS})
     verdicts = align(
         evidence.au_codes,
         LayerScores(selection_maxima.values),
-        selection_design,
+        prepared.selection_design,
         LayerScores(evidence_maxima.values, found, settings.cells),
-        evidence_design,
+        prepared.evidence_design,
         regions,
-        controls,
+        prepared.controls,
         settings,
     )
     tested = [evidence.au_codes.index(v.au) for v in verdicts]
     auroc = (
-        auroc_matrix(evidence_maxima.values, evidence_design.labels[:, tested])
+        auroc_matrix(evidence_maxima.values, prepared.evidence_design.labels[:, tested])
         if tested
         else np.zeros((evidence_maxima.values.shape[1], 0))
     )
-    return FAUReport(verdicts, auroc, [v.au for v in verdicts], len(controls), settings.cells)
+    return FAUReport(verdicts, auroc, [v.au for v in verdicts], len(prepared.controls), settings.cells)

@@ -8,11 +8,13 @@ from pytorch_lightning.utilities import rank_zero_warn
 from fau_lightning.analysis.alignment import AlignmentSettings, summary_numbers
 from fau_lightning.analysis.alignment_table import COLUMNS, table_rows
 from fau_lightning.analysis.report import (
+    FAUEvidence,
     analysis_probes,
     best_unit_heatmap,
     best_unit_patches,
     default_control_cache,
     fau_alignment,
+    prepare_evidence,
     probe_maxima,
 )
 from fau_lightning.callbacks.periodic import PeriodicAnalysis
@@ -28,7 +30,9 @@ class FAUAlignmentLogger(PeriodicAnalysis):
     and judged on the held-out subjects (validation and test folds; this only measures, it never
     steers training). Logs the summary scalars (`fau/recovered_aus`, `fau/mean_heldout_auroc`, ...),
     the held-out AUROC heatmap of the best units, and with W&B the per-AU table with each best
-    unit's top patches. Data without AU labels: says so once and logs nothing.
+    unit's top patches. Data without AU labels: says so once and logs nothing. What depends only on
+    the data and the architecture (the untrained controls, the region maps) is made at the first
+    run of each fit and reused.
 
     Args:
         layer: the layer whose units are judged.
@@ -36,7 +40,8 @@ class FAUAlignmentLogger(PeriodicAnalysis):
         min_sequences: positive and negative sequences an AU needs in both sets to be tested.
         shuffles: sequence shuffles per chance distribution.
         cells: units per side of each filter map: 2 = the quadrants fc4 reads, 1 = whole maps.
-        control_seeds: how many untrained networks (seeds 0..n-1) make the control distribution.
+        control_seeds: how many untrained networks (seeds 0..n-1) make the control distribution
+            (at least 2; their activations are cached on disk, so only the first fit pays for them).
         control_cache: folder caching the untrained networks' activations (default: the user cache).
         max_images: at most this many training-subject images for choosing the best units.
         every_n_epochs: run every this many validation epochs.
@@ -50,7 +55,7 @@ class FAUAlignmentLogger(PeriodicAnalysis):
         min_sequences: int = 5,
         shuffles: int = 1000,
         cells: int = 2,
-        control_seeds: int = 3,
+        control_seeds: int = 10,
         control_cache: str | None = None,
         max_images: int = 400,
         every_n_epochs: int = 5,
@@ -62,26 +67,33 @@ class FAUAlignmentLogger(PeriodicAnalysis):
         self.control_seeds = list(range(control_seeds))
         self.control_cache = control_cache or default_control_cache()
         self._warned = False
+        self._prepared: FAUEvidence | None = None
+
+    def on_fit_start(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
+        self._prepared = None  # a new fit may bring new data
 
     def analyse(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
-        selection, evidence = analysis_probes(trainer.datamodule, self.max_images)
-        if not selection.has_aus:
-            if not self._warned:
-                rank_zero_warn(f"FAU alignment skipped: {type(trainer.datamodule).__name__} has no FACS AU labels")
-                self._warned = True
-            return
         model = pl_module.model
-        maxima = probe_maxima(model, selection, evidence, self.layer, self.settings.cells)
-        report = fau_alignment(
-            model, selection, evidence, self.layer, self.settings, self.control_seeds, self.control_cache, maxima
-        )
+        if self._prepared is None:
+            selection, evidence = analysis_probes(trainer.datamodule, self.max_images)
+            if not selection.has_aus:
+                if not self._warned:
+                    rank_zero_warn(f"FAU alignment skipped: {type(trainer.datamodule).__name__} has no FACS AU labels")
+                    self._warned = True
+                return
+            self._prepared = prepare_evidence(
+                model, selection, evidence, self.layer, self.settings, self.control_seeds, self.control_cache
+            )
+        prepared = self._prepared
+        maxima = probe_maxima(model, prepared.selection, prepared.evidence, self.layer, self.settings.cells)
+        report = fau_alignment(model, prepared, self.layer, self.settings, maxima)
         step = trainer.global_step
         for logger in trainer.loggers:
             logger.log_metrics(summary_numbers(report.verdicts), step=step)
         if not report.verdicts:
             return
         log_image(trainer.loggers, f"fau/{self.layer}_auroc", best_unit_heatmap(report, self.layer), step)
-        self._log_table(trainer, report, evidence.images, maxima[1], step)
+        self._log_table(trainer, report, prepared.evidence.images, maxima[1], step)
 
     def _log_table(self, trainer: pl.Trainer, report, images: np.ndarray, maxima, step: int) -> None:
         loggers = [lg for lg in trainer.loggers if isinstance(lg, WandbLogger)]

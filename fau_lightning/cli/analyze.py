@@ -42,6 +42,7 @@ from fau_lightning.analysis.report import (
     default_control_cache,
     fau_alignment,
     filter_report,
+    prepare_evidence,
     probe_maxima,
 )
 from fau_lightning.cli.common import build_config, config_args, split_at_double_dash
@@ -114,7 +115,8 @@ def analyse(
     }
     if selection.has_aus:
         seeds = list(range(options.control_seeds))
-        fau = fau_alignment(model, selection, evidence, layer, settings, seeds, options.control_cache, maxima)
+        prepared = prepare_evidence(model, selection, evidence, layer, settings, seeds, options.control_cache)
+        fau = fau_alignment(model, prepared, layer, settings, maxima)
         numbers["fau"] = {
             "alignments": [{**asdict(v), "recovered": v.recovered} for v in fau.verdicts],
             **summary_numbers(fau.verdicts),

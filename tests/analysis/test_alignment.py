@@ -11,7 +11,9 @@ from fau_lightning.analysis.alignment import (
     RegionMap,
     align,
     best_units,
+    control_test,
     held_out_auroc,
+    holm,
     sequence_peaks,
     summary_numbers,
 )
@@ -129,7 +131,7 @@ def test_a_planted_filter_is_recovered_and_an_absent_one_is_not() -> None:
         _scores_with_planted_filter(evidence.labels, 0, rng),
     )
     regions = _two_regions(len(ev), ev.shape[1], looking={5: "brows"})
-    controls = [np.array([0.6, 0.6])]
+    controls = [np.array([0.6, 0.6]), np.array([0.62, 0.58]), np.array([0.58, 0.63])]
     au1, au2 = align(
         [1, 2], LayerScores(sel), selection, LayerScores(ev, regions[1]), evidence, regions[0], controls, settings
     )
@@ -144,10 +146,14 @@ def test_a_planted_filter_is_recovered_and_an_absent_one_is_not() -> None:
         LayerScores(ev, regions[1]),
         evidence,
         regions[0],
-        [np.array([0.999, 0.6])],
+        [np.array([0.999, 0.6]), np.array([0.99, 0.6]), np.array([0.995, 0.6])],
         settings,
     )
-    assert beaten[0].failed == ("control",)  # an untrained network that does as well takes the credit away
+    assert beaten[0].failed == ("control",)  # untrained networks that do as well take the credit away
+    alone = align(
+        [1, 2], LayerScores(sel), selection, LayerScores(ev, regions[1]), evidence, regions[0], controls[:1], settings
+    )
+    assert "control" in alone[0].failed  # one untrained network gives no spread to judge against
     assert (
         "region"
         in align([1, 2], LayerScores(sel), selection, LayerScores(ev), evidence, None, controls, settings)[0].failed
@@ -280,3 +286,25 @@ def test_quadrant_units_are_what_quadrant_pooling_hands_to_fc4(size: int) -> Non
     whole = maxima.per_filter()
     assert np.allclose(whole.values, maps.amax(dim=(2, 3)).detach().numpy(), atol=1e-6)
     assert unit_name(unit, 2) == "f2 bottom right" and unit_name(7, 1) == "f7"
+
+
+def test_holm_rejects_in_order_while_each_p_is_under_its_step() -> None:
+    p = np.array([0.04, 0.001, 0.02, 0.3])
+    # steps: 0.001 <= 0.05/4, 0.02 > 0.05/3 stops: only the smallest passes
+    assert holm(p, 0.05).tolist() == [False, True, False, False]
+    assert holm(np.array([0.01, 0.02, 0.04]), 0.05).tolist() == [True, True, True]  # 0.01<=.05/3, .02<=.05/2, .04<=.05
+
+
+def test_an_untrained_network_seldom_passes_the_control_test_for_any_au() -> None:
+    """Exchangeable untrained networks: the old rule (beat the best of 10) lets one through on some of
+    17 AUs in most draws; the family-wise bound in about alpha of them.
+    """
+    rng = np.random.default_rng(0)
+    trials, count, aus = 2000, 10, 17
+    centre = rng.uniform(0.5, 0.75, size=aus)
+    draws = centre + 0.03 * rng.standard_normal((trials, count + 1, aus))
+    any_pass = [control_test(d[0], d[1:], 0.05).passed.any() for d in draws]
+    beat_the_best = [(d[0] > d[1:].max(axis=0)).any() for d in draws]
+    assert np.mean(any_pass) < 0.08 and np.mean(beat_the_best) > 0.7
+    learned = control_test(centre + 0.2, draws[0, 1:], 0.05)
+    assert learned.passed.all() and (learned.p_value < 1e-3).all()

@@ -90,3 +90,28 @@ def test_data_without_aus_is_skipped_with_one_warning(tmp_path: Path) -> None:
 def test_every_n_epochs_must_be_positive() -> None:
     with pytest.raises(ValueError, match="at least 1"):
         FilterVisualization(every_n_epochs=0)
+
+
+def test_what_depends_only_on_the_data_is_prepared_once_per_fit(
+    tiny_synthetic_root: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The untrained controls and region maps are made at the first judgement and reused by the rest."""
+    from fau_lightning.callbacks import fau_alignment
+
+    calls = []
+    real = fau_alignment.prepare_evidence
+    monkeypatch.setattr(fau_alignment, "prepare_evidence", lambda *a, **k: calls.append(1) or real(*a, **k))
+    every_epoch = json.dumps(
+        {"class_path": "fau_lightning.callbacks.FAUAlignmentLogger", "init_args": {"every_n_epochs": 1}}
+    )
+    cli = run_cli(
+        [
+            "fit",
+            *tiny_args(tiny_synthetic_root, tmp_path, "--test_after_fit=false", "--trainer.logger=false"),
+            "--trainer.max_epochs=3",
+            "--trainer.callbacks=[]",
+            f"--trainer.callbacks+={every_epoch}",
+        ]
+    )
+    (logger,) = [c for c in cli.trainer.callbacks if isinstance(c, FAUAlignmentLogger)]
+    assert logger.runs == 3 and len(calls) == 1

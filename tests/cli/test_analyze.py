@@ -45,7 +45,9 @@ def test_report_from_a_checkpoint(
         "au",
         "auroc",
         "chance",
-        "control",
+        "control_mean",
+        "control_sd",
+        "control_p",
         "within_auroc",
         "within_chance",
         "region_share",
@@ -57,7 +59,7 @@ def test_report_from_a_checkpoint(
     }
     assert evidence <= set(fau["alignments"][0])
     for a in fau["alignments"]:
-        assert a["recovered"] == (not a["failed"]) and a["control"] == a["control"]  # never NaN with controls
+        assert a["recovered"] == (not a["failed"]) and a["control_p"] == a["control_p"]  # never NaN with controls
     page = (report / "report.html").read_text()
     for image in (
         "confusion.png",
