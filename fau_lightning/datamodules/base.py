@@ -11,9 +11,11 @@ from torch.utils.data import DataLoader, Dataset, get_worker_info
 
 from fau_lightning.datamodules.device_batches import DeviceBatches
 from fau_lightning.datasets.probe import ProbeSet
+from fau_lightning.datasets.records import FaceRecords
 from fau_lightning.transforms.augment import AugmentRanges, PaperAugmentation
 
 Stage = Literal["train", "val", "test"]
+STAGES: tuple[Stage, ...] = ("train", "val", "test")
 Pipeline = Literal["workers", "device"]
 
 
@@ -65,7 +67,11 @@ class AugmentedFaces(FaceImages):
 
 
 class FaceDataModule(pl.LightningDataModule):
-    """What every data module shares: subclasses name their classes and hand their splits to `set_splits`.
+    """What every data module shares: reading once, resizing, splitting and the loaders.
+
+    A dataset's module says how its records are read (`read_records`), which stage each record
+    belongs to (`stages`), what its classes are (`class_names`) and, if not its labels, what the
+    network is trained to predict (`targets`).
 
     Args:
         batch_size: images per batch (per device).
@@ -90,10 +96,37 @@ class FaceDataModule(pl.LightningDataModule):
         self.augment = augment
         self.pipeline = pipeline
         self.datasets: dict[Stage, FaceImages] = {}
+        self.records: FaceRecords | None = None
 
-    def set_splits(self, splits: dict[Stage, tuple[np.ndarray, np.ndarray]]) -> None:
-        """splits: stage -> (uint8 images (N, S, S), class indices (N,))."""
-        self.datasets = {stage: FaceImages(*arrays) for stage, arrays in splits.items()}
+    def read_records(self) -> FaceRecords:
+        """Every record of the dataset, read (or loaded from the cache)."""
+        raise NotImplementedError
+
+    def load_records(self) -> FaceRecords:
+        """The records, read on first use and kept."""
+        if self.records is None:
+            self.records = self.read_records()
+        return self.records
+
+    def stages(self, records: FaceRecords) -> np.ndarray:
+        """(N,) "train", "val" or "test" for each record; anything else leaves it out."""
+        raise NotImplementedError
+
+    def targets(self, records: FaceRecords) -> np.ndarray:
+        """(N,) what the network learns to predict for each record: by default its label."""
+        return records.label
+
+    @property
+    def image_size(self) -> int | None:
+        """Side the images are resized to (None: as read)."""
+        return self.hparams.get("image_size")
+
+    def setup(self, stage: str | None = None) -> None:
+        records = self.load_records()
+        images, targets = resize_faces(records.images, self.image_size), self.targets(records)
+        stage_of = self.stages(records)
+        splits = {s: (images[stage_of == s], targets[stage_of == s]) for s in STAGES}
+        self.datasets = {s: FaceImages(*arrays) for s, arrays in splits.items()}
         if self.augment:
             self.datasets["train"] = AugmentedFaces(*splits["train"], PaperAugmentation())
 

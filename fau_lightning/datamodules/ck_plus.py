@@ -8,12 +8,13 @@ from typing import Literal
 import numpy as np
 
 from fau_lightning.datamodules.base import FaceDataModule
-from fau_lightning.datasets.cache import FaceSet, load_or_build
+from fau_lightning.datasets.cache import load_or_build
 from fau_lightning.datasets.ck_plus import read_layout
 from fau_lightning.datasets.face_crop import CropMethod, CropSettings
 from fau_lightning.datasets.folds import split_masks
 from fau_lightning.datasets.labels import get_label_set
 from fau_lightning.datasets.probe import ProbeSet
+from fau_lightning.datasets.records import FaceRecords
 from fau_lightning.facs import ACTION_UNITS
 from fau_lightning.synthetic.dataset import SyntheticConfig, generate
 
@@ -65,7 +66,6 @@ class CKPlusDataModule(FaceDataModule):
         self.label_set = get_label_set(label_set)
         self.au_targets = list(au_targets) if au_targets is not None else sorted(ACTION_UNITS)
         self.crop = CropSettings(method=face_crop, size=image_size, haar_min_size=haar_min_size)
-        self.faces: FaceSet | None = None
         self.cache_path: Path | None = None
 
     @property
@@ -83,55 +83,55 @@ class CKPlusDataModule(FaceDataModule):
 
     def prepare_data(self) -> None:
         """Preprocess once on rank zero; every rank then loads the cache in setup()."""
-        self._load()
+        self.load_records()
 
-    def _load(self) -> FaceSet:
-        if self.faces is None:
-            layout = read_layout(self.hparams.root, self.hparams.last_frames)
-            self.faces, self.cache_path = load_or_build(
-                layout, self.crop, self._cache_dir(), extra={"last_frames": self.hparams.last_frames}
-            )
-        return self.faces
+    def read_records(self) -> FaceRecords:
+        layout = read_layout(self.hparams.root, self.hparams.last_frames)
+        records, self.cache_path = load_or_build(
+            layout, self.crop, self._cache_dir(), extra={"last_frames": self.hparams.last_frames}
+        )
+        return records
 
-    def _split_indices(self, labelled_only: bool = True) -> dict[str, np.ndarray]:
-        """Stage -> indices into the cached FaceSet: the images of the label set, or every image."""
-        faces = self._load()
-        keep = self.label_set.encode(faces.emotion)[0] if labelled_only else np.ones(len(faces), bool)
+    def _stages(self, records: FaceRecords, labelled_only: bool) -> np.ndarray:
+        """Subject folds over the images of the label set, or over every FACS-coded image."""
+        keep = self.label_set.encode(records.label)[0] if labelled_only else np.ones(len(records), bool)
+        stage_of = np.full(len(records), "", dtype=object)
+        masks = split_masks(records.subject[keep], records.all_subjects, self.hparams.fold, self.hparams.num_folds)
         kept = np.flatnonzero(keep)
-        masks = split_masks(faces.subject[kept], faces.all_subjects, self.hparams.fold, self.hparams.num_folds)
-        return {name: kept[mask] for name, mask in masks.items()}
+        for name, mask in masks.items():
+            stage_of[kept[mask]] = name
+        return stage_of.astype(str)
 
-    def setup(self, stage: str | None = None) -> None:
-        faces = self._load()
+    def stages(self, records: FaceRecords) -> np.ndarray:
+        return self._stages(records, labelled_only=self.hparams.targets == "emotion")
+
+    def targets(self, records: FaceRecords) -> np.ndarray:
         if self.hparams.targets == "aus":
-            columns = [list(faces.au_codes).index(au) if au in faces.au_codes else -1 for au in self.au_targets]
-            present = np.concatenate([faces.au_present, np.zeros((len(faces), 1), bool)], axis=1)  # column -1: never
+            columns = [list(records.au_codes).index(au) if au in records.au_codes else -1 for au in self.au_targets]
+            present = np.concatenate([records.au_present, np.zeros((len(records), 1), bool)], axis=1)  # -1: never
             target_of = present[:, columns].astype(np.float32)
-            split = self._split_indices(labelled_only=False)
         else:
-            keep, classes = self.label_set.encode(faces.emotion)
-            target_of = np.full(len(faces), -1)
+            keep, classes = self.label_set.encode(records.label)
+            target_of = np.full(len(records), -1)
             target_of[keep] = classes
-            split = self._split_indices()
-        splits = {name: (faces.images[idx], target_of[idx]) for name, idx in split.items()}
         if self.hparams.shuffle_train_labels:
-            images, targets = splits["train"]
-            splits["train"] = (images, targets[np.random.default_rng(0).permutation(len(targets))])
-        self.set_splits(splits)
+            train = np.flatnonzero(self.stages(records) == "train")
+            target_of[train] = target_of[train][np.random.default_rng(0).permutation(len(train))]
+        return target_of
 
     def subjects(self, stage: str | None = None) -> set[str]:
         """The subjects of one split (train, val or test; None: all), every FACS-coded image counted."""
-        faces = self._load()
-        images = faces.subject if stage is None else faces.subject[self._split_indices(labelled_only=False)[stage]]
-        return set(images.tolist())
+        records = self.load_records()
+        chosen = np.ones(len(records), bool) if stage is None else self._stages(records, labelled_only=False) == stage
+        return set(records.subject[chosen].tolist())
 
     def probe_set(self, stage: str = "val") -> ProbeSet:
         """Every FACS-coded image of the split's subjects, with emotion label or without, and its AUs,
         landmarks and sequence. The unlabelled sequences matter: their AUs do not travel in emotion
         prototypes, which is what lets the analysis tell co-occurring AUs (6 and 12 in "happy") apart.
         """
-        faces = self._load()
-        idx = self._split_indices(labelled_only=False)[stage]
+        faces = self.load_records()
+        idx = np.flatnonzero(self._stages(faces, labelled_only=False) == stage)
         recording = np.char.add(np.char.add(faces.subject, "/"), faces.sequence)
         _, sequence = np.unique(recording, return_inverse=True)
         first = np.ones(len(faces), bool)  # the neutral frame: each sequence's first file by name
@@ -143,7 +143,7 @@ class CKPlusDataModule(FaceDataModule):
             faces.au_present[idx],
             faces.landmarks[idx],
             sequence[idx],
-            faces.emotion[idx],
+            faces.label[idx],
             ~first[idx],
         )
 
@@ -171,7 +171,6 @@ class SyntheticCKPlusDataModule(CKPlusDataModule):
         self.synthetic = synthetic
         self.hparams.synthetic = asdict(synthetic)  # plain values, so checkpoints load with weights_only=True
 
-    def _load(self) -> FaceSet:
-        if self.faces is None:
-            generate(self.hparams.root, self.synthetic, workers=os.cpu_count() or 1)
-        return super()._load()
+    def read_records(self) -> FaceRecords:
+        generate(self.hparams.root, self.synthetic, workers=os.cpu_count() or 1)
+        return super().read_records()

@@ -1,7 +1,10 @@
 """LightningDataModule for FER2013 with its own usage split."""
 
-from fau_lightning.datamodules.base import FaceDataModule, resize_faces
-from fau_lightning.datasets.fer2013 import FER_EMOTIONS, USAGES, FERSet, read_fer2013
+import numpy as np
+
+from fau_lightning.datamodules.base import FaceDataModule
+from fau_lightning.datasets.fer2013 import FER_EMOTIONS, USAGES, read_fer2013
+from fau_lightning.datasets.records import FaceRecords
 
 
 class FER2013DataModule(FaceDataModule):
@@ -28,17 +31,14 @@ class FER2013DataModule(FaceDataModule):
             if usage not in USAGES:
                 raise ValueError(f"usage must be one of {USAGES}, got {usage!r}")
         self.save_hyperparameters()
-        self.fer: FERSet | None = None
 
     @property
     def class_names(self) -> list[str]:
         return list(FER_EMOTIONS)
 
-    def setup(self, stage: str | None = None) -> None:
-        if self.fer is None:
-            self.fer = read_fer2013(self.hparams.path)
-        images = resize_faces(self.fer.images, self.hparams.image_size)
-        usage_of = {"train": "Training", "val": self.hparams.val_usage, "test": self.hparams.test_usage}
-        self.set_splits(
-            {name: (images[self.fer.usage == u], self.fer.emotion[self.fer.usage == u]) for name, u in usage_of.items()}
-        )
+    def read_records(self) -> FaceRecords:
+        return read_fer2013(self.hparams.path)
+
+    def stages(self, records: FaceRecords) -> np.ndarray:
+        stage_of = {"Training": "train", self.hparams.val_usage: "val", self.hparams.test_usage: "test"}
+        return np.array([stage_of.get(usage, "") for usage in records.partition[:, 0]])

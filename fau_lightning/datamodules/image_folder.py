@@ -11,14 +11,10 @@ from pathlib import Path
 import numpy as np
 
 from fau_lightning.datamodules.base import FaceDataModule
-from fau_lightning.datasets.cache import FaceSet, load_or_build
-from fau_lightning.datasets.ck_plus import CKImage, CKLayout
+from fau_lightning.datasets.cache import load_or_build
 from fau_lightning.datasets.face_crop import CropMethod, CropSettings
-from fau_lightning.datasets.image_folder import (
-    SPLIT_FOLDERS,
-    list_image_folder,
-    stratified_split,
-)
+from fau_lightning.datasets.image_folder import list_image_folder, stratified_split
+from fau_lightning.datasets.records import FaceRecords
 
 
 class ImageFolderDataModule(FaceDataModule):
@@ -54,30 +50,22 @@ class ImageFolderDataModule(FaceDataModule):
             raise ValueError("face_crop='landmarks' needs landmark files; folder datasets have none (use haar or none)")
         self.save_hyperparameters()
         self.crop = CropSettings(method=face_crop, size=image_size, haar_min_size=haar_min_size)
-        self.classes, self.items, self.given_split = list_image_folder(root)
-        self.faces: FaceSet | None = None
+        self.classes, self.files = list_image_folder(root)
 
     @property
     def class_names(self) -> list[str]:
         return self.classes
 
-    def setup(self, stage: str | None = None) -> None:
-        if self.faces is None:
-            root = Path(self.hparams.root)
-            # The shared preprocessing reads a CK+-style layout; here `emotion` holds the class index.
-            images = [CKImage(path, subject=path.parent.name, sequence="", emotion=label) for path, label in self.items]
-            layout = CKLayout(root, images, subjects=[], label_files=[])
-            cache_dir = self.hparams.cache_dir or root / ".fau_cache"
-            self.faces, _ = load_or_build(layout, self.crop, cache_dir, extra={"dataset": "image_folder"})
-        split = self.given_split
-        if split is None:
-            labels = np.array([label for _, label in self.items])
-            split = stratified_split(
-                labels, self.hparams.val_fraction, self.hparams.test_fraction, self.hparams.split_seed
-            )
-        # Splits are drawn over every listed image, so one unreadable file does not reshuffle the rest.
-        split_of = {str(path.relative_to(self.hparams.root)): s for (path, _), s in zip(self.items, split, strict=True)}
-        image_split = np.array([split_of[source] for source in self.faces.source])
-        self.set_splits(
-            {s: (self.faces.images[image_split == s], self.faces.emotion[image_split == s]) for s in SPLIT_FOLDERS}
-        )
+    def read_records(self) -> FaceRecords:
+        cache_dir = self.hparams.cache_dir or Path(self.hparams.root) / ".fau_cache"
+        return load_or_build(self.files, self.crop, cache_dir, extra={"dataset": "image_folder"})[0]
+
+    def stages(self, records: FaceRecords) -> np.ndarray:
+        if records.partition.shape[1]:  # the folder's own train/, val/ and test/
+            return records.partition[:, 0]
+        # Drawn over every listed image, so one unreadable file does not reshuffle the rest.
+        labels = np.array([image.label for image in self.files.images])
+        drawn = stratified_split(labels, self.hparams.val_fraction, self.hparams.test_fraction, self.hparams.split_seed)
+        root = self.files.root
+        stage_of = {str(im.path.relative_to(root)): s for im, s in zip(self.files.images, drawn, strict=True)}
+        return np.array([stage_of[source] for source in records.source])

@@ -1,9 +1,10 @@
 """LightningDataModule for the Toronto Face Database: its five official splits, labelled images only."""
 
-from fau_lightning.datamodules.base import FaceDataModule, resize_faces
-from fau_lightning.datasets.tfd import NUM_SPLITS, TFD_EXPRESSIONS, TFDSet, read_tfd
+import numpy as np
 
-SPLIT_CODES = {"train": 1, "val": 2, "test": 3}
+from fau_lightning.datamodules.base import FaceDataModule
+from fau_lightning.datasets.records import NO_LABEL, FaceRecords
+from fau_lightning.datasets.tfd import NUM_SPLITS, TFD_EXPRESSIONS, read_tfd
 
 
 class TFDDataModule(FaceDataModule):
@@ -27,7 +28,6 @@ class TFDDataModule(FaceDataModule):
         if not 0 <= fold < NUM_SPLITS:
             raise ValueError(f"TFD fold must be in 0..{NUM_SPLITS - 1}, got {fold}")
         self.save_hyperparameters()
-        self.tfd: TFDSet | None = None
 
     @property
     def class_names(self) -> list[str]:
@@ -37,12 +37,8 @@ class TFDDataModule(FaceDataModule):
     def num_splits(self) -> int:
         return NUM_SPLITS
 
-    def setup(self, stage: str | None = None) -> None:
-        if self.tfd is None:
-            self.tfd = read_tfd(self.hparams.path)
-        tfd = self.tfd
-        images = resize_faces(tfd.images, self.hparams.image_size)
-        labelled = tfd.expression >= 0
-        split = tfd.folds[:, self.hparams.fold]
-        masks = {name: labelled & (split == code) for name, code in SPLIT_CODES.items()}
-        self.set_splits({name: (images[mask], tfd.expression[mask]) for name, mask in masks.items()})
+    def read_records(self) -> FaceRecords:
+        return read_tfd(self.hparams.path)
+
+    def stages(self, records: FaceRecords) -> np.ndarray:
+        return np.where(records.label != NO_LABEL, records.partition[:, self.hparams.fold], "")

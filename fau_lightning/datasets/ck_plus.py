@@ -10,43 +10,26 @@ ignored. This module only reads the layout: no pixels are decoded here.
 """
 
 import os
-from dataclasses import dataclass, field
 from pathlib import Path
 
-import numpy as np
+from fau_lightning.datasets.records import (
+    IMAGE_SUFFIXES,
+    NO_LABEL,
+    DatasetFormatError,
+    FileList,
+    ImageFile,
+    read_floats,
+)
 
 IMAGE_DIR = "cohn-kanade-images"
 EMOTION_DIRS = ("Emotion", "Emotion_labels")
 FACS_DIRS = ("FACS", "FACS_labels")
 LANDMARK_DIR = "Landmarks"
-IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff")
+UNLABELLED = NO_LABEL  # emotion code of the frames of a sequence that has FACS codes but no emotion label
 
 
-UNLABELLED = -1  # emotion code of the frames of a sequence that has FACS codes but no emotion label
-
-
-class CKPlusFormatError(ValueError):
+class CKPlusFormatError(DatasetFormatError):
     """A file or folder that does not follow the CK+ format; the message names the path."""
-
-
-@dataclass(frozen=True)
-class CKImage:
-    """One image chosen for training, with everything CK+ says about it."""
-
-    path: Path
-    subject: str
-    sequence: str
-    emotion: int  # CK+ code: 0 neutral, 1..7 the sequence's emotion; UNLABELLED: FACS-coded only
-    aus: dict[int, int] = field(default_factory=dict)  # AU -> intensity (0 = present, not coded)
-    landmarks_path: Path | None = None
-
-
-@dataclass(frozen=True)
-class CKLayout:
-    root: Path
-    images: list[CKImage]
-    subjects: list[str]  # every subject folder, sorted: the basis of the fold assignment
-    label_files: list[Path]  # emotion and FACS files read, for the cache fingerprint
 
 
 def _visible_dirs(folder: Path) -> list[Path]:
@@ -57,24 +40,8 @@ def _first_existing(root: Path, names: tuple[str, ...]) -> Path | None:
     return next((root / n for n in names if (root / n).is_dir()), None)
 
 
-def read_floats(path: Path, columns: int) -> np.ndarray:
-    """Rows of whitespace-separated floats (CK+'s '   3.0000000e+00' style), shape (rows, columns)."""
-    try:
-        text = path.read_text()
-    except (OSError, UnicodeDecodeError) as err:
-        raise CKPlusFormatError(f"{path}: cannot read label file ({err})") from err
-    rows = [line.split() for line in text.splitlines() if line.strip()]
-    try:
-        values = np.array([[float(v) for v in row] for row in rows], dtype=np.float64)
-    except ValueError as err:
-        raise CKPlusFormatError(f"{path}: expected numbers, found {text.strip()[:60]!r}") from err
-    if values.size and (values.ndim != 2 or values.shape[1] != columns):
-        raise CKPlusFormatError(f"{path}: expected {columns} number(s) per line, found {[len(r) for r in rows][:5]}")
-    return values.reshape(-1, columns)
-
-
 def read_emotion(path: Path) -> int:
-    values = read_floats(path, 1)
+    values = read_floats(path, 1, CKPlusFormatError)
     if values.shape != (1, 1):
         raise CKPlusFormatError(f"{path}: expected exactly one emotion code, found {values.size}")
     code = values[0, 0]
@@ -84,20 +51,13 @@ def read_emotion(path: Path) -> int:
 
 
 def read_facs(path: Path) -> dict[int, int]:
-    values = read_floats(path, 2)
+    values = read_floats(path, 2, CKPlusFormatError)
     aus = {}
     for au, intensity in values:
         if au != int(au) or au < 1 or intensity != int(intensity) or not 0 <= intensity <= 5:
             raise CKPlusFormatError(f"{path}: bad AU line '{au:g} {intensity:g}' (AU >= 1, intensity 0..5)")
         aus[int(au)] = int(intensity)
     return aus
-
-
-def read_landmarks(path: Path) -> np.ndarray:
-    values = read_floats(path, 2)
-    if values.shape != (68, 2):
-        raise CKPlusFormatError(f"{path}: expected 68 landmark lines 'x y', found {len(values)}")
-    return values.astype(np.float32)
 
 
 def _single_file(folder: Path, suffix: str) -> Path | None:
@@ -109,12 +69,13 @@ def _single_file(folder: Path, suffix: str) -> Path | None:
     return found[0] if found else None
 
 
-def read_layout(root: str | os.PathLike, last_frames: int = 3) -> CKLayout:
+def read_layout(root: str | os.PathLike, last_frames: int = 3) -> FileList:
     """Choose the images of every coded sequence: the first frame (neutral) and the last N frames.
 
     The sequence's FACS AUs go to its last N frames (CK+ codes the peak); the neutral frame has none.
     Sequences with FACS codes but no emotion label (about 45 % of CK+) are read too, every frame
-    with emotion UNLABELLED: training drops them, FAU analysis uses them.
+    with emotion UNLABELLED: training drops them, FAU analysis uses them. Each image's label is its
+    CK+ emotion code.
     """
     root = Path(root)
     if not root.is_dir():
@@ -128,7 +89,7 @@ def read_layout(root: str | os.PathLike, last_frames: int = 3) -> CKLayout:
     if last_frames < 1:
         raise ValueError(f"last_frames must be at least 1, got {last_frames}")
     facs_dir = _first_existing(root, FACS_DIRS)
-    images: list[CKImage] = []
+    images: list[ImageFile] = []
     label_files: list[Path] = []
     subjects = [d.name for d in _visible_dirs(image_dir)]
     for subject in subjects:
@@ -150,7 +111,8 @@ def read_layout(root: str | os.PathLike, last_frames: int = 3) -> CKLayout:
             chosen = [(frames[0], neutral, {})] + [(f, emotion, aus) for f in frames[-last_frames:]]
             for frame, code, frame_aus in chosen:
                 lm = root / LANDMARK_DIR / rel / f"{frame.stem}_landmarks.txt"
-                images.append(CKImage(frame, subject, seq_dir.name, code, frame_aus, lm if lm.is_file() else None))
-    if not any(im.emotion != UNLABELLED for im in images):
+                landmarks = lm if lm.is_file() else None
+                images.append(ImageFile(frame, code, subject, seq_dir.name, frame_aus, landmarks))
+    if not any(im.label != UNLABELLED for im in images):
         raise CKPlusFormatError(f"{root}: no labelled sequence found (no *_emotion.txt under {emotion_dir})")
-    return CKLayout(root, images, subjects, label_files)
+    return FileList(root, images, subjects, label_files)

@@ -8,10 +8,11 @@ user the run. A wrong header, an unreadable file, or a file with no valid row is
 import csv
 import os
 import warnings
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+
+from fau_lightning.datasets.records import DatasetFormatError, FaceRecords
 
 FER_EMOTIONS = ("angry", "disgust", "fear", "happy", "sad", "surprise", "neutral")
 USAGES = ("Training", "PublicTest", "PrivateTest")
@@ -19,16 +20,8 @@ HEADER = ["emotion", "pixels", "usage"]
 SIDE = 48
 
 
-class FER2013FormatError(ValueError):
+class FER2013FormatError(DatasetFormatError):
     """The file as a whole is unusable; the message names it."""
-
-
-@dataclass(frozen=True)
-class FERSet:
-    images: np.ndarray  # uint8 (N, 48, 48)
-    emotion: np.ndarray  # int64 (N,), 0..6
-    usage: np.ndarray  # str (N,), one of USAGES
-    skipped: list[str]  # "line N: reason" for each malformed row
 
 
 def _parse_row(row: list[str]) -> tuple[int, np.ndarray, str] | str:
@@ -50,7 +43,8 @@ def _parse_row(row: list[str]) -> tuple[int, np.ndarray, str] | str:
     return int(label), image.astype(np.uint8).reshape(SIDE, SIDE), usage
 
 
-def read_fer2013(path: str | os.PathLike) -> FERSet:
+def read_fer2013(path: str | os.PathLike) -> FaceRecords:
+    """The valid rows, with label = emotion 0..6 and partition = the row's Usage."""
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"FER2013 file {path} does not exist")
@@ -75,4 +69,4 @@ def read_fer2013(path: str | os.PathLike) -> FERSet:
         raise FER2013FormatError(f"{path}: no valid row ({len(skipped)} malformed: {'; '.join(skipped[:3])})")
     if skipped:
         warnings.warn(f"{path}: skipped {len(skipped)} malformed row(s): {'; '.join(skipped[:10])}", stacklevel=2)
-    return FERSet(np.stack(images), np.array(emotions, dtype=np.int64), np.array(usages), skipped)
+    return FaceRecords.of_arrays(np.stack(images), np.array(emotions), path.name, partition=np.array(usages))

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
-from fau_lightning.datasets.ck_plus import IMAGE_SUFFIXES
+from fau_lightning.datasets.records import IMAGE_SUFFIXES, FileList, ImageFile
 
 SPLIT_FOLDERS = ("train", "val", "test")
 
@@ -20,7 +20,7 @@ def _visible(folder: Path) -> list[Path]:
     return sorted(p for p in folder.iterdir() if not p.name.startswith("."))
 
 
-def _class_images(folder: Path, classes: list[str]) -> list[tuple[Path, int]]:
+def _class_images(folder: Path, classes: list[str], split: tuple[str, ...] = ()) -> list[ImageFile]:
     items = []
     for index, name in enumerate(classes):
         class_dir = folder / name
@@ -29,25 +29,26 @@ def _class_images(folder: Path, classes: list[str]) -> list[tuple[Path, int]]:
         images = [p for p in _visible(class_dir) if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES]
         if not images:
             raise ValueError(f"{class_dir}: no images ({', '.join(IMAGE_SUFFIXES)})")
-        items += [(p, index) for p in images]
+        items += [ImageFile(p, index, partition=split) for p in images]
     return items
 
 
-def list_image_folder(root: str | os.PathLike) -> tuple[list[str], list[tuple[Path, int]], np.ndarray | None]:
-    """(class names, (path, class index) for every image, the split of each image or None)."""
+def list_image_folder(root: str | os.PathLike) -> tuple[list[str], FileList]:
+    """(class names, every image with its class index as label and, where the folder gives splits, its split).
+
+    Subjects are unknown: a folder says nothing about who is in each image.
+    """
     root = Path(root)
     if not root.is_dir():
         raise FileNotFoundError(f"image folder {root} does not exist or is not a folder")
     if all((root / s).is_dir() for s in SPLIT_FOLDERS):
         classes = [p.name for p in _visible(root / "train") if p.is_dir()]
-        per_split = {s: _class_images(root / s, classes) for s in SPLIT_FOLDERS}
-        items = [item for s in SPLIT_FOLDERS for item in per_split[s]]
-        split = np.array([s for s in SPLIT_FOLDERS for _ in per_split[s]])
-        return classes, items, split
+        items = [item for s in SPLIT_FOLDERS for item in _class_images(root / s, classes, (s,))]
+        return classes, FileList(root, items, subjects=[], label_files=[])
     classes = [p.name for p in _visible(root) if p.is_dir()]
     if len(classes) < 2:
         raise ValueError(f"{root}: expected one folder per class (at least two), found {classes}")
-    return classes, _class_images(root, classes), None
+    return classes, FileList(root, _class_images(root, classes), subjects=[], label_files=[])
 
 
 def stratified_split(labels: np.ndarray, val_fraction: float, test_fraction: float, seed: int) -> np.ndarray:

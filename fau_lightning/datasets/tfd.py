@@ -7,27 +7,21 @@ with its axes reversed).
 """
 
 import os
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+
+from fau_lightning.datasets.records import NO_LABEL, DatasetFormatError, FaceRecords
 
 # Expression order 1..7 of `labs_ex`, as TFD's users have it (the source does not state it).
 TFD_EXPRESSIONS = ("anger", "disgust", "fear", "happy", "sad", "surprise", "neutral")
 VARIABLES = ("images", "labs_ex", "labs_id", "folds")
 NUM_SPLITS = 5
+FOLD_TAGS = np.array(["", "train", "val", "test"])  # `folds` codes 0 (unlabelled, left out), 1, 2, 3
 
 
-class TFDFormatError(ValueError):
+class TFDFormatError(DatasetFormatError):
     """A TFD file that does not hold what it should; the message names the file and the variable."""
-
-
-@dataclass(frozen=True)
-class TFDSet:
-    images: np.ndarray  # uint8 (N, S, S)
-    expression: np.ndarray  # int64 (N,), -1 unlabelled, else 0..6 (labs_ex - 1)
-    identity: np.ndarray  # int64 (N,), -1 unknown
-    folds: np.ndarray  # int64 (N, 5): 0 unlabelled, 1 train, 2 valid, 3 test
 
 
 def _load_variables(path: Path) -> dict[str, np.ndarray]:
@@ -56,7 +50,10 @@ def _column(path: Path, name: str, values: np.ndarray, n: int) -> np.ndarray:
     return flat.astype(np.int64)
 
 
-def read_tfd(path: str | os.PathLike) -> TFDSet:
+def read_tfd(path: str | os.PathLike) -> FaceRecords:
+    """TFD's images with label = expression 0..6 (NO_LABEL: unlabelled), subject = identity ("" unknown)
+    and partition = the five official splits' tags.
+    """
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"TFD file {path} does not exist")
@@ -86,9 +83,10 @@ def read_tfd(path: str | os.PathLike) -> TFDSet:
         raise TFDFormatError(
             f"{path}: variable 'folds' must hold 0..3 (0 unlabelled, 1 train, 2 valid, 3 test), found {bad}"
         )
-    return TFDSet(
-        images=np.rint(images).astype(np.uint8),
-        expression=np.where(expression > 0, expression - 1, -1),
-        identity=identity,
-        folds=folds.astype(np.int64),
+    return FaceRecords.of_arrays(
+        np.rint(images).astype(np.uint8),
+        label=np.where(expression > 0, expression - 1, NO_LABEL),
+        source=path.name,
+        subject=np.where(identity >= 0, identity.astype(str), ""),
+        partition=FOLD_TAGS[folds.astype(np.int64)],
     )

@@ -11,11 +11,11 @@ from tests.helpers.tiny import TINY_SYNTHETIC
 
 
 def _subjects(dm: CKPlusDataModule, split: str) -> set[str]:
-    keep, _ = dm.label_set.encode(dm.faces.emotion)
+    keep, _ = dm.label_set.encode(dm.records.label)
     from fau_lightning.datasets.folds import split_masks
 
-    masks = split_masks(dm.faces.subject[keep], dm.faces.all_subjects, dm.hparams.fold)
-    return set(dm.faces.subject[keep][masks[split]])
+    masks = split_masks(dm.records.subject[keep], dm.records.all_subjects, dm.hparams.fold)
+    return set(dm.records.subject[keep][masks[split]])
 
 
 @pytest.mark.parametrize("fold", [0, 9])
@@ -28,8 +28,8 @@ def test_splits_hold_disjoint_subjects(tiny_synthetic_root: Path, tmp_path: Path
     train, val, test = (_subjects(dm, s) for s in ("train", "val", "test"))
     assert train and val and test
     assert not (train & val or train & test or val & test)
-    labelled = dm.faces.emotion >= 0  # FACS-only sequences are read for analysis, never trained on
-    assert 0 < labelled.sum() < len(dm.faces)
+    labelled = dm.records.label >= 0  # FACS-only sequences are read for analysis, never trained on
+    assert 0 < labelled.sum() < len(dm.records)
     assert sum(len(ds) for ds in dm.datasets.values()) == labelled.sum()
     images, targets = next(iter(dm.train_dataloader()))
     assert images.dtype == torch.float32 and images.shape[1:] == (1, 32, 32)
@@ -43,7 +43,7 @@ def test_six_class_drops_neutral_and_contempt(tiny_synthetic_root: Path, tmp_pat
     )
     dm.setup("fit")
     targets = torch.cat([ds.targets for ds in dm.datasets.values()])
-    kept_codes = dm.faces.emotion[~np.isin(dm.faces.emotion, [UNLABELLED, 0, 2])]
+    kept_codes = dm.records.label[~np.isin(dm.records.label, [UNLABELLED, 0, 2])]
     assert len(targets) == len(kept_codes) and dm.num_classes == 6
     expected = np.searchsorted([1, 3, 4, 5, 6, 7], np.sort(kept_codes))
     assert np.array_equal(np.sort(targets.numpy()), expected)
@@ -65,16 +65,16 @@ def test_probe_set_carries_aus_and_landmarks_of_the_split(tiny_synthetic_root: P
     dm.setup("fit")
     probe = dm.probe_set("val")
     # Every image of the split's subjects: the labelled ones training sees, then the FACS-only ones.
-    val_subjects = set(dm.faces.subject[dm._split_indices(labelled_only=False)["val"]])
-    in_val = np.isin(dm.faces.subject, list(val_subjects))
+    val_subjects = dm.subjects("val")
+    in_val = np.isin(dm.records.subject, list(val_subjects))
     assert len(probe.images) == in_val.sum() > len(dm.datasets["val"])
-    assert np.array_equal(probe.images[dm.faces.emotion[in_val] >= 0], dm.datasets["val"].images.numpy())
+    assert np.array_equal(probe.images[dm.records.label[in_val] >= 0], dm.datasets["val"].images.numpy())
     assert probe.has_aus and probe.au_present.shape == (len(probe.images), len(probe.au_codes))
-    sequence = np.char.add(dm.faces.subject[in_val], dm.faces.sequence[in_val])
+    sequence = np.char.add(dm.records.subject[in_val], dm.records.sequence[in_val])
     first_frames = np.r_[True, sequence[1:] != sequence[:-1]]
     assert not probe.au_present[first_frames].any() and probe.au_present[~first_frames].any(axis=1).all()
     assert np.isfinite(probe.landmarks).all() and probe.landmarks.min() > -5 and probe.landmarks.max() < 37
-    assert np.array_equal(probe.apex, ~first_frames) and np.array_equal(probe.emotion, dm.faces.emotion[in_val])
+    assert np.array_equal(probe.apex, ~first_frames) and np.array_equal(probe.emotion, dm.records.label[in_val])
     assert len(np.unique(probe.sequence)) == len(np.unique(sequence))
     for s in np.unique(probe.sequence):  # one sequence id per recording
         assert len(set(sequence[probe.sequence == s])) == 1
@@ -100,7 +100,7 @@ def test_au_targets_cover_every_facs_coded_image(tiny_synthetic_root: Path, tmp_
     )
     dm.setup("fit")
     assert dm.class_names == ["AU1", "AU12", "AU99"] and dm.num_classes == 3
-    assert sum(len(ds) for ds in dm.datasets.values()) == len(dm.faces)  # unlabelled sequences too
+    assert sum(len(ds) for ds in dm.datasets.values()) == len(dm.records)  # unlabelled sequences too
     probe = dm.probe_set("train")
     targets = dm.datasets["train"].targets.numpy()
     assert targets.dtype == np.float32 and targets.shape == (len(probe), 3)

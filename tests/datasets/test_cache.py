@@ -5,10 +5,11 @@ import cv2
 import numpy as np
 import pytest
 
-from fau_lightning.datasets import cache as preprocess
+from fau_lightning.datasets import cache
 from fau_lightning.datasets.cache import load_or_build
-from fau_lightning.datasets.ck_plus import CKPlusFormatError, read_layout
+from fau_lightning.datasets.ck_plus import read_layout
 from fau_lightning.datasets.face_crop import CropSettings
+from fau_lightning.datasets.records import DatasetFormatError
 from tests.helpers.ck_plus_files import write_sequence
 
 CROP = CropSettings(method="landmarks", size=32)
@@ -31,7 +32,7 @@ def _files(folder: Path) -> set[str]:
 def test_arrays_hold_images_and_every_label(tree: Path, tmp_path: Path) -> None:
     faces, path = load_or_build(read_layout(tree), CROP, tmp_path / "cache", extra={})
     assert faces.images.shape == (12, 32, 32) and faces.images.dtype == np.uint8
-    assert faces.emotion.tolist() == [0, 5, 5, 5, 0, 2, 2, 2, 0, 7, 7, 7]
+    assert faces.label.tolist() == [0, 5, 5, 5, 0, 2, 2, 2, 0, 7, 7, 7]
     assert faces.subject.tolist() == ["S005"] * 4 + ["S011"] * 8
     assert faces.au_codes.tolist() == [1, 2, 5, 6, 12, 14, 26]
     col = {au: k for k, au in enumerate(faces.au_codes)}
@@ -54,7 +55,7 @@ def test_rgb_and_grayscale_frames_of_different_sizes_are_read_as_grayscale(tree:
 
 def test_second_call_loads_the_cache(tree: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     first, path = load_or_build(read_layout(tree), CROP, tmp_path / "cache", extra={})
-    monkeypatch.setattr(preprocess, "_build", lambda *a: pytest.fail("rebuilt a valid cache"))
+    monkeypatch.setattr(cache, "_build", lambda *a: pytest.fail("rebuilt a valid cache"))
     second, again = load_or_build(read_layout(tree), CROP, tmp_path / "cache", extra={})
     assert again == path and np.array_equal(first.images, second.images)
 
@@ -69,7 +70,7 @@ def test_changed_setting_or_file_makes_a_new_cache(tree: Path, tmp_path: Path) -
     os.utime(label, ns=(1, 1))
     faces, d = load_or_build(read_layout(tree), CROP, cache, extra={})
     assert len({a, b, c, d}) == 4
-    assert faces.emotion[1] == 6
+    assert faces.label[1] == 6
 
 
 def test_interrupted_build_leaves_no_cache(tree: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -108,6 +109,6 @@ def test_unreadable_image_is_skipped_listed_and_warned(tree: Path, tmp_path: Pat
 def test_malformed_landmarks_name_the_file(tree: Path, tmp_path: Path) -> None:
     lm = tree / "Landmarks" / "S005" / "001" / "S005_001_00000005_landmarks.txt"
     lm.write_text("1.0 2.0\n" * 67)
-    with pytest.raises(CKPlusFormatError, match="S005_001_00000005_landmarks.txt: expected 68"):
+    with pytest.raises(DatasetFormatError, match="S005_001_00000005_landmarks.txt: expected 68"):
         load_or_build(read_layout(tree), CROP, tmp_path / "cache", extra={})
     assert not (tmp_path / "cache").exists() or not any((tmp_path / "cache").glob("*.npz"))

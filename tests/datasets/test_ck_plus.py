@@ -11,7 +11,7 @@ def test_first_frame_is_neutral_and_last_three_carry_the_emotion_and_aus(tmp_pat
     frames = write_sequence(tmp_path, "S005", "001", frames=6, emotion=3, aus={9: 4, 15: 0, 17: 2})
     layout = read_layout(tmp_path)
     assert [im.path for im in layout.images] == [frames[0]] + frames[-3:]
-    assert [im.emotion for im in layout.images] == [0, 3, 3, 3]
+    assert [im.label for im in layout.images] == [0, 3, 3, 3]
     assert layout.images[0].aus == {}
     assert layout.images[1].aus == {9: 4, 15: 0, 17: 2}  # intensity 0 = present, not coded
     assert all(im.subject == "S005" and im.sequence == "001" for im in layout.images)
@@ -35,7 +35,7 @@ def test_empty_emotion_folder_means_unlabelled(tmp_path: Path) -> None:
     # A FACS-coded sequence without emotion is read for analysis; one with neither is skipped.
     assert {im.sequence for im in layout.images} == {"001", "002"}
     unlabelled = [im for im in layout.images if im.sequence == "001"]
-    assert [im.emotion for im in unlabelled] == [UNLABELLED] * 4
+    assert [im.label for im in unlabelled] == [UNLABELLED] * 4
     assert [im.aus for im in unlabelled] == [{}, {12: 3}, {12: 3}, {12: 3}]
 
 
@@ -50,7 +50,7 @@ def test_renamed_label_folders_are_accepted(tmp_path: Path) -> None:
         tmp_path, "S010", "001", emotion=7, aus={1: 2, 2: 2}, emotion_dir="Emotion_labels", facs_dir="FACS_labels"
     )
     layout = read_layout(tmp_path)
-    assert [im.emotion for im in layout.images] == [0, 7, 7, 7]
+    assert [im.label for im in layout.images] == [0, 7, 7, 7]
     assert layout.images[-1].aus == {1: 2, 2: 2}
 
 
@@ -74,7 +74,7 @@ def test_stray_files_are_ignored(tmp_path: Path) -> None:
 )
 def test_emotion_float_formats(tmp_path: Path, text: str, code: int) -> None:
     write_sequence(tmp_path, "S005", "001", emotion=None, emotion_text=text)
-    assert read_layout(tmp_path).images[-1].emotion == code
+    assert read_layout(tmp_path).images[-1].label == code
 
 
 def test_subjects_include_those_without_labels_and_are_sorted(tmp_path: Path) -> None:
@@ -143,8 +143,8 @@ def test_missing_landmarks_are_allowed(tmp_path: Path) -> None:
 
 def test_reads_the_synthetic_set(tiny_synthetic_root: Path) -> None:
     layout = read_layout(tiny_synthetic_root)
-    emotions = np.array([im.emotion for im in layout.images])
+    emotions = np.array([im.label for im in layout.images])
     assert len(layout.subjects) == 12
     assert (emotions == 0).sum() * 3 == (emotions > 0).sum()
     assert all(im.landmarks_path is not None for im in layout.images)
-    assert all(im.aus for im in layout.images if im.emotion > 0)
+    assert all(im.aus for im in layout.images if im.label > 0)

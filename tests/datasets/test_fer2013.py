@@ -15,7 +15,7 @@ def test_reads_rows_and_usages(tmp_path: Path) -> None:
     assert fer.images.shape == (11, 48, 48) and fer.images.dtype == np.uint8
     first = np.array(rows[0].split(",")[1].split(), dtype=np.uint8).reshape(48, 48)
     assert np.array_equal(fer.images[0], first)  # row-major 48 x 48
-    assert fer.emotion.tolist() == [i % 7 for i in range(11)]
+    assert fer.label.tolist() == [i % 7 for i in range(11)]
     dm = FER2013DataModule(str(tmp_path / "fer2013.csv"))
     dm.setup()
     assert [len(dm.datasets[s]) for s in ("train", "val", "test")] == [6, 2, 3]
@@ -38,8 +38,8 @@ def test_malformed_row_is_skipped_with_its_line_number(tmp_path: Path, bad: str,
     path = write_csv(tmp_path / "fer2013.csv", [row(0), row(1), bad, row(2)])
     with pytest.warns(UserWarning, match=f"skipped 1 malformed row\\(s\\): line 4: .*{re.escape(reason)}"):
         fer = read_fer2013(path)
-    assert fer.emotion.tolist() == [0, 1, 2]
-    assert len(fer.skipped) == 1 and fer.skipped[0].startswith("line 4: ") and reason in fer.skipped[0]
+    assert fer.label.tolist() == [0, 1, 2]
+    assert fer.partition[:, 0].tolist() == ["Training"] * 3
 
 
 def test_wrong_header_and_empty_file_fail_naming_the_file(tmp_path: Path) -> None:

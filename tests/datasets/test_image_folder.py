@@ -63,7 +63,7 @@ def test_haar_miss_keeps_the_image(tmp_path: Path) -> None:
     )
     with pytest.warns(UserWarning, match="without a detected face"):
         dm.setup()
-    assert len(dm.datasets["train"]) == 6 and not dm.faces.face_found.any()
+    assert len(dm.datasets["train"]) == 6 and not dm.records.face_found.any()
 
 
 @pytest.mark.parametrize(

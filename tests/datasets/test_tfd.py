@@ -17,9 +17,11 @@ def test_reads_both_matlab_formats(tmp_path: Path, writer) -> None:
     tfd = read_tfd(writer(tmp_path / "TFD_12x12.mat", variables))
     assert tfd.images.shape == (30, 12, 12) and tfd.images.dtype == np.uint8
     assert (tfd.images[:, 0, :] == 255).all() and tfd.images[:, 1:, :].max() <= 200  # not transposed
-    assert np.array_equal(tfd.expression[:5], [-1] * 5)
-    assert np.array_equal(tfd.expression[5:], variables["labs_ex"][5:, 0] - 1)
-    assert np.array_equal(tfd.folds, variables["folds"])
+    assert np.array_equal(tfd.label[:5], [-1] * 5)
+    assert np.array_equal(tfd.label[5:], variables["labs_ex"][5:, 0] - 1)
+    assert np.array_equal(tfd.partition, np.array(["", "train", "val", "test"])[variables["folds"].astype(int)])
+    identity = variables["labs_id"][:, 0].astype(int)
+    assert np.array_equal(tfd.subject, np.where(identity >= 0, identity.astype(str), ""))
 
 
 def test_datamodule_splits_are_the_files_folds(tmp_path: Path) -> None:
