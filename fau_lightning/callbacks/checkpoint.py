@@ -5,6 +5,8 @@ import os
 import pytorch_lightning as pl
 from pytorch_lightning.callbacks import ModelCheckpoint
 
+from fau_lightning.errors import SettingError
+
 
 class BestValidationCheckpoint(ModelCheckpoint):
     """Keep the checkpoint with the best validation metric, and `last.ckpt` from every validation.
@@ -39,7 +41,9 @@ class BestValidationCheckpoint(ModelCheckpoint):
         **kwargs,
     ) -> None:
         if monitor is not None and not monitor.startswith("val/"):
-            raise ValueError(f"checkpoints are selected on validation metrics only ('val/...'), not {monitor!r}")
+            raise SettingError(
+                f"monitor: checkpoints are selected on validation metrics only ('val/...'), not {monitor!r}"
+            )
         super().__init__(
             dirpath=dirpath, filename=filename, monitor=monitor, mode=mode, save_top_k=1, save_last=False, **kwargs
         )
@@ -56,7 +60,7 @@ class BestValidationCheckpoint(ModelCheckpoint):
             return
         path = os.path.join(self.dirpath, self.CHECKPOINT_NAME_LAST + self.FILE_EXTENSION)
         tmp = path + ".tmp"
-        trainer.save_checkpoint(tmp)  # every rank takes part; rank zero writes
+        trainer.save_checkpoint(tmp, weights_only=False)  # the whole state, to resume from; every rank takes part
         if trainer.is_global_zero:
             os.replace(tmp, path)
         trainer.strategy.barrier()

@@ -5,6 +5,7 @@ import pytorch_lightning as pl
 
 from fau_lightning.analysis.report import filter_report
 from fau_lightning.callbacks.periodic import PeriodicAnalysis
+from fau_lightning.errors import SettingError
 from fau_lightning.tasks.image_logging import log_image
 from fau_lightning.viz.figures import image_grid
 
@@ -41,7 +42,7 @@ class FilterVisualization(PeriodicAnalysis):
     ) -> None:
         super().__init__(every_n_epochs, at_fit_end)
         if method not in ("deconvnet", "guided_backprop"):
-            raise ValueError(f"method must be deconvnet or guided_backprop, got {method!r}")
+            raise SettingError(f"method: must be deconvnet or guided_backprop, got {method!r}")
         self.layer, self.num_filters, self.top_k, self.method = layer, num_filters, top_k, method
         self.stage, self.max_images = stage, max_images
 

@@ -5,13 +5,15 @@ import time
 import pytorch_lightning as pl
 from pytorch_lightning.callbacks import Callback
 
+from fau_lightning.errors import SettingError
+
 
 class PeriodicAnalysis(Callback):
     """Subclasses implement `analyse`; this decides when, and keeps the seconds spent in `seconds`."""
 
     def __init__(self, every_n_epochs: int = 5, at_fit_end: bool = True) -> None:
         if every_n_epochs < 1:
-            raise ValueError(f"every_n_epochs must be at least 1, got {every_n_epochs}")
+            raise SettingError(f"every_n_epochs: must be at least 1, got {every_n_epochs}")
         self.every_n_epochs = every_n_epochs
         self.at_fit_end = at_fit_end
         self.seconds = 0.0

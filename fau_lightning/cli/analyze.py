@@ -45,7 +45,7 @@ from fau_lightning.analysis.report import (
     prepare_evidence,
     probe_maxima,
 )
-from fau_lightning.cli.common import build_config, config_args, split_at_double_dash
+from fau_lightning.cli.common import build_config, config_args, exit_on_input_error, split_at_double_dash
 from fau_lightning.tasks import FaceTask, load_task
 from fau_lightning.viz.figures import (
     confusion_matrix_image,
@@ -182,6 +182,10 @@ def _fau_section(numbers: dict, figures: dict[str, str], fau: FAUReport | None) 
 
 def main(argv: list[str] | None = None) -> None:
     argv = list(sys.argv[1:] if argv is None else argv)
+    exit_on_input_error("fau-analyze", lambda: _analyze(argv))
+
+
+def _analyze(argv: list[str]) -> None:
     own, overrides = split_at_double_dash(argv)
     parser = argparse.ArgumentParser(
         prog="fau-analyze", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter

@@ -5,12 +5,16 @@ Takes the same configs and overrides, e.g. `fau-baseline --config configs/synthe
 
 import sys
 
-from fau_lightning.cli.common import build_config
+from fau_lightning.cli.common import build_config, exit_on_input_error
 from fau_lightning.evaluation.pixel_baseline import logistic_regression_baseline
 
 
 def main(args: list[str] | None = None) -> None:
     args = list(sys.argv[1:] if args is None else args)
+    exit_on_input_error("fau-baseline", lambda: _baseline(args))
+
+
+def _baseline(args: list[str]) -> None:
     cli = build_config(args)
     datamodule = cli.datamodule
     datamodule.prepare_data()

@@ -23,7 +23,8 @@ from pathlib import Path
 import numpy as np
 
 from fau_lightning.atomic import write_atomically
-from fau_lightning.cli.common import build_config, config_args, split_at_double_dash
+from fau_lightning.cli.common import build_config, config_args, exit_on_input_error, split_at_double_dash
+from fau_lightning.errors import SettingError
 from fau_lightning.evaluation.crossval_summary import (
     CrossvalSummary,
     SplitResult,
@@ -56,7 +57,7 @@ def parse_folds(text: str, num_splits: int) -> list[int]:
         folds += range(int(low), int(high or low) + 1)
     bad = [f for f in folds if not 0 <= f < num_splits]
     if bad:
-        raise ValueError(f"folds {bad} are outside 0..{num_splits - 1} for this dataset")
+        raise SettingError(f"--folds: {bad} are outside 0..{num_splits - 1} for this dataset")
     return sorted(set(folds))
 
 
@@ -225,6 +226,10 @@ def make_plan(args: argparse.Namespace, overrides: list[str]) -> Plan:
 
 def main(argv: list[str] | None = None) -> None:
     argv = list(sys.argv[1:] if argv is None else argv)
+    exit_on_input_error("fau-crossval", lambda: _crossval(argv))
+
+
+def _crossval(argv: list[str]) -> None:
     own, overrides = split_at_double_dash(argv)
     parser = argparse.ArgumentParser(
         prog="fau-crossval", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter

@@ -9,12 +9,14 @@ from pytorch_lightning.loggers import WandbLogger
 
 from fau_lightning import callbacks as _callbacks  # noqa: F401  imported so callbacks resolve by short name
 from fau_lightning.atomic import write_json_atomically
+from fau_lightning.cli.common import exit_on_input_error
 from fau_lightning.datamodules import (
     FaceDataModule,  # imports every data module, so short names resolve
 )
-from fau_lightning.tasks import FaceTask
+from fau_lightning.tasks import FaceTask, read_checkpoint
 
 CONFIG_FILENAME = "fau_config.yaml"  # W&B writes its own config.yaml; ours must not clash with it
+LIGHTNING_CHECKPOINT_NAMES = ("last", "best", "hpc")  # resolved by Lightning itself
 
 
 class LogConfigCallback(SaveConfigCallback):
@@ -66,8 +68,21 @@ class FauCLI(LightningCLI):
             help="after testing, write the test metrics and confusion matrix here (written atomically)",
         )
 
+    def _add_subcommands(self, parser, **kwargs) -> None:
+        super()._add_subcommands(parser, **kwargs)
+        for subparser in parser._subcommands_action._name_parser_map.values():
+            subparser.set_defaults(weights_only=True)  # checkpoints load tensors and plain values only
+
     def _setting(self, name: str) -> object:
         return self.config[self.subcommand].get(name)
+
+    def _parse_ckpt_path(self) -> None:
+        """A `--ckpt_path` file that is not a safe, readable checkpoint stops here with one message."""
+        subcommand = self.config.get("subcommand")
+        path = self.config[subcommand].get("ckpt_path") if subcommand else None
+        if path and str(path) not in LIGHTNING_CHECKPOINT_NAMES and not str(path).startswith("registry"):
+            read_checkpoint(path)
+        super()._parse_ckpt_path()
 
     def before_fit(self) -> None:
         if self._setting("checkpoint_dir") and self.trainer.checkpoint_callback is not None:
@@ -149,8 +164,10 @@ def main(args: list[str] | None = None) -> None:
     """The `fau-train` console script; closes the W&B run (if any) so its files are complete on exit."""
     import wandb
 
-    run_cli(args)
-    wandb.finish()
+    try:
+        exit_on_input_error("fau-train", lambda: run_cli(args))
+    finally:
+        wandb.finish()
 
 
 if __name__ == "__main__":

@@ -12,6 +12,7 @@ from torch.utils.data import DataLoader, Dataset, get_worker_info
 from fau_lightning.datamodules.device_batches import DeviceBatches
 from fau_lightning.datasets.probe import ProbeSet
 from fau_lightning.datasets.records import FaceRecords
+from fau_lightning.errors import SettingError
 from fau_lightning.transforms.augment import AugmentRanges, PaperAugmentation
 
 Stage = Literal["train", "val", "test"]
@@ -88,9 +89,11 @@ class FaceDataModule(pl.LightningDataModule):
     ) -> None:
         super().__init__()
         if pipeline not in ("workers", "device"):
-            raise ValueError(f"pipeline must be 'workers' or 'device', got {pipeline!r}")
+            raise SettingError(f"pipeline: must be 'workers' or 'device', got {pipeline!r}")
         if pipeline == "device" and num_workers:
-            raise ValueError("pipeline='device' makes batches on the device itself; set num_workers=0")
+            raise SettingError(
+                "pipeline, num_workers: pipeline='device' makes batches on the device itself; set num_workers=0"
+            )
         self.batch_size = batch_size
         self.num_workers = num_workers
         self.augment = augment

@@ -15,6 +15,7 @@ from fau_lightning.datasets.folds import split_masks
 from fau_lightning.datasets.labels import get_label_set
 from fau_lightning.datasets.probe import ProbeSet
 from fau_lightning.datasets.records import FaceRecords
+from fau_lightning.errors import SettingError
 from fau_lightning.facs import ACTION_UNITS
 from fau_lightning.synthetic.dataset import SyntheticConfig, generate
 
@@ -59,8 +60,10 @@ class CKPlusDataModule(FaceDataModule):
         **kwargs,
     ) -> None:
         super().__init__(**kwargs)
+        if not 0 <= fold < num_folds:
+            raise SettingError(f"fold: must be in 0..{num_folds - 1} for {num_folds} folds, got {fold}")
         if targets not in ("emotion", "aus"):
-            raise ValueError(f"targets must be 'emotion' or 'aus', got {targets!r}")
+            raise SettingError(f"targets: must be 'emotion' or 'aus', got {targets!r}")
         self.save_hyperparameters()
         self.hparams.root = str(root)  # a Path would make checkpoints unloadable with weights_only=True
         self.label_set = get_label_set(label_set)

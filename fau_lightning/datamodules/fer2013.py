@@ -5,6 +5,7 @@ import numpy as np
 from fau_lightning.datamodules.base import FaceDataModule
 from fau_lightning.datasets.fer2013 import FER_EMOTIONS, USAGES, read_fer2013
 from fau_lightning.datasets.records import FaceRecords
+from fau_lightning.errors import SettingError
 
 
 class FER2013DataModule(FaceDataModule):
@@ -29,7 +30,7 @@ class FER2013DataModule(FaceDataModule):
         super().__init__(**kwargs)
         for usage in (val_usage, test_usage):
             if usage not in USAGES:
-                raise ValueError(f"usage must be one of {USAGES}, got {usage!r}")
+                raise SettingError(f"val_usage, test_usage: must be one of {USAGES}, got {usage!r}")
         self.save_hyperparameters()
 
     @property

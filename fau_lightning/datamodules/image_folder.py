@@ -15,6 +15,7 @@ from fau_lightning.datasets.cache import load_or_build
 from fau_lightning.datasets.face_crop import CropMethod, CropSettings
 from fau_lightning.datasets.image_folder import list_image_folder, stratified_split
 from fau_lightning.datasets.records import FaceRecords
+from fau_lightning.errors import SettingError
 
 
 class ImageFolderDataModule(FaceDataModule):
@@ -47,7 +48,9 @@ class ImageFolderDataModule(FaceDataModule):
     ) -> None:
         super().__init__(**kwargs)
         if face_crop == "landmarks":
-            raise ValueError("face_crop='landmarks' needs landmark files; folder datasets have none (use haar or none)")
+            raise SettingError(
+                "face_crop: 'landmarks' needs landmark files; folder datasets have none (use haar or none)"
+            )
         self.save_hyperparameters()
         self.crop = CropSettings(method=face_crop, size=image_size, haar_min_size=haar_min_size)
         self.classes, self.files = list_image_folder(root)

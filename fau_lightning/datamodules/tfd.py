@@ -5,6 +5,7 @@ import numpy as np
 from fau_lightning.datamodules.base import FaceDataModule
 from fau_lightning.datasets.records import NO_LABEL, FaceRecords
 from fau_lightning.datasets.tfd import NUM_SPLITS, TFD_EXPRESSIONS, read_tfd
+from fau_lightning.errors import SettingError
 
 
 class TFDDataModule(FaceDataModule):
@@ -26,7 +27,7 @@ class TFDDataModule(FaceDataModule):
     ) -> None:
         super().__init__(**kwargs)
         if not 0 <= fold < NUM_SPLITS:
-            raise ValueError(f"TFD fold must be in 0..{NUM_SPLITS - 1}, got {fold}")
+            raise SettingError(f"fold: TFD's fold must be in 0..{NUM_SPLITS - 1}, got {fold}")
         self.save_hyperparameters()
 
     @property

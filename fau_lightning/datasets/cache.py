@@ -21,6 +21,7 @@ import numpy as np
 from fau_lightning.atomic import write_atomically
 from fau_lightning.datasets.face_crop import CropSettings, crop_face
 from fau_lightning.datasets.records import FaceRecords, FileList, ImageFile, read_landmarks
+from fau_lightning.errors import DatasetFormatError
 
 log = logging.getLogger(__name__)
 CACHE_VERSION = 2
@@ -63,7 +64,7 @@ def _build(files: FileList, crop: CropSettings, workers: int) -> tuple[FaceRecor
     report = [r for r in results if isinstance(r, str)]
     kept = [(im, r) for im, r in zip(files.images, results, strict=True) if not isinstance(r, str)]
     if not kept:
-        raise ValueError(f"{files.root}: none of the {len(files.images)} selected images could be read")
+        raise DatasetFormatError(f"{files.root}: none of the {len(files.images)} selected images could be read")
     report += [f"{im.path}: no face found, whole frame used" for im, r in kept if not r[2]]
     au_codes = np.array(sorted({au for im, _ in kept for au in im.aus}), dtype=np.int64)
     column = {au: k for k, au in enumerate(au_codes)}
@@ -75,7 +76,7 @@ def _build(files: FileList, crop: CropSettings, workers: int) -> tuple[FaceRecor
             au_intensity[row, column[au]] = intensity
     partitions = {len(im.partition) for im, _ in kept}
     if len(partitions) > 1:
-        raise ValueError(f"{files.root}: images name different numbers of splits ({sorted(partitions)})")
+        raise DatasetFormatError(f"{files.root}: images name different numbers of splits ({sorted(partitions)})")
     faces = FaceRecords(
         images=np.stack([r[0] for _, r in kept]),
         label=np.array([im.label for im, _ in kept], np.int64),

@@ -15,11 +15,11 @@ from pathlib import Path
 from fau_lightning.datasets.records import (
     IMAGE_SUFFIXES,
     NO_LABEL,
-    DatasetFormatError,
     FileList,
     ImageFile,
     read_floats,
 )
+from fau_lightning.errors import DatasetFormatError, SettingError
 
 IMAGE_DIR = "cohn-kanade-images"
 EMOTION_DIRS = ("Emotion", "Emotion_labels")
@@ -87,7 +87,7 @@ def read_layout(root: str | os.PathLike, last_frames: int = 3) -> FileList:
             f"{root} is not a CK+ folder: expected {IMAGE_DIR}/ and one of {'/, '.join(EMOTION_DIRS)}/ inside it"
         )
     if last_frames < 1:
-        raise ValueError(f"last_frames must be at least 1, got {last_frames}")
+        raise SettingError(f"last_frames: must be at least 1, got {last_frames}")
     facs_dir = _first_existing(root, FACS_DIRS)
     images: list[ImageFile] = []
     label_files: list[Path] = []

@@ -11,6 +11,8 @@ from typing import Literal
 import cv2
 import numpy as np
 
+from fau_lightning.errors import SettingError
+
 CropMethod = Literal["haar", "landmarks", "none"]
 
 
@@ -102,7 +104,7 @@ def crop_face(gray: np.ndarray, s: CropSettings, landmarks: np.ndarray | None = 
         if landmarks is not None and np.isfinite(landmarks).all():
             box = _landmark_box(landmarks, s.landmark_margin)
     elif s.method != "none":
-        raise ValueError(f"unknown face crop method {s.method!r}; choose haar, landmarks or none")
+        raise SettingError(f"face_crop: unknown method {s.method!r}; choose haar, landmarks or none")
     if box is None:
         return Crop(cv2.resize(gray, (s.size, s.size), interpolation=cv2.INTER_AREA), (0, 0, w, h), s.method == "none")
     return Crop(_cut(gray, box, s.size), box, True)

@@ -12,7 +12,8 @@ from pathlib import Path
 
 import numpy as np
 
-from fau_lightning.datasets.records import DatasetFormatError, FaceRecords
+from fau_lightning.datasets.records import FaceRecords
+from fau_lightning.errors import DatasetFormatError
 
 FER_EMOTIONS = ("angry", "disgust", "fear", "happy", "sad", "surprise", "neutral")
 USAGES = ("Training", "PublicTest", "PrivateTest")

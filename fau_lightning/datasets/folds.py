@@ -2,6 +2,8 @@
 
 import numpy as np
 
+from fau_lightning.errors import SettingError
+
 
 def subject_folds(all_subjects: np.ndarray, num_folds: int = 10) -> dict[str, int]:
     return {subject: i % num_folds for i, subject in enumerate(sorted(all_subjects))}
@@ -12,7 +14,7 @@ def split_masks(
 ) -> dict[str, np.ndarray]:
     """Boolean masks over images: test = fold k, val = fold (k+1) mod n, train = the rest."""
     if not 0 <= fold < num_folds:
-        raise ValueError(f"fold must be in 0..{num_folds - 1}, got {fold}")
+        raise SettingError(f"fold: must be in 0..{num_folds - 1} for {num_folds} folds, got {fold}")
     folds = subject_folds(all_subjects, num_folds)
     image_fold = np.array([folds[s] for s in subjects])
     test = image_fold == fold

@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 
 from fau_lightning.datasets.records import IMAGE_SUFFIXES, FileList, ImageFile
+from fau_lightning.errors import DatasetFormatError, SettingError
 
 SPLIT_FOLDERS = ("train", "val", "test")
 
@@ -25,10 +26,10 @@ def _class_images(folder: Path, classes: list[str], split: tuple[str, ...] = ())
     for index, name in enumerate(classes):
         class_dir = folder / name
         if not class_dir.is_dir():
-            raise FileNotFoundError(f"{folder}: class folder {name}/ is missing (every split needs the same classes)")
+            raise DatasetFormatError(f"{folder}: class folder {name}/ is missing (every split needs the same classes)")
         images = [p for p in _visible(class_dir) if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES]
         if not images:
-            raise ValueError(f"{class_dir}: no images ({', '.join(IMAGE_SUFFIXES)})")
+            raise DatasetFormatError(f"{class_dir}: no images ({', '.join(IMAGE_SUFFIXES)})")
         items += [ImageFile(p, index, partition=split) for p in images]
     return items
 
@@ -47,14 +48,16 @@ def list_image_folder(root: str | os.PathLike) -> tuple[list[str], FileList]:
         return classes, FileList(root, items, subjects=[], label_files=[])
     classes = [p.name for p in _visible(root) if p.is_dir()]
     if len(classes) < 2:
-        raise ValueError(f"{root}: expected one folder per class (at least two), found {classes}")
+        raise DatasetFormatError(f"{root}: expected one folder per class (at least two), found {classes}")
     return classes, FileList(root, _class_images(root, classes), subjects=[], label_files=[])
 
 
 def stratified_split(labels: np.ndarray, val_fraction: float, test_fraction: float, seed: int) -> np.ndarray:
     """'train' / 'val' / 'test' per item: per class, a seeded shuffle, then test, val, train shares."""
     if not (0 <= val_fraction < 1 and 0 <= test_fraction < 1 and val_fraction + test_fraction < 1):
-        raise ValueError(f"val_fraction + test_fraction must be below 1, got {val_fraction} + {test_fraction}")
+        raise SettingError(
+            f"val_fraction, test_fraction: each in [0, 1) and together below 1, got {val_fraction} + {test_fraction}"
+        )
     rng = np.random.default_rng(seed)
     split = np.full(len(labels), "train", dtype=object)
     for label in np.unique(labels):

@@ -4,6 +4,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from fau_lightning.errors import SettingError
+
 CK_EMOTIONS = ("neutral", "anger", "contempt", "disgust", "fear", "happy", "sadness", "surprise")
 
 
@@ -43,4 +45,4 @@ def get_label_set(name: str) -> LabelSet:
     try:
         return LABEL_SETS[name]
     except KeyError:
-        raise ValueError(f"unknown label set {name!r}; choose one of {sorted(LABEL_SETS)}") from None
+        raise SettingError(f"label_set: unknown label set {name!r}; choose one of {sorted(LABEL_SETS)}") from None

@@ -12,12 +12,10 @@ from pathlib import Path
 
 import numpy as np
 
+from fau_lightning.errors import DatasetFormatError
+
 NO_LABEL = -1  # an image whose class the dataset does not give
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff")
-
-
-class DatasetFormatError(ValueError):
-    """A file or folder that does not follow its dataset's format; the message names the path."""
 
 
 @dataclass(frozen=True)

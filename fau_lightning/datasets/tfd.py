@@ -11,7 +11,8 @@ from pathlib import Path
 
 import numpy as np
 
-from fau_lightning.datasets.records import NO_LABEL, DatasetFormatError, FaceRecords
+from fau_lightning.datasets.records import NO_LABEL, FaceRecords
+from fau_lightning.errors import DatasetFormatError
 
 # Expression order 1..7 of `labs_ex`, as TFD's users have it (the source does not state it).
 TFD_EXPRESSIONS = ("anger", "disgust", "fear", "happy", "sad", "surprise", "neutral")
@@ -35,7 +36,7 @@ def _load_variables(path: Path) -> dict[str, np.ndarray]:
 
         with h5py.File(path, "r") as f:
             return {name: np.asarray(f[name]).T for name in VARIABLES if name in f}
-    except (scipy.io.matlab.MatReadError, ValueError, OSError, TypeError) as err:
+    except (scipy.io.matlab.MatReadError, ValueError, OSError, TypeError, IndexError) as err:  # IndexError: tiny files
         raise TFDFormatError(f"{path}: not a readable MATLAB file ({err})") from err
 
 

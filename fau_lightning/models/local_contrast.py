@@ -4,6 +4,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from fau_lightning.errors import SettingError
+
 
 class LocalMeanSubtraction(nn.Module):
     """Scale pixels from [0, 1] to [0, input_scale], then subtract each pixel's local mean.
@@ -17,7 +19,7 @@ class LocalMeanSubtraction(nn.Module):
     def __init__(self, kernel_size: int = 5, input_scale: float = 2.0, divide_by_std: bool = False) -> None:
         super().__init__()
         if kernel_size < 1 or kernel_size % 2 == 0:
-            raise ValueError(f"kernel_size must be a positive odd number, got {kernel_size}")
+            raise SettingError(f"kernel_size: must be a positive odd number, got {kernel_size}")
         self.kernel_size = kernel_size
         self.input_scale = input_scale
         self.divide_by_std = divide_by_std

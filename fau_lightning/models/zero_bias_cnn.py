@@ -5,6 +5,7 @@ from collections import OrderedDict
 import torch
 from torch import nn
 
+from fau_lightning.errors import SettingError
 from fau_lightning.models.init import paper_init_
 from fau_lightning.models.local_contrast import LocalMeanSubtraction
 
@@ -33,9 +34,9 @@ class ZeroBiasCNN(nn.Module):
     ) -> None:
         super().__init__()
         if not 0.0 <= dropout < 1.0:
-            raise ValueError(f"dropout must be in [0, 1), got {dropout}")
+            raise SettingError(f"dropout: must be in [0, 1), got {dropout}")
         if init not in ("paper", "pytorch"):
-            raise ValueError(f"init must be 'paper' or 'pytorch', got {init!r}")
+            raise SettingError(f"init: must be 'paper' or 'pytorch', got {init!r}")
         w1, w2, w3 = widths
         self.features = nn.Sequential(
             OrderedDict(

@@ -3,10 +3,14 @@ record in each checkpoint of which task wrote it.
 """
 
 import importlib
+import os
+import pickle
+from pathlib import Path
 
 import pytorch_lightning as pl
 import torch
 
+from fau_lightning.errors import CheckpointError, SettingError
 from fau_lightning.models import ZeroBiasCNN
 
 TASK_KEY = "fau_task"  # checkpoint entry naming the task class, so any command can reload it
@@ -55,7 +59,7 @@ class FaceTask(pl.LightningModule):
     ) -> None:
         super().__init__()
         if class_names is not None and len(class_names) != num_classes:
-            raise ValueError(f"{len(class_names)} class names given for {num_classes} classes")
+            raise SettingError(f"class_names: {len(class_names)} given for {num_classes} classes")
         self.save_hyperparameters()
         self.class_names = class_names or [str(i) for i in range(num_classes)]
         self.model = ZeroBiasCNN(
@@ -116,13 +120,42 @@ class FaceTask(pl.LightningModule):
         checkpoint[TASK_KEY] = f"{type(self).__module__}.{type(self).__qualname__}"
 
 
-def load_task(checkpoint_path: str, map_location: str | torch.device = "cpu") -> FaceTask:
+def read_checkpoint(path: str | os.PathLike, map_location: str | torch.device = "cpu") -> dict:
+    """A checkpoint's contents, loaded with `weights_only=True`: tensors and plain values only, so a
+    file whose unpickling would run code is refused, never executed.
+
+    Raises:
+        CheckpointError: the file is missing, is not a checkpoint, is truncated, or holds other objects.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise CheckpointError(f"{path}: no such checkpoint file")
+    try:
+        checkpoint = torch.load(path, map_location=map_location, weights_only=True)
+    except pickle.UnpicklingError as err:
+        first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+        raise CheckpointError(
+            f"{path}: refused, it holds objects beyond tensors and plain values, and loading them could run "
+            f"code ({first})"
+        ) from err
+    except Exception as err:  # a damaged file fails in many ways (zip, struct, EOF, decode)
+        first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+        raise CheckpointError(f"{path}: not a readable PyTorch checkpoint, or a truncated one ({first})") from err
+    if not isinstance(checkpoint, dict) or "state_dict" not in checkpoint:
+        raise CheckpointError(f"{path}: not a Lightning checkpoint (no state_dict inside)")
+    return checkpoint
+
+
+def load_task(checkpoint_path: str | os.PathLike, map_location: str | torch.device = "cpu") -> FaceTask:
     """Reload whichever task wrote the checkpoint (checkpoints from before the record are classifiers)."""
-    checkpoint = torch.load(checkpoint_path, map_location=map_location, weights_only=True)
+    checkpoint = read_checkpoint(checkpoint_path, map_location)
     module, _, name = checkpoint.get(TASK_KEY, "fau_lightning.tasks.classification.ExpressionClassifier").rpartition(
         "."
     )
-    task_class = getattr(importlib.import_module(module), name)
+    try:
+        task_class = getattr(importlib.import_module(module), name)
+    except (ImportError, AttributeError):
+        task_class = None
     if not (isinstance(task_class, type) and issubclass(task_class, FaceTask)):
-        raise ValueError(f"{checkpoint_path}: names {module}.{name}, which is not a fau_lightning task")
+        raise CheckpointError(f"{checkpoint_path}: names {module}.{name}, which is not a fau_lightning task")
     return task_class.load_from_checkpoint(checkpoint_path, map_location=map_location, weights_only=True)

@@ -9,7 +9,7 @@ from fau_lightning.datasets import cache
 from fau_lightning.datasets.cache import load_or_build
 from fau_lightning.datasets.ck_plus import read_layout
 from fau_lightning.datasets.face_crop import CropSettings
-from fau_lightning.datasets.records import DatasetFormatError
+from fau_lightning.errors import DatasetFormatError
 from tests.helpers.ck_plus_files import write_sequence
 
 CROP = CropSettings(method="landmarks", size=32)

@@ -39,5 +39,5 @@ def test_haar_miss_keeps_the_whole_frame_and_says_so() -> None:
 
 
 def test_unknown_method() -> None:
-    with pytest.raises(ValueError, match="unknown face crop method"):
+    with pytest.raises(ValueError, match="face_crop: unknown method"):
         crop_face(np.zeros((10, 10), np.uint8), CropSettings(method="dlib"))  # type: ignore[arg-type]

@@ -56,5 +56,5 @@ def test_wrong_header_and_empty_file_fail_naming_the_file(tmp_path: Path) -> Non
 
 
 def test_usage_choice_is_checked() -> None:
-    with pytest.raises(ValueError, match="usage must be one of"):
+    with pytest.raises(ValueError, match="val_usage, test_usage: must be one of"):
         FER2013DataModule("x.csv", test_usage="Test")

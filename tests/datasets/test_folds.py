@@ -34,5 +34,5 @@ def test_every_image_is_tested_exactly_once_over_the_ten_splits() -> None:
 
 
 def test_fold_out_of_range() -> None:
-    with pytest.raises(ValueError, match="fold must be in 0..9"):
+    with pytest.raises(ValueError, match="fold: must be in 0..9"):
         split_masks(np.array(["S005"]), np.array(["S005"]), 10)
