@@ -18,7 +18,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from fau_lightning.atomic import write_atomically
+from fau_lightning.atomic import remove_stale_temporaries, write_atomically
 from fau_lightning.datasets.face_crop import CropSettings, crop_face
 from fau_lightning.datasets.records import FaceRecords, FileList, ImageFile, read_landmarks
 from fau_lightning.errors import DatasetFormatError
@@ -42,6 +42,7 @@ def cache_key(files: FileList, crop: CropSettings, extra: dict) -> str:
         "root": str(files.root.resolve()),
         "crop": asdict(crop),
         **extra,
+        "subjects": files.subjects,  # they decide the folds, even those with no image chosen
         "files": _fingerprint(files),
     }
     return hashlib.sha256(json.dumps(settings, sort_keys=True).encode()).hexdigest()[:16]
@@ -108,10 +109,13 @@ def load_or_build(
 ) -> tuple[FaceRecords, Path]:
     """The preprocessed records of `files`, from the cache when it matches; returns (set, cache path).
 
-    A `<cache>.report.txt` beside the cache lists skipped images and missed faces.
+    A `<cache>.report.txt` beside the cache lists skipped images and missed faces. Temporary files
+    of a write that was killed are removed.
     """
     cache_dir = Path(cache_dir)
     cache_dir.mkdir(parents=True, exist_ok=True)
+    for stale in remove_stale_temporaries(cache_dir):
+        log.info("removed %s, left by a write that was killed", stale)
     path = cache_dir / f"faces-{cache_key(files, crop, extra)}.npz"
     if path.exists() and (faces := _load(path)) is not None:
         return faces, path

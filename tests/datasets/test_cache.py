@@ -1,4 +1,5 @@
 import os
+import subprocess
 from pathlib import Path
 
 import cv2
@@ -112,3 +113,31 @@ def test_malformed_landmarks_name_the_file(tree: Path, tmp_path: Path) -> None:
     with pytest.raises(DatasetFormatError, match="S005_001_00000005_landmarks.txt: expected 68"):
         load_or_build(read_layout(tree), CROP, tmp_path / "cache", extra={})
     assert not (tmp_path / "cache").exists() or not any((tmp_path / "cache").glob("*.npz"))
+
+
+def test_a_removed_subject_folder_makes_a_new_cache(tree: Path, tmp_path: Path) -> None:
+    """Subject folders decide the folds even when none of their sequences is coded."""
+    (tree / "cohn-kanade-images" / "S099" / "001").mkdir(parents=True)  # a subject with nothing coded
+    with_it, a = load_or_build(read_layout(tree), CROP, tmp_path / "cache", extra={})
+    (tree / "cohn-kanade-images" / "S099" / "001").rmdir()
+    (tree / "cohn-kanade-images" / "S099").rmdir()
+    without, b = load_or_build(read_layout(tree), CROP, tmp_path / "cache", extra={})
+    assert a != b and "S099" in with_it.all_subjects and "S099" not in without.all_subjects
+
+
+def test_a_temporary_file_left_by_a_killed_write_is_removed(tree: Path, tmp_path: Path) -> None:
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    dead = _finished_pid()
+    stale = cache / f".faces-0123456789abcdef.npz.tmp-{dead}"
+    stale.write_bytes(b"PK\x03\x04 two megabytes, cut short")
+    running = cache / f".faces-0123456789abcdef.npz.tmp-{os.getpid()}"  # a write still under way
+    running.write_bytes(b"PK")
+    load_or_build(read_layout(tree), CROP, cache, extra={})
+    assert not stale.exists() and running.exists()
+
+
+def _finished_pid() -> int:
+    process = subprocess.Popen(["true"])
+    process.wait()
+    return process.pid
