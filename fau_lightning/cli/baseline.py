@@ -23,7 +23,7 @@ def _baseline(args: list[str]) -> None:
     result = logistic_regression_baseline(splits["train"], splits["val"], splits["test"], datamodule.num_classes)
     sizes = ", ".join(f"{name} {len(ds)}" for name, ds in datamodule.datasets.items())
     print(f"raw-pixel logistic regression ({sizes} images; L2 {result.l2:g} chosen on validation)")
-    print(f"baseline test accuracy (held-out subjects): {result.test_accuracy:.4f}")
+    print(f"baseline test accuracy ({datamodule.test_split_name}): {result.test_accuracy:.4f}")
 
 
 if __name__ == "__main__":

@@ -1,5 +1,6 @@
 """`fau-train`: the LightningCLI entry point (fit / validate / test / predict)."""
 
+import math
 import os
 import sys
 
@@ -119,14 +120,18 @@ class FauCLI(LightningCLI):
 
 def summary(trainer: pl.Trainer, results: dict, checkpoint: str | None) -> str:
     """What a user wants at the end of a run: the test figures and where everything went."""
+    tested_on = getattr(trainer.datamodule, "test_split_name", "test split")
     if "test/auroc" in results:  # AU detection
         lines = [
-            f"test mean AUROC over AUs (held-out subjects): {results['test/auroc']:.4f}",
+            f"test mean AUROC over AUs ({tested_on}): {results['test/auroc']:.4f}",
             f"test mean F1 over AUs: {results['test/f1']:.4f}",
         ]
     else:
-        lines = [f"test accuracy (held-out subjects): {results.get('test/acc', float('nan')):.4f}"]
-        lines.append(f"test mean per-class accuracy:      {results.get('test/acc_macro', float('nan')):.4f}")
+        lines = [f"test accuracy ({tested_on}): {results.get('test/acc', float('nan')):.4f}"]
+        lines.append(f"test mean per-class accuracy: {results.get('test/acc_macro', float('nan')):.4f}")
+    absent = [k.rsplit("/", 1)[1] for k, v in results.items() if "_class/" in k and math.isnan(v)]
+    if absent:
+        lines.append(f"classes with no test image (no accuracy, left out of the mean): {', '.join(absent)}")
     lines.append(f"checkpoint tested: {checkpoint or 'the final weights (no checkpoint callback)'}")
     for logger in trainer.loggers:
         if isinstance(logger, WandbLogger):

@@ -142,6 +142,11 @@ class FaceDataModule(pl.LightningDataModule):
         return len(self.class_names)
 
     @property
+    def test_split_name(self) -> str:
+        """What the test split is, as results should say it ("held-out subjects" only where splits are by subject)."""
+        return "test split"
+
+    @property
     def num_splits(self) -> int:
         """How many train/val/test splits the protocol has (`--data.fold` 0..num_splits-1)."""
         return 1

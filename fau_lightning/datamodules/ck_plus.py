@@ -78,6 +78,10 @@ class CKPlusDataModule(FaceDataModule):
         return self.label_set.class_names
 
     @property
+    def test_split_name(self) -> str:
+        return "held-out subjects"
+
+    @property
     def num_splits(self) -> int:
         return self.hparams.num_folds
 

@@ -37,6 +37,10 @@ class FER2013DataModule(FaceDataModule):
     def class_names(self) -> list[str]:
         return list(FER_EMOTIONS)
 
+    @property
+    def test_split_name(self) -> str:
+        return f"FER2013's {self.hparams.test_usage} rows"
+
     def read_records(self) -> FaceRecords:
         return read_fer2013(self.hparams.path)
 

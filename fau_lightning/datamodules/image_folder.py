@@ -59,6 +59,12 @@ class ImageFolderDataModule(FaceDataModule):
     def class_names(self) -> list[str]:
         return self.classes
 
+    @property
+    def test_split_name(self) -> str:
+        if self.files.images and self.files.images[0].partition:
+            return "the test/ folder"
+        return "a random draw of images (people may be on both sides)"
+
     def read_records(self) -> FaceRecords:
         cache_dir = self.hparams.cache_dir or Path(self.hparams.root) / ".fau_cache"
         return load_or_build(self.files, self.crop, cache_dir, extra={"dataset": "image_folder"})[0]

@@ -35,6 +35,10 @@ class TFDDataModule(FaceDataModule):
         return list(TFD_EXPRESSIONS)
 
     @property
+    def test_split_name(self) -> str:
+        return f"TFD's official test split of fold {self.hparams.fold}"
+
+    @property
     def num_splits(self) -> int:
         return NUM_SPLITS
 

@@ -69,4 +69,5 @@ class AUDetector(FaceTask):
                 per_au = torch.where(both_seen, per_au, torch.nan)
             logged[f"{stage}/{metric}"] = per_au[both_seen].mean() if both_seen.any() else torch.tensor(float("nan"))
             logged |= {f"{stage}/{metric}_au/{name}": v for name, v in zip(self.class_names, per_au, strict=True)}
+        self.log(f"{stage}/auroc", logged.pop(f"{stage}/auroc"), prog_bar=stage != "test")
         self.log_dict(logged)

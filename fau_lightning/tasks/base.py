@@ -91,7 +91,15 @@ class FaceTask(pl.LightningModule):
     def log_loss(self, stage: str, loss: torch.Tensor, batch_size: int) -> None:
         """Log a batch's loss: per step and per epoch in training, per epoch (synced across devices) otherwise."""
         train = stage == "train"
-        self.log(f"{stage}/loss", loss, on_step=train, on_epoch=True, batch_size=batch_size, sync_dist=not train)
+        self.log(
+            f"{stage}/loss",
+            loss,
+            on_step=train,
+            on_epoch=True,
+            batch_size=batch_size,
+            sync_dist=not train,
+            prog_bar=train,
+        )
 
     def _log_epoch(self, stage: str) -> None:
         """Log and reset the stage's metrics (subclasses)."""

@@ -4,7 +4,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 from torchmetrics import MetricCollection
-from torchmetrics.classification import MulticlassAccuracy, MulticlassConfusionMatrix
+from torchmetrics.classification import MulticlassAccuracy, MulticlassConfusionMatrix, MulticlassStatScores
 
 from fau_lightning.tasks.base import FaceTask
 from fau_lightning.tasks.image_logging import log_image
@@ -16,9 +16,11 @@ STAGES = ("train", "val", "test")
 class ExpressionClassifier(FaceTask):
     """Cross-entropy on the zero-bias CNN, SGD with momentum, the paper's settings as defaults.
 
-    Logs per stage `<stage>/acc` (micro: share of images right), `<stage>/acc_macro` (mean of the
-    per-class accuracies), `<stage>/acc_class/<name>`, and for val and test the confusion matrix
-    as an image with class names. All arguments are saved, so a checkpoint reloads on its own.
+    Logs per stage `<stage>/acc` (micro: share of images right; train and val also in the progress
+    bar), `<stage>/acc_macro` (mean of the per-class accuracies), `<stage>/acc_class/<name>` (NaN,
+    shown as missing, for a class with no image in the split; the mean leaves it out), and for val
+    and test the confusion matrix as an image with class names. All arguments are saved, so a
+    checkpoint reloads on its own.
     Arguments: see `FaceTask`.
     """
 
@@ -28,8 +30,7 @@ class ExpressionClassifier(FaceTask):
         metrics = MetricCollection(
             {
                 "acc": MulticlassAccuracy(num_classes, average="micro"),
-                "acc_macro": MulticlassAccuracy(num_classes, average="macro"),
-                "acc_per_class": MulticlassAccuracy(num_classes, average="none"),
+                "class_counts": MulticlassStatScores(num_classes, average="none"),  # tp, fp, tn, fn, support
             }
         )
         self.metrics = torch.nn.ModuleDict({f"{stage}_metrics": metrics.clone(prefix=f"{stage}/") for stage in STAGES})
@@ -54,8 +55,12 @@ class ExpressionClassifier(FaceTask):
 
     def _log_epoch(self, stage: str) -> None:
         values = self.metrics[f"{stage}_metrics"].compute()
-        per_class = values.pop(f"{stage}/acc_per_class")
+        counts = values.pop(f"{stage}/class_counts")
+        support = counts[:, 4].float()
+        per_class = torch.where(support > 0, counts[:, 0] / support.clamp(min=1), torch.nan)
+        values[f"{stage}/acc_macro"] = per_class.nanmean() if (support > 0).any() else torch.tensor(torch.nan)
         values.update({f"{stage}/acc_class/{name}": acc for name, acc in zip(self.class_names, per_class, strict=True)})
+        self.log(f"{stage}/acc", values.pop(f"{stage}/acc"), prog_bar=stage != "test")
         self.log_dict(values)
         self.metrics[f"{stage}_metrics"].reset()
         if f"{stage}_confusion" in self.confusion:
@@ -64,7 +69,7 @@ class ExpressionClassifier(FaceTask):
             confusion.reset()
             self.last_confusion[stage] = matrix
             if not self.trainer.sanity_checking and self.trainer.is_global_zero:
-                title = f"{stage} epoch {self.current_epoch}, acc {float(values[f'{stage}/acc']):.3f}"
+                title = f"{stage} epoch {self.current_epoch}, acc {float(np.trace(matrix) / max(matrix.sum(), 1)):.3f}"
                 log_image(
                     self.loggers,
                     f"{stage}/confusion_matrix",
