@@ -11,6 +11,7 @@ from pytorch_lightning.loggers import WandbLogger
 from fau_lightning import callbacks as _callbacks  # noqa: F401  imported so callbacks resolve by short name
 from fau_lightning.atomic import write_json_atomically
 from fau_lightning.cli.common import exit_on_input_error
+from fau_lightning.cli.quiet import silence_library_noise
 from fau_lightning.datamodules import (
     FaceDataModule,  # imports every data module, so short names resolve
 )
@@ -74,6 +75,14 @@ class FauCLI(LightningCLI):
         for subparser in parser._subcommands_action._name_parser_map.values():
             subparser.set_defaults(weights_only=True)  # checkpoints load tensors and plain values only
 
+    def instantiate_trainer(self, **kwargs) -> pl.Trainer:
+        trainer = super().instantiate_trainer(**kwargs)
+        for logger in trainer.loggers:
+            if isinstance(logger, WandbLogger):
+                logger._wandb_init.pop("anonymous", None)  # Lightning always passes it; W&B warns it does nothing
+                os.makedirs(logger.save_dir, exist_ok=True)  # W&B looks for the git repository from there
+        return trainer
+
     def _setting(self, name: str) -> object:
         return self.config[self.subcommand].get(name)
 
@@ -94,7 +103,8 @@ class FauCLI(LightningCLI):
             return
         checkpoint = self.trainer.checkpoint_callback
         ckpt_path = checkpoint.best_model_path if checkpoint is not None and checkpoint.best_model_path else None
-        self._report(self.trainer.test(self.model, datamodule=self.datamodule, ckpt_path=ckpt_path), ckpt_path)
+        results = self.trainer.test(self.model, datamodule=self.datamodule, ckpt_path=ckpt_path, verbose=False)
+        self._report(results, ckpt_path)  # its own summary instead of the table of every metric
 
     def after_test(self) -> None:
         self._report([dict(self.trainer.callback_metrics)], self._setting("ckpt_path"))
@@ -147,6 +157,8 @@ def summary(trainer: pl.Trainer, results: dict, checkpoint: str | None) -> str:
 def run_cli(args: list[str] | None = None, **cli_kwargs) -> FauCLI:
     """Run the CLI and return it (trainer, model, datamodule); `args` lets tests skip the subprocess."""
     os.environ.setdefault("WANDB_ERROR_REPORTING", "false")
+    os.environ.setdefault("WANDB_QUIET", "true")  # our summary says where the run is and how to sync it
+    silence_library_noise()
     settings = {
         "subclass_mode_model": True,
         "subclass_mode_data": True,

@@ -1,5 +1,6 @@
 """The CLI end to end on a tiny config: fit -> test, the W&B run read back, checkpoint reload."""
 
+import os
 from pathlib import Path
 
 import cv2
@@ -118,3 +119,24 @@ def test_each_variant_trains_on_the_built_in_dataset(variant: str, tiny_syntheti
     cli = run_cli(["fit", *args])
     assert cli.trainer.current_epoch == 1 and "test/acc" in cli.trainer.callback_metrics
     assert cli.datamodule.augment is variant.endswith(("_a", "_ad"))
+
+
+def test_the_main_job_log_is_quiet_and_shows_accuracy_while_training(tiny_synthetic_root: Path, tmp_path: Path) -> None:
+    """As a user sees it in a terminal: no library noise, no unsafe-load notices, accuracy in the bar."""
+    import subprocess
+    import sys
+
+    args = tiny_args(tiny_synthetic_root, tmp_path, "--trainer.enable_progress_bar=true", "--trainer.callbacks=[]")
+    done = subprocess.run(
+        [sys.executable, "-m", "fau_lightning", "fit", *args],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=tmp_path,
+        env={k: v for k, v in os.environ.items() if not k.startswith("WANDB_SERVICE")},
+    )
+    log = done.stdout + done.stderr
+    assert done.returncode == 0, log[-2000:]
+    for noise in ("weights_only", "Traceback", "💡 Tip", "LeafSpec", "anonymous setting", "git root"):
+        assert noise not in log, noise
+    assert "val/acc=" in log and "train/loss_step=" in log and "test accuracy (held-out subjects)" in log
