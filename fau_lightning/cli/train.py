@@ -11,6 +11,7 @@ from pytorch_lightning.loggers import WandbLogger
 from fau_lightning import callbacks as _callbacks  # noqa: F401  imported so callbacks resolve by short name
 from fau_lightning.atomic import write_json_atomically
 from fau_lightning.cli.common import exit_on_input_error
+from fau_lightning.cli.precision import precision_for
 from fau_lightning.cli.quiet import silence_library_noise
 from fau_lightning.datamodules import (
     FaceDataModule,  # imports every data module, so short names resolve
@@ -69,6 +70,18 @@ class FauCLI(LightningCLI):
             default=None,
             help="after testing, write the test metrics and confusion matrix here (written atomically)",
         )
+        parser.add_argument(
+            "--precision_by_device",
+            type=bool,
+            default=False,
+            help="when --trainer.precision is not given: bf16-mixed on a GPU with bf16, 16-mixed on other GPUs, "
+            "32-true on a CPU",
+        )
+
+    def before_instantiate_classes(self) -> None:
+        config = self.config[self.subcommand] if self.subcommand else self.config
+        if config.get("precision_by_device") and config.trainer.get("precision") is None:
+            config.trainer.precision = precision_for(config.trainer.get("accelerator"))
 
     def _add_subcommands(self, parser, **kwargs) -> None:
         super()._add_subcommands(parser, **kwargs)
