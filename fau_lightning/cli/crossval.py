@@ -6,14 +6,20 @@
 Each split runs `fau-train fit` in a subprocess with `--data.fold k`, testing its best-validation
 checkpoint and writing `split_k/result.json` (atomically) when done. A split with a result is
 finished and is never run again; a split with a `last.ckpt` resumes from it. So rerunning the same
-command after an interruption finishes only what is missing. With a W&B logger every split is a run
-in one group (fixed ids, so a resumed split continues its run), plus a `summary` run.
+command after an interruption finishes only what is missing. Each split records the fingerprint of
+its resolved settings (everything but the fold and the output paths) in `split_k/settings.json`;
+a rerun into a folder holding splits made under other settings stops before training, names what
+differs and exits 2 (`--restart` discards them). The default folder is named from the configs and
+that fingerprint, so different settings never share one. With a W&B logger every split is a run in
+one group (fixed ids, so a resumed split continues its run), plus a `summary` run.
 """
 
 import argparse
+import hashlib
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 import time
@@ -22,7 +28,7 @@ from pathlib import Path
 
 import numpy as np
 
-from fau_lightning.atomic import write_atomically
+from fau_lightning.atomic import write_atomically, write_json_atomically
 from fau_lightning.cli.common import build_config, config_args, exit_on_input_error, split_at_double_dash
 from fau_lightning.errors import SettingError
 from fau_lightning.evaluation.crossval_summary import (
@@ -45,6 +51,52 @@ class Plan:
     devices: list[str]  # accelerator ids to spread splits over; empty on CPU
     group: str
     wandb: dict | None  # the W&B logger's init args, None for other loggers
+    settings: dict  # the resolved settings every split shares (flattened, dotted keys)
+    fingerprint: str  # short hash of `settings`
+
+
+# Set per split by split_command, or naming files: not part of what a split's result depends on.
+PER_SPLIT_SETTINGS = ("config", "data.init_args.fold", "checkpoint_dir", "results_json", "ckpt_path")
+PER_SPLIT_LOGGER_ARGS = ("save_dir", "group", "name", "id", "version")
+
+
+def _flatten(value, prefix: str = "") -> dict:
+    if isinstance(value, dict):
+        return {k: v for key, item in value.items() for k, v in _flatten(item, f"{prefix}{key}.").items()}
+    return {prefix.rstrip("."): value}
+
+
+def shared_settings(config: dict) -> dict:
+    """The settings a split's result depends on: everything but the fold and the output paths."""
+    flat = _flatten(config)
+    logger_paths = tuple(f"trainer.logger.init_args.{name}" for name in PER_SPLIT_LOGGER_ARGS)
+    return {
+        k: v for k, v in flat.items() if k not in PER_SPLIT_SETTINGS and not k.startswith(("config.", *logger_paths))
+    }
+
+
+def fingerprint(settings: dict) -> str:
+    return hashlib.sha256(json.dumps(settings, sort_keys=True, default=str).encode()).hexdigest()[:8]
+
+
+def settings_conflicts(plan: "Plan") -> list[str]:
+    """For each split folder made under other settings: which settings differ (empty: none)."""
+    conflicts = []
+    for folder in sorted(plan.output.glob("split_*")):
+        record = folder / "settings.json"
+        if not record.exists():
+            if (folder / "result.json").exists() or (folder / "checkpoints").exists():
+                conflicts.append(f"{folder.name} has no record of its settings")
+            continue
+        theirs = json.loads(record.read_text())
+        if theirs["fingerprint"] == plan.fingerprint:
+            continue
+        old, new = theirs["settings"], plan.settings
+        differ = sorted(k for k in old.keys() | new.keys() if old.get(k) != new.get(k))
+        changes = ", ".join(f"{k} {old.get(k, '(unset)')!r} -> {new.get(k, '(unset)')!r}" for k in differ[:4])
+        more = f" and {len(differ) - 4} more" if len(differ) > 4 else ""
+        conflicts.append(f"{folder.name} ran with other settings ({changes}{more})")
+    return conflicts
 
 
 def parse_folds(text: str, num_splits: int) -> list[int]:
@@ -105,14 +157,19 @@ def run_splits(plan: Plan) -> list[int]:
     running: dict[int, tuple[subprocess.Popen, int]] = {}
     failed: list[int] = []
     free_slots = list(range(plan.parallel))
+    start, durations, started_at = time.monotonic(), [], {}
     while todo or running:
         while todo and free_slots:
             fold, slot = todo.pop(0), free_slots.pop(0)
             folder = split_dir(plan, fold)
             folder.mkdir(parents=True, exist_ok=True)
+            write_json_atomically(
+                folder / "settings.json", {"fingerprint": plan.fingerprint, "settings": plan.settings}
+            )
             command = split_command(plan, fold)
             resuming = " (resuming from last.ckpt)" if "--ckpt_path=last" in command else ""
-            print(f"crossval: split {fold} started{resuming}; log in {folder / 'train.log'}")
+            print(f"crossval: split {fold} started{resuming}; log in {folder / 'train.log'}", flush=True)
+            started_at[fold] = time.monotonic()
             with open(folder / "train.log", "ab") as log:
                 running[fold] = (
                     subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env=_child_env(plan, slot)),
@@ -125,10 +182,22 @@ def run_splits(plan: Plan) -> list[int]:
             del running[fold]
             free_slots.append(slot)
             ok = process.returncode == 0 and (split_dir(plan, fold) / "result.json").exists()
-            print(f"crossval: split {fold} {'finished' if ok else f'FAILED (exit {process.returncode})'}")
-            if not ok:
+            durations.append(time.monotonic() - started_at[fold])
+            finished = len(plan.folds) - len(todo) - len(running)
+            left = (len(todo) + len(running)) * (sum(durations) / len(durations)) / plan.parallel
+            timing = f"elapsed {_minutes(time.monotonic() - start)}, ETA {_minutes(left)}"
+            if ok:
+                metrics = json.loads((split_dir(plan, fold) / "result.json").read_text())["metrics"]
+                outcome = f"accuracy {metrics.get('test/acc', float('nan')):.4f}"
+            else:
+                outcome = f"FAILED (exit {process.returncode}), see its train.log"
                 failed.append(fold)
+            print(f"crossval: split {fold} done, {finished} of {len(plan.folds)}: {outcome}, {timing}", flush=True)
     return failed
+
+
+def _minutes(seconds: float) -> str:
+    return f"{int(seconds // 60)}m{int(seconds % 60):02d}s"
 
 
 def collect(plan: Plan) -> list[SplitResult]:
@@ -206,10 +275,13 @@ def make_plan(args: argparse.Namespace, overrides: list[str]) -> Plan:
     cli = build_config([*configs, *overrides], logger=True)
     num_splits = getattr(cli.datamodule, "num_splits", 1)
     if num_splits < 2:
-        raise SystemExit(f"crossval: {type(cli.datamodule).__name__} has a single split; nothing to cross-validate")
+        raise SettingError(f"--config: {type(cli.datamodule).__name__} has a single split; nothing to cross-validate")
     logger = cli.config.trainer.logger
     is_wandb = bool(logger) and str(getattr(logger, "class_path", "")).endswith("WandbLogger")
-    output = Path(args.output or Path("runs") / "crossval" / Path(args.config[0]).stem)
+    settings = shared_settings(json.loads(json.dumps(cli.config.as_dict(), default=str)))
+    short_hash = fingerprint(settings)
+    name = "+".join(Path(c).stem for c in args.config)
+    output = Path(args.output or Path("runs") / "crossval" / f"{name}-{short_hash}")
     group = re.sub(r"[^A-Za-z0-9_-]", "-", args.group or output.name)
     devices = [d for d in args.devices.split(",") if d] if args.devices else []
     return Plan(
@@ -221,6 +293,8 @@ def make_plan(args: argparse.Namespace, overrides: list[str]) -> Plan:
         devices=devices,
         group=group,
         wandb=dict(vars(logger.init_args)) if is_wandb else None,
+        settings=settings,
+        fingerprint=short_hash,
     )
 
 
@@ -239,14 +313,30 @@ def _crossval(argv: list[str]) -> None:
     )
     parser.add_argument("--folds", default="all", help="'all' (default), '0-9', '0,3,5'")
     parser.add_argument(
-        "--output", default=None, help="folder for the splits and the summary (default runs/crossval/<config>)"
+        "--output",
+        default=None,
+        help="folder for the splits and the summary (default runs/crossval/<configs>-<settings hash>)",
+    )
+    parser.add_argument(
+        "--restart",
+        action="store_true",
+        help="discard the splits already in the folder (e.g. made under other settings) and start afresh",
     )
     parser.add_argument("--group", default=None, help="W&B group name (default: the output folder's name)")
     parser.add_argument(
         "--parallel", type=int, default=None, help="splits run at once (default 1, or one per --devices entry)"
     )
     parser.add_argument("--devices", default="", help="GPU ids to spread splits over, e.g. 0,1,2,3")
-    plan = make_plan(parser.parse_args(own), overrides)
+    args = parser.parse_args(own)
+    plan = make_plan(args, overrides)
+    if args.restart:
+        for folder in plan.output.glob("split_*"):
+            shutil.rmtree(folder)
+    conflicts = settings_conflicts(plan)
+    if conflicts:
+        raise SettingError(
+            f"{plan.output}: {'; '.join(conflicts)}. Give another --output, or --restart to discard them"
+        )
     plan.output.mkdir(parents=True, exist_ok=True)
     failed = run_splits(plan)
     results = collect(plan)

@@ -1,4 +1,6 @@
+import argparse
 import json
+import re
 from pathlib import Path
 
 import numpy as np
@@ -45,7 +47,7 @@ def test_summary_numbers() -> None:
 
 
 def test_interrupted_sweep_finishes_only_the_missing_splits(
-    tiny_synthetic_root: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tiny_synthetic_root: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
 ) -> None:
     monkeypatch.setenv("PYTHONPATH", str(REPO))  # the splits import tests.helpers.kill_switch
     output = tmp_path / "sweep"
@@ -60,9 +62,15 @@ def test_interrupted_sweep_finishes_only_the_missing_splits(
         "--group",
         "sweep",
     ]
-    kill = json.dumps({"class_path": "tests.helpers.kill_switch.KillInFold", "init_args": {"fold": 1, "step": 5}})
+    kill = json.dumps(
+        {
+            "class_path": "tests.helpers.kill_switch.KillInFold",
+            "init_args": {"fold": 1, "step": 5, "marker": str(tmp_path / "killed")},
+        }
+    )
+    overrides.append(f"--trainer.callbacks+={kill}")  # kills once: the rerun has the very same settings
     with pytest.raises(SystemExit, match=r"splits \[1\] failed"):
-        main([*command, "--", *overrides, f"--trainer.callbacks+={kill}"])
+        main([*command, "--", *overrides])
     assert (output / "split_0" / "result.json").exists() and (output / "split_2" / "result.json").exists()
     assert (
         not (output / "split_1" / "result.json").exists()
@@ -86,3 +94,40 @@ def test_interrupted_sweep_finishes_only_the_missing_splits(
     assert {r.run_id for r in runs} == {"sweep-split0", "sweep-split1", "sweep-split2", "sweep-summary"}
     summary_run = [r for r in runs if r.name == "summary"][-1]  # the second invocation's
     assert summary_run.metric("crossval/acc_mean")[-1] == pytest.approx(float(rows[4].split(",")[1]), abs=1e-4)
+
+    # Other settings into the same folder: refused before any training, naming what differs.
+    with pytest.raises(SystemExit) as refused:
+        main([*command, "--", *overrides, "--model.lr=0.05"])
+    assert refused.value.code == 2
+    said = capsys.readouterr()
+    assert "model.init_args.lr 0.01 -> 0.05" in said.err and "--restart" in said.err
+    assert {f: (output / f"split_{f}" / "result.json").stat().st_mtime_ns for f in (0, 2)} == finished
+
+
+def test_progress_lines_and_a_restart(tiny_synthetic_root: Path, tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    output = tmp_path / "sweep"
+    overrides = [*tiny_data_args(tiny_synthetic_root, tmp_path), *TINY_TRAINING, "--trainer.max_epochs=1"]
+    command = ["--config", str(REPO / "configs" / "synthetic.yaml"), "--folds", "0-1", "--output", str(output)]
+    main([*command, "--", *overrides])
+    out = capsys.readouterr().out
+    assert re.search(r"split 0 done, 1 of 2: accuracy \d\.\d{4}, elapsed \d+m\d\ds, ETA \d+m\d\ds", out)
+    assert re.search(r"split 1 done, 2 of 2: accuracy", out)
+    assert json.loads((output / "split_0" / "settings.json").read_text())["settings"]["model.init_args.lr"] == 0.01
+    main([*command, "--restart", "--", *overrides, "--model.lr=0.05"])
+    assert "accuracy" in capsys.readouterr().out  # both splits trained again, under the new settings
+    assert json.loads((output / "split_1" / "settings.json").read_text())["settings"]["model.init_args.lr"] == 0.05
+
+
+def test_the_default_folder_is_named_by_the_settings() -> None:
+    from fau_lightning.cli.crossval import make_plan
+
+    def plan(*overrides: str):
+        args = argparse.Namespace(
+            config=[str(REPO / "configs" / "synthetic.yaml")], output=None, group=None, devices="", parallel=None
+        )
+        args.folds = "all"
+        return make_plan(args, list(overrides))
+
+    first, same, other = plan(), plan("--data.fold=3"), plan("--model.lr=0.05")
+    assert first.output == same.output and first.output.name.startswith("synthetic-")  # the fold is not a setting
+    assert other.output != first.output and other.group != first.group
