@@ -21,7 +21,6 @@ from fau_lightning.analysis.alignment import (
     RegionMap,
     align,
     held_out_auroc,
-    sequence_peaks,
 )
 from fau_lightning.analysis.auroc import auroc_matrix
 from fau_lightning.analysis.controls import control_maxima
@@ -32,7 +31,6 @@ from fau_lightning.analysis.occlusion import (
     response_regions,
 )
 from fau_lightning.analysis.receptive_field import ReceptiveField, receptive_field
-from fau_lightning.analysis.regions import UNKNOWN
 from fau_lightning.analysis.sequences import SequenceDesign
 from fau_lightning.datasets.probe import ProbeSet
 from fau_lightning.facs import ACTION_UNITS
@@ -234,13 +232,10 @@ def fau_alignment(
         raise ValueError(
             f"maxima cut into {evidence_maxima.cells} cells per side, the settings ask for {settings.cells}"
         )
-    # The region test reads only each unit's peak frames; occluding just those saves most of the work.
-    peaks = np.unique(sequence_peaks(evidence_maxima.values, prepared.evidence_design, settings.top_k))
-    found = np.full(evidence_maxima.values.shape, UNKNOWN)
-    found[peaks] = response_regions(
-        evidence.images[peaks],
-        prepared.region_labels[peaks],
-        evidence_maxima.values[peaks],
+    found = response_regions(
+        evidence.images,
+        prepared.region_labels,
+        evidence_maxima.values,
         lambda images: layer_maxima(model, images, layer, settings.cells).values,
     )
     regions = RegionMap(REGIONS, {au: ACTION_UNITS[au].regions for au in evidence.au_codes if au in ACTION_UNITS})

@@ -83,10 +83,10 @@ class FauCLI(LightningCLI):
         if config.get("precision_by_device") and config.trainer.get("precision") is None:
             config.trainer.precision = precision_for(config.trainer.get("accelerator"))
 
-    def _add_subcommands(self, parser, **kwargs) -> None:
-        super()._add_subcommands(parser, **kwargs)
-        for subparser in parser._subcommands_action._name_parser_map.values():
-            subparser.set_defaults(weights_only=True)  # checkpoints load tensors and plain values only
+    def _prepare_subcommand_parser(self, klass: type, subcommand: str, **kwargs):
+        parser = super()._prepare_subcommand_parser(klass, subcommand, **kwargs)
+        parser.set_defaults(weights_only=True)  # checkpoints load tensors and plain values only
+        return parser
 
     def instantiate_trainer(self, **kwargs) -> pl.Trainer:
         trainer = super().instantiate_trainer(**kwargs)
@@ -100,12 +100,18 @@ class FauCLI(LightningCLI):
         return self.config[self.subcommand].get(name)
 
     def _parse_ckpt_path(self) -> None:
-        """A `--ckpt_path` file that is not a safe, readable checkpoint stops here with one message."""
+        """A `--ckpt_path` file that is missing, damaged or unsafe stops here with one message."""
         subcommand = self.config.get("subcommand")
         path = self.config[subcommand].get("ckpt_path") if subcommand else None
-        if path and str(path) not in LIGHTNING_CHECKPOINT_NAMES and not str(path).startswith("registry"):
-            read_checkpoint(path)
-        super()._parse_ckpt_path()
+        named = path and str(path) not in LIGHTNING_CHECKPOINT_NAMES and not str(path).startswith("registry")
+        if named and not os.path.isfile(path):
+            read_checkpoint(path)  # says it does not exist
+        try:
+            super()._parse_ckpt_path()  # Lightning reads the file here (weights_only=True)
+        except Exception:
+            if named:
+                read_checkpoint(path)  # says what is wrong with it
+            raise
 
     def before_fit(self) -> None:
         if self._setting("checkpoint_dir") and self.trainer.checkpoint_callback is not None:

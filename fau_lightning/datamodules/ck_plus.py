@@ -69,7 +69,6 @@ class CKPlusDataModule(FaceDataModule):
         self.label_set = get_label_set(label_set)
         self.au_targets = list(au_targets) if au_targets is not None else sorted(ACTION_UNITS)
         self.crop = CropSettings(method=face_crop, size=image_size, haar_min_size=haar_min_size)
-        self.cache_path: Path | None = None
 
     @property
     def class_names(self) -> list[str]:
@@ -94,10 +93,7 @@ class CKPlusDataModule(FaceDataModule):
 
     def read_records(self) -> FaceRecords:
         layout = read_layout(self.hparams.root, self.hparams.last_frames)
-        records, self.cache_path = load_or_build(
-            layout, self.crop, self._cache_dir(), extra={"last_frames": self.hparams.last_frames}
-        )
-        return records
+        return load_or_build(layout, self.crop, self._cache_dir(), extra={"last_frames": self.hparams.last_frames})[0]
 
     def _stages(self, records: FaceRecords, labelled_only: bool) -> np.ndarray:
         """Subject folds over the images of the label set, or over every FACS-coded image."""

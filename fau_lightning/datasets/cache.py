@@ -75,16 +75,13 @@ def _build(files: FileList, crop: CropSettings, workers: int) -> tuple[FaceRecor
         for au, intensity in im.aus.items():
             au_present[row, column[au]] = True
             au_intensity[row, column[au]] = intensity
-    partitions = {len(im.partition) for im, _ in kept}
-    if len(partitions) > 1:
-        raise DatasetFormatError(f"{files.root}: images name different numbers of splits ({sorted(partitions)})")
     faces = FaceRecords(
         images=np.stack([r[0] for _, r in kept]),
         label=np.array([im.label for im, _ in kept], np.int64),
         subject=np.array([im.subject for im, _ in kept], dtype=str),
         sequence=np.array([im.sequence for im, _ in kept], dtype=str),
         source=np.array([str(im.path.relative_to(files.root)) for im, _ in kept]),
-        partition=np.array([im.partition for im, _ in kept], dtype=str).reshape(len(kept), partitions.pop()),
+        partition=np.array([im.partition for im, _ in kept], dtype=str).reshape(len(kept), len(kept[0][0].partition)),
         au_codes=au_codes,
         au_present=au_present,
         au_intensity=au_intensity,

@@ -140,15 +140,13 @@ def read_checkpoint(path: str | os.PathLike, map_location: str | torch.device = 
         raise CheckpointError(f"{path}: no such checkpoint file")
     try:
         checkpoint = torch.load(path, map_location=map_location, weights_only=True)
-    except pickle.UnpicklingError as err:
-        first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
-        raise CheckpointError(
-            f"{path}: refused, it holds objects beyond tensors and plain values, and loading them could run "
-            f"code ({first})"
-        ) from err
     except Exception as err:  # a damaged file fails in many ways (zip, struct, EOF, decode)
         first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
-        raise CheckpointError(f"{path}: not a readable PyTorch checkpoint, or a truncated one ({first})") from err
+        if isinstance(err, pickle.UnpicklingError):
+            problem = "refused, it holds objects beyond tensors and plain values, and loading them could run code"
+        else:
+            problem = "not a readable PyTorch checkpoint, or a truncated one"
+        raise CheckpointError(f"{path}: {problem} ({first})") from err
     if not isinstance(checkpoint, dict) or "state_dict" not in checkpoint:
         raise CheckpointError(f"{path}: not a Lightning checkpoint (no state_dict inside)")
     return checkpoint
