@@ -21,3 +21,14 @@ from tests.helpers.tiny import TINY_SYNTHETIC  # noqa: E402
 def tiny_synthetic_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A small synthetic CK+ tree, made once per test session."""
     return generate(tmp_path_factory.mktemp("synthetic") / "ck", TINY_SYNTHETIC, workers=2)
+
+
+@pytest.fixture(scope="session")
+def tiny_checkpoint(tiny_synthetic_root: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The best checkpoint of the main job's config fitted (and tested) on the tiny set, 32x32, CSV logs."""
+    from fau_lightning.cli.train import run_cli
+    from tests.helpers.tiny import csv_logger_args, tiny_args
+
+    save_dir = tmp_path_factory.mktemp("tiny_run")
+    cli = run_cli(["fit", *tiny_args(tiny_synthetic_root, save_dir, *csv_logger_args(save_dir))])
+    return Path(cli.trainer.checkpoint_callback.best_model_path)

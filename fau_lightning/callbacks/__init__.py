@@ -3,6 +3,13 @@
 from fau_lightning.callbacks.checkpoint import BestValidationCheckpoint
 from fau_lightning.callbacks.fau_alignment import FAUAlignmentLogger
 from fau_lightning.callbacks.filter_visualization import FilterVisualization
+from fau_lightning.callbacks.prediction_writer import PredictionWriter
 from fau_lightning.callbacks.random_state import RandomStateCheckpoint
 
-__all__ = ["BestValidationCheckpoint", "FAUAlignmentLogger", "FilterVisualization", "RandomStateCheckpoint"]
+__all__ = [
+    "BestValidationCheckpoint",
+    "FAUAlignmentLogger",
+    "FilterVisualization",
+    "PredictionWriter",
+    "RandomStateCheckpoint",
+]

@@ -5,17 +5,20 @@ import os
 import sys
 
 import pytorch_lightning as pl
+from pytorch_lightning.callbacks import BasePredictionWriter
 from pytorch_lightning.cli import LightningCLI, SaveConfigCallback
 from pytorch_lightning.loggers import WandbLogger
 
 from fau_lightning import callbacks as _callbacks  # noqa: F401  imported so callbacks resolve by short name
 from fau_lightning.atomic import write_json_atomically
+from fau_lightning.callbacks import PredictionWriter
 from fau_lightning.cli.common import exit_on_input_error
 from fau_lightning.cli.precision import precision_for
 from fau_lightning.cli.quiet import silence_library_noise
 from fau_lightning.datamodules import (
     FaceDataModule,  # imports every data module, so short names resolve
 )
+from fau_lightning.inference.model_record import MODEL_RECORD_KEY, SYNTHETIC_WARNING, record_test_result
 from fau_lightning.tasks import FaceTask, read_checkpoint
 
 CONFIG_FILENAME = "fau_config.yaml"  # W&B writes its own config.yaml; ours must not clash with it
@@ -94,6 +97,8 @@ class FauCLI(LightningCLI):
             if isinstance(logger, WandbLogger):
                 logger._wandb_init.pop("anonymous", None)  # Lightning always passes it; W&B warns it does nothing
                 os.makedirs(logger.save_dir, exist_ok=True)  # W&B looks for the git repository from there
+        if self.subcommand == "predict" and not any(isinstance(c, BasePredictionWriter) for c in trainer.callbacks):
+            trainer.callbacks.append(PredictionWriter())
         return trainer
 
     def _setting(self, name: str) -> object:
@@ -113,6 +118,24 @@ class FauCLI(LightningCLI):
                 read_checkpoint(path)  # says what is wrong with it
             raise
 
+    def _check_checkpoint_against_data(self) -> None:
+        """Before a checkpoint meets data: its classes must be the data's (a folder's are put in the
+        checkpoint's order), and a model of synthetic faces says so when it meets real ones.
+        """
+        path = self._setting("ckpt_path")
+        if not path or not os.path.isfile(path):
+            return
+        checkpoint = read_checkpoint(path)
+        names = checkpoint.get("hyper_parameters", {}).get("class_names")
+        if names:
+            self.datamodule.match_classes(list(names), path)
+            self.model.class_names = list(names)
+        record = checkpoint.get(MODEL_RECORD_KEY, {})
+        if record.get("training_data", {}).get("synthetic") and not self.datamodule.synthetic_faces:
+            print(f"fau-train: warning: {SYNTHETIC_WARNING}", file=sys.stderr)
+
+    before_validate = before_test = before_predict = _check_checkpoint_against_data
+
     def before_fit(self) -> None:
         if self._setting("checkpoint_dir") and self.trainer.checkpoint_callback is not None:
             self.trainer.checkpoint_callback.dirpath = self._setting("checkpoint_dir")
@@ -123,15 +146,18 @@ class FauCLI(LightningCLI):
         checkpoint = self.trainer.checkpoint_callback
         ckpt_path = checkpoint.best_model_path if checkpoint is not None and checkpoint.best_model_path else None
         results = self.trainer.test(self.model, datamodule=self.datamodule, ckpt_path=ckpt_path, verbose=False)
-        self._report(results, ckpt_path)  # its own summary instead of the table of every metric
+        metrics = self._report(results, ckpt_path)  # its own summary instead of the table of every metric
+        if ckpt_path and self.trainer.is_global_zero:  # the model card's test figures travel with the checkpoint
+            record_test_result(ckpt_path, self.datamodule.test_split_name, metrics)
 
     def after_test(self) -> None:
         self._report([dict(self.trainer.callback_metrics)], self._setting("ckpt_path"))
 
-    def _report(self, results: list[dict], checkpoint: str | None) -> None:
-        if not self.trainer.is_global_zero:
-            return
+    def _report(self, results: list[dict], checkpoint: str | None) -> dict[str, float]:
+        """Print the summary and write --results_json (rank zero); returns the test metrics."""
         metrics = {k: float(v) for k, v in (results[0] if results else {}).items() if k.startswith("test/")}
+        if not self.trainer.is_global_zero:
+            return metrics
         print(summary(self.trainer, metrics, checkpoint))
         if self._setting("results_json"):
             record = {
@@ -145,6 +171,7 @@ class FauCLI(LightningCLI):
                 "checkpoint": checkpoint,
             }
             write_json_atomically(self._setting("results_json"), record)
+        return metrics
 
 
 def summary(trainer: pl.Trainer, results: dict, checkpoint: str | None) -> str:

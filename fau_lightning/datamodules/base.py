@@ -1,6 +1,7 @@
 """What every dataset's LightningDataModule shares: in-memory face tensors and their loaders."""
 
 import os
+from dataclasses import asdict
 from typing import Literal
 
 import cv2
@@ -17,6 +18,7 @@ from fau_lightning.transforms.augment import AugmentRanges, PaperAugmentation
 
 Stage = Literal["train", "val", "test"]
 STAGES: tuple[Stage, ...] = ("train", "val", "test")
+PredictSplit = Literal["train", "val", "test", "all"]
 Pipeline = Literal["workers", "device"]
 
 
@@ -43,6 +45,13 @@ class FaceImages(Dataset):
 
     def __getitem__(self, index: int) -> tuple[torch.Tensor, torch.Tensor]:
         return self.images[index].unsqueeze(0).float().div_(255), self.targets[index]
+
+
+class NumberedFaces(FaceImages):
+    """Faces with their row number in the split, so predictions can be traced to their files."""
+
+    def __getitem__(self, index: int) -> tuple[torch.Tensor, torch.Tensor, int]:
+        return *super().__getitem__(index), index
 
 
 class AugmentedFaces(FaceImages):
@@ -82,12 +91,21 @@ class FaceDataModule(pl.LightningDataModule):
             `num_workers` processes; right for large folder datasets) or "device" (the whole split on
             the trainer's device, batches indexed and augmented there; right for CK+ and TFD on an
             accelerator). Both draw augmentations from the same distributions.
+        predict_split: the images `fau-train predict` classifies: "test" (default), "train", "val" or
+            "all" (every image read, whether or not a split holds it).
     """
 
     def __init__(
-        self, batch_size: int = 64, num_workers: int = 0, augment: bool = False, pipeline: Pipeline = "workers"
+        self,
+        batch_size: int = 64,
+        num_workers: int = 0,
+        augment: bool = False,
+        pipeline: Pipeline = "workers",
+        predict_split: PredictSplit = "test",
     ) -> None:
         super().__init__()
+        if predict_split not in (*STAGES, "all"):
+            raise SettingError(f"predict_split: must be train, val, test or all, got {predict_split!r}")
         if pipeline not in ("workers", "device"):
             raise SettingError(f"pipeline: must be 'workers' or 'device', got {pipeline!r}")
         if pipeline == "device" and num_workers:
@@ -98,7 +116,10 @@ class FaceDataModule(pl.LightningDataModule):
         self.num_workers = num_workers
         self.augment = augment
         self.pipeline = pipeline
+        self.predict_split = predict_split
         self.datasets: dict[Stage, FaceImages] = {}
+        self.predict_dataset: NumberedFaces | None = None  # the predict_split's images
+        self.predict_sources = np.zeros(0, dtype=str)  # the file of each image predict_dataloader serves
         self.records: FaceRecords | None = None
 
     def read_records(self) -> FaceRecords:
@@ -132,6 +153,9 @@ class FaceDataModule(pl.LightningDataModule):
         self.datasets = {s: FaceImages(*arrays) for s, arrays in splits.items()}
         if self.augment:
             self.datasets["train"] = AugmentedFaces(*splits["train"], PaperAugmentation())
+        chosen = np.ones(len(records), bool) if self.predict_split == "all" else stage_of == self.predict_split
+        self.predict_dataset = NumberedFaces(images[chosen], targets[chosen])
+        self.predict_sources = records.source[chosen]
 
     @property
     def class_names(self) -> list[str]:
@@ -145,6 +169,38 @@ class FaceDataModule(pl.LightningDataModule):
     def test_split_name(self) -> str:
         """What the test split is, as results should say it ("held-out subjects" only where splits are by subject)."""
         return "test split"
+
+    def match_classes(self, names: list[str], checkpoint: str) -> None:
+        """Make sure a checkpoint's classes are the data's, in the same order.
+
+        Raises:
+            SettingError: they differ, listing both.
+        """
+        if list(names) != list(self.class_names):
+            raise SettingError(
+                f"{checkpoint}: the checkpoint's classes {list(names)} are not the data's {list(self.class_names)}"
+            )
+
+    @property
+    def synthetic_faces(self) -> bool:
+        """Whether the faces are drawn by the built-in generator rather than photographed."""
+        return False
+
+    def data_record(self) -> dict:
+        """What a checkpoint keeps about its training data: enough to prepare new images the same way
+        (the face crop and image side) and to say what the model was trained on.
+        """
+        crop = getattr(self, "crop", None)
+        size = self.image_size or (int(self.records.images.shape[1]) if self.records is not None else None)
+        return {
+            "dataset": type(self).__name__,
+            "root": str(self.hparams.get("root", "")),
+            "synthetic": self.synthetic_faces,
+            "image_size": size,
+            "face_crop": asdict(crop) if crop is not None else {"method": "none"},
+            "fold": self.hparams.get("fold"),
+            "test_split": self.test_split_name,
+        }
 
     @property
     def num_splits(self) -> int:
@@ -193,5 +249,6 @@ class FaceDataModule(pl.LightningDataModule):
     def test_dataloader(self) -> DataLoader | DeviceBatches:
         return self._loader("test", shuffle=False)
 
-    def predict_dataloader(self) -> DataLoader | DeviceBatches:
-        return self._loader("test", shuffle=False)
+    def predict_dataloader(self) -> DataLoader:
+        """The `predict_split` images, each with its row number (`predict_sources` names its file)."""
+        return DataLoader(self.predict_dataset, batch_size=self.batch_size, num_workers=self.num_workers)

@@ -174,6 +174,10 @@ class SyntheticCKPlusDataModule(CKPlusDataModule):
         self.synthetic = synthetic
         self.hparams.synthetic = asdict(synthetic)  # plain values, so checkpoints load with weights_only=True
 
+    @property
+    def synthetic_faces(self) -> bool:
+        return True
+
     def read_records(self) -> FaceRecords:
         generate(self.hparams.root, self.synthetic, workers=os.cpu_count() or 1)
         return super().read_records()

@@ -53,11 +53,29 @@ class ImageFolderDataModule(FaceDataModule):
             )
         self.save_hyperparameters()
         self.crop = CropSettings(method=face_crop, size=image_size, haar_min_size=haar_min_size)
-        self.classes, self.files = list_image_folder(root)
+        self.classes, self.files = list_image_folder(root)  # labels index `classes` (folder names, sorted)
+        self.class_order = list(self.classes)  # the network's output order; a checkpoint's may differ
 
     @property
     def class_names(self) -> list[str]:
-        return self.classes
+        return self.class_order
+
+    def match_classes(self, names: list[str], checkpoint: str) -> None:
+        """Put the folder's classes in the checkpoint's order, matched by name.
+
+        Raises:
+            SettingError: the names differ, listing both.
+        """
+        if sorted(names) != sorted(self.classes):
+            raise SettingError(
+                f"{self.hparams.root}: its class folders {self.classes} do not match the classes of "
+                f"{checkpoint}: {list(names)}"
+            )
+        self.class_order = list(names)
+
+    def targets(self, records: FaceRecords) -> np.ndarray:
+        output_of_folder = np.array([self.class_order.index(name) for name in self.classes])
+        return output_of_folder[records.label]
 
     @property
     def test_split_name(self) -> str:

@@ -53,10 +53,12 @@ def _haar_cascade() -> cv2.CascadeClassifier:
     return _per_thread.cascade
 
 
-def detect_face(gray: np.ndarray, s: CropSettings) -> tuple[int, int, int, int] | None:
-    """The paper's detector: first detection as (x, y, w, h), or None."""
+def detect_faces(gray: np.ndarray, s: CropSettings) -> list[tuple[int, int, int, int]]:
+    """Every face Haar finds, as (x, y, w, h) in OpenCV's order; each of `haar_min_neighbors` is tried
+    in turn until one finds any.
+    """
     short = min(gray.shape[:2])
-    min_size = int(s.haar_min_size * short)
+    min_size = max(int(s.haar_min_size * short), 1)
     max_size = int(s.haar_max_size * short)
     for neighbors in s.haar_min_neighbors:
         found = _haar_cascade().detectMultiScale(
@@ -67,9 +69,14 @@ def detect_face(gray: np.ndarray, s: CropSettings) -> tuple[int, int, int, int] 
             maxSize=(max_size, max_size),
         )
         if len(found):
-            x, y, w, h = (int(v) for v in found[0])
-            return x, y, w, h
-    return None
+            return [(int(x), int(y), int(w), int(h)) for x, y, w, h in found]
+    return []
+
+
+def detect_face(gray: np.ndarray, s: CropSettings) -> tuple[int, int, int, int] | None:
+    """The paper's detector: the first detection as (x, y, w, h), or None."""
+    found = detect_faces(gray, s)
+    return found[0] if found else None
 
 
 def _landmark_box(landmarks: np.ndarray, margin: float) -> tuple[int, int, int, int]:
@@ -81,7 +88,7 @@ def _landmark_box(landmarks: np.ndarray, margin: float) -> tuple[int, int, int, 
     return left, top, left + side, top + side
 
 
-def _cut(gray: np.ndarray, box: tuple[int, int, int, int], size: int) -> np.ndarray:
+def cut_box(gray: np.ndarray, box: tuple[int, int, int, int], size: int) -> np.ndarray:
     """Resample the box to size x size; parts outside the frame repeat the border."""
     x0, y0, x1, y1 = box
     h, w = gray.shape
@@ -107,4 +114,4 @@ def crop_face(gray: np.ndarray, s: CropSettings, landmarks: np.ndarray | None = 
         raise SettingError(f"face_crop: unknown method {s.method!r}; choose haar, landmarks or none")
     if box is None:
         return Crop(cv2.resize(gray, (s.size, s.size), interpolation=cv2.INTER_AREA), (0, 0, w, h), s.method == "none")
-    return Crop(_cut(gray, box, s.size), box, True)
+    return Crop(cut_box(gray, box, s.size), box, True)

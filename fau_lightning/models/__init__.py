@@ -1,6 +1,7 @@
 """Models as plain nn.Modules; no Lightning in here."""
 
 from fau_lightning.models.local_contrast import LocalMeanSubtraction
+from fau_lightning.models.probabilities import WithProbabilities, probabilities
 from fau_lightning.models.zero_bias_cnn import ZeroBiasCNN
 
-__all__ = ["LocalMeanSubtraction", "ZeroBiasCNN"]
+__all__ = ["LocalMeanSubtraction", "WithProbabilities", "ZeroBiasCNN", "probabilities"]

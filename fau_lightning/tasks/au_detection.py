@@ -29,6 +29,7 @@ class AUDetector(FaceTask):
     """
 
     selection_metric = "val/auroc"  # what the best checkpoint is chosen on
+    multi_label = True
 
     def build_metrics(self, num_classes: int) -> None:
         metrics = MetricCollection(
@@ -52,9 +53,6 @@ class AUDetector(FaceTask):
         if f"{stage}_metrics" in self.metrics:
             self.metrics[f"{stage}_metrics"].update(logits.sigmoid(), targets.long())
         return loss
-
-    def predict_step(self, batch: tuple[torch.Tensor, torch.Tensor], batch_idx: int) -> torch.Tensor:
-        return self(batch[0]).sigmoid()
 
     def _log_epoch(self, stage: str) -> None:
         collection = self.metrics[f"{stage}_metrics"]

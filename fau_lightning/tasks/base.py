@@ -11,7 +11,8 @@ import pytorch_lightning as pl
 import torch
 
 from fau_lightning.errors import CheckpointError, SettingError
-from fau_lightning.models import ZeroBiasCNN
+from fau_lightning.inference.model_record import MODEL_RECORD_KEY, build_record
+from fau_lightning.models import ZeroBiasCNN, probabilities
 
 TASK_KEY = "fau_task"  # checkpoint entry naming the task class, so any command can reload it
 
@@ -40,6 +41,7 @@ class FaceTask(pl.LightningModule):
     """
 
     selection_metric: str  # the validation metric (higher is better) a best checkpoint is chosen on; set by each task
+    multi_label = False  # outputs are one softmax over classes (True: a sigmoid per label)
 
     def __init__(
         self,
@@ -114,6 +116,10 @@ class FaceTask(pl.LightningModule):
     def test_step(self, batch: tuple[torch.Tensor, torch.Tensor], batch_idx: int) -> None:
         self._step(batch, "test")
 
+    def predict_step(self, batch: tuple[torch.Tensor, ...], batch_idx: int) -> torch.Tensor:
+        """Probabilities of a batch's images (its first element)."""
+        return probabilities(self(batch[0]), self.multi_label)
+
     def on_validation_epoch_end(self) -> None:
         self._log_epoch("val")
 
@@ -126,6 +132,9 @@ class FaceTask(pl.LightningModule):
 
     def on_save_checkpoint(self, checkpoint: dict) -> None:
         checkpoint[TASK_KEY] = f"{type(self).__module__}.{type(self).__qualname__}"
+        datamodule = self._trainer.datamodule if self._trainer is not None else None
+        if hasattr(datamodule, "data_record"):
+            checkpoint[MODEL_RECORD_KEY] = build_record(self, datamodule.data_record())
 
 
 def read_checkpoint(path: str | os.PathLike, map_location: str | torch.device = "cpu") -> dict:

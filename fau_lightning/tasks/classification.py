@@ -50,9 +50,6 @@ class ExpressionClassifier(FaceTask):
             self.confusion[f"{stage}_confusion"].update(preds, targets)
         return loss
 
-    def predict_step(self, batch: tuple[torch.Tensor, torch.Tensor], batch_idx: int) -> torch.Tensor:
-        return self(batch[0]).softmax(dim=1)
-
     def _log_epoch(self, stage: str) -> None:
         values = self.metrics[f"{stage}_metrics"].compute()
         counts = values.pop(f"{stage}/class_counts")

@@ -1,0 +1,76 @@
+"""`fau-export CHECKPOINT --output model.onnx`: the trained network as ONNX (dynamic batch) or
+TorchScript, checked against PyTorch, with a model card beside it.
+
+    fau-export runs/.../best.ckpt --output model.onnx
+    fau-export runs/.../best.ckpt --output model.pt --format torchscript
+
+Writes the model and, beside it, `<file>.card.json` and `<file>.card.md`: class names, input size, preprocessing,
+training data, test metrics, seed and package version.
+"""
+
+import argparse
+import sys
+from pathlib import Path
+
+from fau_lightning.cli.common import exit_on_input_error
+from fau_lightning.errors import SettingError
+from fau_lightning.inference.export import export_network, parity
+from fau_lightning.inference.model_card import model_card, write_model_card
+from fau_lightning.inference.model_record import SYNTHETIC_WARNING
+from fau_lightning.inference.predictor import Predictor
+
+PARITY_TOLERANCE = 1e-4
+ARCHITECTURE_KEYS = ("in_channels", "widths", "hidden_units", "dropout", "init", "norm_divide_by_std")
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="fau-export", description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("checkpoint", help="a checkpoint written by fau-train")
+    parser.add_argument("--output", type=Path, required=True, help="the exported file (e.g. model.onnx, model.pt)")
+    parser.add_argument("--format", choices=["onnx", "torchscript"], default="onnx", help="what to export to")
+    parser.add_argument("--image_size", type=int, default=None, help="input side, for checkpoints not recording it")
+    parser.add_argument(
+        "--class_names", default=None, help="comma-separated class names, for checkpoints that do not record them"
+    )
+    return parser.parse_args(argv)
+
+
+def run(argv: list[str] | None = None) -> Path:
+    args = parse_args(argv)
+    names = args.class_names.split(",") if args.class_names else None
+    predictor = Predictor.from_checkpoint(args.checkpoint, "cpu", image_size=args.image_size, class_names=names)
+    record = predictor.record
+    if record.synthetic:
+        print(f"fau-export: warning: {SYNTHETIC_WARNING} (the model card says so too)", file=sys.stderr)
+    args.output.parent.mkdir(parents=True, exist_ok=True)
+    export_network(predictor.network, record.input_size, args.output, args.format)
+    difference = parity(predictor.network, args.output, args.format, record.input_size)
+    if difference is not None and difference > PARITY_TOLERANCE:
+        args.output.unlink()
+        raise SettingError(
+            f"{args.output}: the export differs from PyTorch by {difference:.2e} (> {PARITY_TOLERANCE}); not kept"
+        )
+    architecture = {"parameters": sum(p.numel() for p in predictor.network.parameters())}
+    architecture |= {k: v for k, v in _hyperparameters(args.checkpoint).items() if k in ARCHITECTURE_KEYS}
+    card = model_card(record, architecture, args.output, args.format, difference)
+    json_card, md_card = write_model_card(card, args.output)
+    check = f"max abs difference from PyTorch {difference:.1e}" if difference is not None else "not checked"
+    print(f"exported {args.format}: {args.output} ({check}); model card: {md_card}, {json_card}")
+    return args.output
+
+
+def _hyperparameters(checkpoint: str) -> dict:
+    from fau_lightning.tasks import read_checkpoint
+
+    return dict(read_checkpoint(checkpoint).get("hyper_parameters", {}))
+
+
+def main(argv: list[str] | None = None) -> None:
+    """The `fau-export` console script."""
+    exit_on_input_error("fau-export", lambda: run(argv))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,133 @@
+"""What a checkpoint records for prediction: class names, input size, face crop, normalisation,
+training data, seed, package version and, once tested, its test metrics.
+
+Written at training time under `fau_model`, so prediction and export need no config. Checkpoints
+from before the record carry their class names only; what else they lack is given by flags.
+"""
+
+import os
+from dataclasses import asdict, dataclass, field
+from importlib.metadata import PackageNotFoundError, version
+
+import torch
+
+from fau_lightning.atomic import write_atomically
+from fau_lightning.errors import CheckpointError
+
+MODEL_RECORD_KEY = "fau_model"
+
+SYNTHETIC_WARNING = (
+    "this model was trained on fau_lightning's built-in synthetic faces (drawn, not photographed); "
+    "its predictions on real photographs say little about real expressions"
+)
+
+
+def package_version() -> str:
+    try:
+        return version("fau_lightning")
+    except PackageNotFoundError:
+        from fau_lightning import __version__
+
+        return __version__
+
+
+def normalisation(divide_by_std: bool) -> str:
+    """How pixels reach the network, in words (the local contrast step is inside the network itself)."""
+    inside = "scales them to [0, 2] and subtracts each pixel's 5x5 local mean" + (
+        " and divides by the local standard deviation" if divide_by_std else ""
+    )
+    return f"grayscale, uint8 / 255 (values in [0, 1]); the network itself {inside}"
+
+
+@dataclass(frozen=True)
+class ModelRecord:
+    """What prediction needs to know about a trained network.
+
+    Attributes:
+        class_names: a name per output, in output order.
+        multi_label: outputs are independent sigmoids (AUs) rather than one softmax over classes.
+        input_size: side of the square grayscale face the network takes.
+        face_crop: how training faces were cropped (`CropSettings` fields; method "none": given as faces).
+        normalisation: how pixels are scaled before the network, in words.
+        training_data: dataset class, root, whether its faces are synthetic, fold, test split.
+        seed: the run's global seed (None: not known).
+        package_version: the fau_lightning version that trained it.
+        test: {"split": ..., "metrics": {...}} once the run tested its best checkpoint.
+    """
+
+    class_names: list[str]
+    multi_label: bool
+    input_size: int
+    face_crop: dict = field(default_factory=lambda: {"method": "unknown"})
+    normalisation: str = normalisation(False)
+    training_data: dict = field(default_factory=dict)
+    seed: int | None = None
+    package_version: str = "unknown"
+    test: dict | None = None
+
+    @property
+    def synthetic(self) -> bool:
+        return bool(self.training_data.get("synthetic"))
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+def build_record(task, data_record: dict) -> dict:
+    """The record of a task trained on a data module's data (`FaceDataModule.data_record()`)."""
+    seed = os.environ.get("PL_GLOBAL_SEED")  # set by seed_everything
+    crop = {k: list(v) if isinstance(v, tuple) else v for k, v in data_record["face_crop"].items()}
+    return ModelRecord(
+        class_names=list(task.class_names),
+        multi_label=task.multi_label,
+        input_size=int(data_record["image_size"]),
+        face_crop=crop,
+        normalisation=normalisation(bool(task.hparams.get("norm_divide_by_std"))),
+        training_data={k: v for k, v in data_record.items() if k not in ("face_crop", "image_size")},
+        seed=int(seed) if seed is not None else None,
+        package_version=package_version(),
+    ).as_dict()
+
+
+def read_record(
+    checkpoint: dict, path: str | os.PathLike, image_size: int | None = None, class_names: list[str] | None = None
+) -> ModelRecord:
+    """The checkpoint's record; for a checkpoint written before records, what the flags give.
+
+    Args:
+        checkpoint: the loaded checkpoint (`read_checkpoint`).
+        path: its file, for messages.
+        image_size: `--image_size`, needed only where the checkpoint does not record its input size.
+        class_names: `--class_names`, needed only where it does not record them.
+
+    Raises:
+        CheckpointError: something prediction needs is neither recorded nor given, naming it and its flag.
+    """
+    recorded = checkpoint.get(MODEL_RECORD_KEY)
+    if recorded is not None:
+        return ModelRecord(**recorded)
+    hparams = checkpoint.get("hyper_parameters", {})
+    names = class_names or hparams.get("class_names")
+    needs = {"input size": ("--image_size", image_size), "class names": ("--class_names", names)}
+    missing = [(what, flag) for what, (flag, value) in needs.items() if not value]
+    if missing:
+        raise CheckpointError(
+            f"{path}: written before checkpoints recorded how their images are prepared, it lacks the "
+            f"{' and the '.join(what for what, _ in missing)}; give {' and '.join(flag for _, flag in missing)}"
+        )
+    num_classes = hparams.get("num_classes", len(names))
+    if len(names) != num_classes:
+        raise CheckpointError(f"{path}: --class_names gives {len(names)} names for the network's {num_classes} outputs")
+    multi_label = checkpoint.get("fau_task", "").endswith("AUDetector")
+    return ModelRecord(class_names=list(names), multi_label=multi_label, input_size=int(image_size))
+
+
+def record_test_result(path: str | os.PathLike, split: str, metrics: dict[str, float]) -> None:
+    """Add the test split and metrics to a checkpoint's record, rewriting the file atomically."""
+    from fau_lightning.tasks import read_checkpoint
+
+    checkpoint = read_checkpoint(path)
+    if MODEL_RECORD_KEY not in checkpoint:
+        return
+    checkpoint[MODEL_RECORD_KEY]["test"] = {"split": split, "metrics": dict(metrics)}
+    write_atomically(path, lambda f: torch.save(checkpoint, f))

@@ -1,0 +1,71 @@
+"""Prediction rows written as CSV or JSON lines, through a temporary file renamed into place when
+complete, so an interrupted run leaves no half-written file under the final name.
+"""
+
+import csv
+import json
+import os
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+
+from fau_lightning.errors import SettingError
+
+RowFormat = Literal["csv", "jsonl"]
+THRESHOLD = 0.5  # a multi-label output is predicted present at or above this probability
+
+
+def class_columns(class_names: list[str], probabilities: np.ndarray, multi_label: bool) -> dict:
+    """The predicted class (or, multi-label, the labels at or above 0.5, space-separated) and one
+    probability column per class name.
+    """
+    if multi_label:
+        predicted = " ".join(name for name, p in zip(class_names, probabilities, strict=True) if p >= THRESHOLD)
+    else:
+        predicted = class_names[int(np.argmax(probabilities))]
+    return {
+        "predicted": predicted,
+        **{name: round(float(p), 6) for name, p in zip(class_names, probabilities, strict=True)},
+    }
+
+
+class RowWriter:
+    """Rows with fixed columns into `path` (CSV with a header, or one JSON object a line).
+
+    Use as a context manager: the file appears under its name only when the block completes.
+    """
+
+    def __init__(self, path: str | os.PathLike, columns: list[str], row_format: RowFormat = "csv") -> None:
+        if row_format not in ("csv", "jsonl"):
+            raise SettingError(f"--format: must be csv or jsonl, got {row_format!r}")
+        if len(set(columns)) != len(columns):
+            clash = sorted({c for c in columns if columns.count(c) > 1})
+            raise SettingError(f"class names {clash} clash with the output's other columns")
+        self.path = Path(path)
+        self.columns = columns
+        self.row_format = row_format
+        self.rows = 0
+
+    def __enter__(self) -> "RowWriter":
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._tmp = self.path.with_name(f".{self.path.name}.tmp-{os.getpid()}")
+        self._file = open(self._tmp, "w", newline="")
+        if self.row_format == "csv":
+            self._csv = csv.DictWriter(self._file, fieldnames=self.columns)
+            self._csv.writeheader()
+        return self
+
+    def write(self, row: dict) -> None:
+        if self.row_format == "csv":
+            self._csv.writerow({k: "" if v is None else v for k, v in row.items()})
+        else:
+            self._file.write(json.dumps({c: row.get(c) for c in self.columns}) + "\n")
+        self.rows += 1
+
+    def __exit__(self, kind, error, trace) -> None:
+        self._file.close()
+        if kind is None:
+            os.replace(self._tmp, self.path)
+        else:
+            self._tmp.unlink(missing_ok=True)
