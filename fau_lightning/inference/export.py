@@ -14,7 +14,6 @@ from typing import Literal
 import numpy as np
 import torch
 
-from fau_lightning.atomic import write_atomically
 from fau_lightning.errors import SettingError
 from fau_lightning.models import WithProbabilities
 
@@ -63,8 +62,7 @@ def export_network(network: WithProbabilities, input_size: int, path: Path, expo
                 )
         elif export_format == "torchscript":
             with _quiet_exporters(), torch.no_grad():
-                traced = torch.jit.trace(network, example)
-            write_atomically(tmp, lambda f: torch.jit.save(traced, f))
+                torch.jit.save(torch.jit.trace(network, example), str(tmp))
         else:
             raise SettingError(f"--format: must be onnx or torchscript, got {export_format!r}")
         os.replace(tmp, path)

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
+from fau_lightning.errors import SettingError
 from fau_lightning.inference.faces import Box, PhotoDetector, cut_faces, find_faces
 from fau_lightning.inference.inputs import Frame
 from fau_lightning.inference.model_record import ModelRecord, read_record
@@ -36,7 +37,13 @@ def pick_device(choice: str) -> torch.device:
     """The device named; "auto": a CUDA GPU if there is one, else the CPU."""
     if choice == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    return torch.device(choice)
+    try:
+        device = torch.device(choice)
+    except RuntimeError as err:
+        raise SettingError(f"--device: {choice!r} is not a device (auto, cpu, cuda, cuda:1, ...)") from err
+    if device.type == "cuda" and not torch.cuda.is_available():
+        raise SettingError(f"--device: {choice} asked for, but no CUDA GPU is visible")
+    return device
 
 
 class Predictor:

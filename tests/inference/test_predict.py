@@ -9,6 +9,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
+import torch
 
 from fau_lightning.cli import predict
 from fau_lightning.datasets.real_photos import real_photographs
@@ -141,8 +142,6 @@ def test_no_detect_classifies_the_whole_image_and_annotate_draws_the_box(tiny_ch
 def test_an_older_checkpoint_names_the_flag_it_needs(
     tiny_checkpoint: Path, tmp_path: Path, capsys: pytest.CaptureFixture
 ) -> None:
-    import torch
-
     checkpoint = read_checkpoint(tiny_checkpoint)
     del checkpoint[MODEL_RECORD_KEY]
     old = tmp_path / "old.ckpt"
@@ -163,3 +162,13 @@ def test_a_missing_input_is_one_line(tiny_checkpoint: Path, tmp_path: Path, caps
         predict.main([str(tiny_checkpoint), str(tmp_path / "nowhere.jpg"), "--output", str(tmp_path / "p.csv")])
     assert capsys.readouterr().err.strip() == f"fau-predict: error: {tmp_path / 'nowhere.jpg'}: no such file or folder"
     assert not (tmp_path / "p.csv").exists()
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="needs a machine without a CUDA GPU")
+def test_asking_for_a_gpu_that_is_not_there_is_one_line(
+    tiny_checkpoint: Path, tmp_path: Path, capsys: pytest.CaptureFixture
+) -> None:
+    photo = str(real_photographs()["astronaut"])
+    with pytest.raises(SystemExit):
+        predict.main([str(tiny_checkpoint), photo, "--device", "cuda", "--output", str(tmp_path / "p.csv")])
+    assert capsys.readouterr().err.strip() == "fau-predict: error: --device: cuda asked for, but no CUDA GPU is visible"

@@ -33,4 +33,3 @@ def test_benchmark_ci_mode_writes_its_table(tmp_path: Path) -> None:
     plain, augmented = (float(x) for x in cells[7].split("/"))
     assert plain > augmented > 0  # augmentation costs something; both measured
     assert "ratio" in done.stdout
-
