@@ -53,18 +53,12 @@ def run(argv: list[str] | None = None) -> Path:
             f"{args.output}: the export differs from PyTorch by {difference:.2e} (> {PARITY_TOLERANCE}); not kept"
         )
     architecture = {"parameters": sum(p.numel() for p in predictor.network.parameters())}
-    architecture |= {k: v for k, v in _hyperparameters(args.checkpoint).items() if k in ARCHITECTURE_KEYS}
+    architecture |= {k: v for k, v in predictor.hyperparameters.items() if k in ARCHITECTURE_KEYS}
     card = model_card(record, architecture, args.output, args.format, difference)
     json_card, md_card = write_model_card(card, args.output)
     check = f"max abs difference from PyTorch {difference:.1e}" if difference is not None else "not checked"
     print(f"exported {args.format}: {args.output} ({check}); model card: {md_card}, {json_card}")
     return args.output
-
-
-def _hyperparameters(checkpoint: str) -> dict:
-    from fau_lightning.tasks import read_checkpoint
-
-    return dict(read_checkpoint(checkpoint).get("hyper_parameters", {}))
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -54,10 +54,19 @@ class Predictor:
         record: the checkpoint's record (class names, input size, ...).
         device: where the network runs.
         batch_size: faces classified at once.
+        hyperparameters: the task's saved arguments (architecture and training settings), if known.
     """
 
-    def __init__(self, network: WithProbabilities, record: ModelRecord, device: torch.device, batch_size: int = 64):
+    def __init__(
+        self,
+        network: WithProbabilities,
+        record: ModelRecord,
+        device: torch.device,
+        batch_size: int = 64,
+        hyperparameters: dict | None = None,
+    ):
         self.network = network.to(device).eval()
+        self.hyperparameters = dict(hyperparameters or {})
         self.record = record
         self.device = device
         self.batch_size = batch_size
@@ -78,7 +87,8 @@ class Predictor:
 
         record = read_record(read_checkpoint(path), path, image_size, class_names)
         task = load_task(path)
-        return cls(WithProbabilities(task.model, record.multi_label), record, pick_device(device), batch_size)
+        network = WithProbabilities(task.model, record.multi_label)
+        return cls(network, record, pick_device(device), batch_size, dict(task.hparams))
 
     @torch.inference_mode()
     def classify(self, faces: np.ndarray) -> np.ndarray:
