@@ -8,7 +8,7 @@ import torch.distributed as dist
 from pytorch_lightning.callbacks import BasePredictionWriter
 from pytorch_lightning.loggers import WandbLogger
 
-from fau_lightning.inference.rows import THRESHOLD, RowWriter, class_columns
+from fau_lightning.inference.rows import RowWriter, class_columns, present_labels
 
 
 def run_folder(trainer: pl.Trainer) -> Path:
@@ -24,7 +24,7 @@ def run_folder(trainer: pl.Trainer) -> Path:
 def true_label(class_names: list[str], target: torch.Tensor, multi_label: bool) -> str:
     """The target in words: a class name ("" for none), or the labels present, space-separated."""
     if multi_label:
-        return " ".join(name for name, t in zip(class_names, target.tolist(), strict=True) if t >= THRESHOLD)
+        return present_labels(class_names, target.tolist())
     return class_names[int(target)] if int(target) >= 0 else ""
 
 

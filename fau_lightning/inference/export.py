@@ -5,6 +5,7 @@ with values in [0, 1], and returns (N, classes) probabilities; the face crop hap
 """
 
 import contextlib
+import importlib.util
 import logging
 import os
 import warnings
@@ -71,8 +72,6 @@ def export_network(network: WithProbabilities, input_size: int, path: Path, expo
 
 
 def _require(*modules: str) -> None:
-    import importlib.util
-
     missing = [m for m in modules if importlib.util.find_spec(m) is None]
     if missing:
         raise SettingError(
@@ -97,8 +96,6 @@ def parity(network: WithProbabilities, path: Path, export_format: ExportFormat, 
     """Largest absolute difference between the export and PyTorch on random faces, batches of 1 and 5;
     None where onnxruntime (needed to run an ONNX file) is not installed.
     """
-    import importlib.util
-
     if export_format == "onnx" and importlib.util.find_spec("onnxruntime") is None:
         return None
     rng = np.random.default_rng(0)

@@ -108,8 +108,9 @@ class Predictor:
         pending: list[tuple[Frame, list[Box], np.ndarray]] = []
         waiting = 0
         for frame in frames:
-            boxes = find_faces(frame.gray, detector) if frame.image is not None else []
-            cut = cut_faces(frame.gray, boxes, self.record.input_size) if boxes else None
+            gray = frame.gray if frame.image is not None else None
+            boxes = find_faces(gray, detector) if gray is not None else []
+            cut = cut_faces(gray, boxes, self.record.input_size) if boxes else None
             pending.append((frame, boxes, cut))
             waiting += len(boxes)
             if waiting >= self.batch_size:

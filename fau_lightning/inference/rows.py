@@ -16,12 +16,17 @@ RowFormat = Literal["csv", "jsonl"]
 THRESHOLD = 0.5  # a multi-label output is predicted present at or above this probability
 
 
+def present_labels(class_names: list[str], values) -> str:
+    """The labels whose value is at or above 0.5, space-separated (multi-label outputs and targets)."""
+    return " ".join(name for name, value in zip(class_names, values, strict=True) if value >= THRESHOLD)
+
+
 def class_columns(class_names: list[str], probabilities: np.ndarray, multi_label: bool) -> dict:
     """The predicted class (or, multi-label, the labels at or above 0.5, space-separated) and one
     probability column per class name.
     """
     if multi_label:
-        predicted = " ".join(name for name, p in zip(class_names, probabilities, strict=True) if p >= THRESHOLD)
+        predicted = present_labels(class_names, probabilities)
     else:
         predicted = class_names[int(np.argmax(probabilities))]
     return {
