@@ -10,7 +10,8 @@ For each AU with enough sequences, on plain arrays (no model, no Trainer):
 4. against untrained networks of the same architecture (the control): its AUROC must lie above
    their distribution (a t prediction bound from their mean and spread, Holm-corrected over the AUs);
 5. where its response comes from in its strongest held-out sequences (the facial region whose
-   occlusion lowers it most), against the base rate of all units.
+   occlusion lowers it most), against the base rate of all units; regions closer together than the
+   layer resolves count as one.
 An AU is `recovered` when it passes all four tests; `failed` names the ones it did not pass.
 docs/fau_alignment.md gives the reasons for each choice.
 """
@@ -68,13 +69,28 @@ class LayerScores:
 
 @dataclass(frozen=True)
 class RegionMap:
-    """The facial regions that `LayerScores.regions` indexes, and the regions each AU acts on."""
+    """The facial regions that `LayerScores.regions` indexes, the regions each AU acts on, and the
+    groups of regions the layer cannot tell apart (`regions.unresolved_groups`), tested as one.
+    """
 
     names: tuple[str, ...]  # region index -> name
     au_regions: dict[int, tuple[str, ...]]  # AU -> the regions it acts on
+    groups: tuple[tuple[str, ...], ...] = ()  # regions merged for this layer; each region in at most one
 
     def name(self, index: int) -> str:
         return self.names[index] if index >= 0 else "elsewhere"
+
+    def group_of(self, region: str) -> tuple[str, ...]:
+        return next((group for group in self.groups if region in group), (region,))
+
+    def targets(self, au: int) -> list[int]:
+        """Indices of the AU's regions and of the regions merged with them."""
+        merged = {name for region in self.au_regions[au] for name in self.group_of(region)}
+        return sorted(self.names.index(name) for name in merged)
+
+    def describe(self, au: int) -> str:
+        """The AU's regions as tested: "mouth / chin", or "brows+eyes" where the layer merges them."""
+        return " / ".join(dict.fromkeys("+".join(self.group_of(region)) for region in self.au_regions[au]))
 
 
 @dataclass(frozen=True)
@@ -91,7 +107,7 @@ class AUVerdict:
     control_p: float  # chance that an untrained network reaches `auroc` (t prediction bound; NaN: no control)
     within_auroc: float  # held-out AUROC within emotion strata, pooled (NaN: no stratum varies)
     within_chance: float  # corrected chance line for `within_auroc`
-    region: str  # the AU's region(s), merged as the layer resolves them
+    region: str  # the AU's region(s) as tested: "brows+eyes" where the layer cannot tell them apart
     region_share: float  # share of the best unit's top-K held-out peaks in that region
     region_base_rate: float  # share of all units' top-K peaks there (every unit weighs the same)
     found_in: str  # the region holding most of the best unit's peaks
@@ -235,10 +251,9 @@ def align(
             failed.append("within emotion")
         region, share, base, found = "", float("nan"), float("nan"), ""
         if peaks is not None and au in regions.au_regions:
-            targets = [regions.names.index(name) for name in regions.au_regions[au]]
-            evidence_of_region = region_test(peaks[f], peaks.ravel(), targets)
+            evidence_of_region = region_test(peaks[f], peaks.ravel(), regions.targets(au))
             share, base = evidence_of_region.share, evidence_of_region.base_rate
-            region = " / ".join(regions.au_regions[au])
+            region = regions.describe(au)
             mine = peaks[f][peaks[f] != UNKNOWN]
             found = regions.name(int(np.bincount(mine + 1).argmax()) - 1) if len(mine) else ""
             if not evidence_of_region.p_value < settings.alpha:

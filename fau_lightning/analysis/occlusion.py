@@ -11,10 +11,9 @@ from collections.abc import Callable
 
 import numpy as np
 
-from fau_lightning.analysis.regions import NO_REGION, UNKNOWN
+from fau_lightning.analysis.regions import NO_REGION, REGIONS, UNKNOWN
 from fau_lightning.facs import REGION_LANDMARKS
 
-REGIONS = tuple(REGION_LANDMARKS)
 EYES_RIGHT, EYES_LEFT = list(range(36, 42)), list(range(42, 48))
 
 

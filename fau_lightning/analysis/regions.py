@@ -2,7 +2,8 @@
 
 The base rate is the share of *all* units' peaks found in the region: a large region near the image
 centre collects many peaks from any unit, so a unit is credited with looking at a region only when
-it lands there clearly more often than units in general do.
+it lands there clearly more often than units in general do. Regions closer together than a layer
+can resolve are one region for that layer (`unresolved_groups`).
 """
 
 from dataclasses import dataclass
@@ -10,8 +11,35 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.stats import binom
 
+from fau_lightning.facs import REGION_LANDMARKS
+
+REGIONS = tuple(REGION_LANDMARKS)
 NO_REGION = -1  # the response came from none of the regions
 UNKNOWN = -2  # the image has no landmarks: not counted at all
+
+
+def region_centres(landmarks: np.ndarray) -> np.ndarray:
+    """(N, R, 2) each region's mean landmark position in each image (REGIONS order; NaN without landmarks)."""
+    return np.stack([landmarks[:, list(REGION_LANDMARKS[name])].mean(axis=1) for name in REGIONS], axis=1)
+
+
+def unresolved_groups(landmarks: np.ndarray, step: float) -> tuple[tuple[str, ...], ...]:
+    """Regions that units `step` pixels apart cannot tell apart, in groups of two or more (REGIONS order).
+
+    Units that sample the image every `step` pixels resolve no detail finer than two steps (the
+    sampling theorem), so two regions whose centres lie less than two steps apart, by the median over
+    the images with landmarks, are one region to them; groups are joined through shared members.
+    """
+    centres = region_centres(landmarks)
+    centres = centres[~np.isnan(centres).any(axis=(1, 2))]
+    group = list(range(len(REGIONS)))  # each region's group label
+    if len(centres):
+        for a in range(len(REGIONS)):
+            for b in range(a + 1, len(REGIONS)):
+                if np.median(np.linalg.norm(centres[:, a] - centres[:, b], axis=1)) < 2 * step:
+                    group = [group[a] if g == group[b] else g for g in group]
+    members = [tuple(REGIONS[r] for r in range(len(REGIONS)) if group[r] == g) for g in dict.fromkeys(group)]
+    return tuple(m for m in members if len(m) > 1)
 
 
 @dataclass(frozen=True)

@@ -25,12 +25,9 @@ from fau_lightning.analysis.alignment import (
 from fau_lightning.analysis.auroc import auroc_matrix
 from fau_lightning.analysis.controls import control_maxima
 from fau_lightning.analysis.deconvnet import deconvnet, guided_backprop
-from fau_lightning.analysis.occlusion import (
-    REGIONS,
-    region_label_maps,
-    response_regions,
-)
+from fau_lightning.analysis.occlusion import region_label_maps, response_regions
 from fau_lightning.analysis.receptive_field import ReceptiveField, receptive_field
+from fau_lightning.analysis.regions import REGIONS, unresolved_groups
 from fau_lightning.analysis.sequences import SequenceDesign
 from fau_lightning.datasets.probe import ProbeSet
 from fau_lightning.facs import ACTION_UNITS
@@ -149,6 +146,7 @@ class FAUReport:
     au_codes: list[int]  # the tested AUs, columns of auroc
     controls: int  # untrained networks compared against
     cells: int  # cells per side of each filter map; auroc's rows are units
+    merged_regions: tuple[tuple[str, ...], ...]  # regions tested as one at this layer and input size
 
     def unit_name(self, unit: int) -> str:
         return unit_name(unit, self.cells)
@@ -182,6 +180,7 @@ class FAUEvidence:
     selection_design: SequenceDesign
     evidence_design: SequenceDesign
     region_labels: np.ndarray  # (N, S, S) facial region of each evidence pixel
+    region_groups: tuple[tuple[str, ...], ...]  # regions the layer cannot tell apart at this input size
     controls: list[np.ndarray]  # per untrained network: its best units' held-out AUROC for each AU
 
 
@@ -194,8 +193,9 @@ def prepare_evidence(
     control_seeds: list[int] = (),
     control_cache: str | Path | None = None,
 ) -> FAUEvidence:
-    """The probe sets' sequence designs and region maps, and the untrained networks (drawn from
-    `control_seeds`, with `model`'s architecture) through the same unit choice and measurement.
+    """The probe sets' sequence designs, region maps and the regions `layer` cannot tell apart, and
+    the untrained networks (drawn from `control_seeds`, with `model`'s architecture) through the
+    same unit choice and measurement.
     """
     selection_design, evidence_design = SequenceDesign.of(selection), SequenceDesign.of(evidence)
     controls = [
@@ -211,7 +211,8 @@ def prepare_evidence(
         )
     ]
     labels = region_label_maps(evidence.landmarks, evidence.images.shape[-1], settings.region_reach)
-    return FAUEvidence(selection, evidence, selection_design, evidence_design, labels, controls)
+    groups = unresolved_groups(evidence.landmarks, receptive_field(model.features, layer).jump)
+    return FAUEvidence(selection, evidence, selection_design, evidence_design, labels, groups, controls)
 
 
 def fau_alignment(
@@ -238,7 +239,8 @@ def fau_alignment(
         evidence_maxima.values,
         lambda images: layer_maxima(model, images, layer, settings.cells).values,
     )
-    regions = RegionMap(REGIONS, {au: ACTION_UNITS[au].regions for au in evidence.au_codes if au in ACTION_UNITS})
+    au_regions = {au: ACTION_UNITS[au].regions for au in evidence.au_codes if au in ACTION_UNITS}
+    regions = RegionMap(REGIONS, au_regions, prepared.region_groups)
     verdicts = align(
         evidence.au_codes,
         LayerScores(selection_maxima.values),
@@ -255,4 +257,6 @@ def fau_alignment(
         if tested
         else np.zeros((evidence_maxima.values.shape[1], 0))
     )
-    return FAUReport(verdicts, auroc, [v.au for v in verdicts], len(prepared.controls), settings.cells)
+    return FAUReport(
+        verdicts, auroc, [v.au for v in verdicts], len(prepared.controls), settings.cells, prepared.region_groups
+    )

@@ -121,6 +121,7 @@ def analyse(
             "alignments": [{**asdict(v), "recovered": v.recovered} for v in fau.verdicts],
             **summary_numbers(fau.verdicts),
             "controls": fau.controls,
+            "merged_regions": [list(group) for group in fau.merged_regions],
             "settings": asdict(settings),
         }
         if fau.verdicts:

@@ -169,6 +169,34 @@ def _two_regions(n: int, units: int, looking: dict[int, str]) -> tuple[RegionMap
     return regions, found
 
 
+def test_regions_the_layer_cannot_tell_apart_are_tested_as_one() -> None:
+    """AU 1 acts on the brows; its planted unit's response comes from the eyes. Kept apart, brows and
+    eyes fail it; merged (as at 48x48 for conv3), the unit passes against the pair's base rate.
+    """
+    rng = np.random.default_rng(8)
+    selection, evidence = _design(rng, 80), _design(rng, 40)
+    sel, ev = (
+        _scores_with_planted_filter(selection.labels, 0, rng),
+        _scores_with_planted_filter(evidence.labels, 0, rng),
+    )
+    found = rng.integers(NO_REGION, 3, size=ev.shape)  # other units: brows, eyes, mouth or nowhere
+    found[:, 5] = 1  # the planted unit: the eyes
+    controls = [np.array([0.6, 0.6]), np.array([0.62, 0.58]), np.array([0.58, 0.63])]
+    settings = AlignmentSettings(shuffles=400, min_sequences=5)
+
+    def au1(groups: tuple[tuple[str, ...], ...]):
+        regions = RegionMap(("brows", "eyes", "mouth"), {1: ("brows",), 2: ("mouth",)}, groups)
+        return align(
+            [1, 2], LayerScores(sel), selection, LayerScores(ev, found), evidence, regions, controls, settings
+        )[0]
+
+    apart, merged = au1(()), au1((("brows", "eyes"),))
+    assert apart.failed == ("region",) and apart.found_in == "eyes" and apart.region == "brows"
+    assert merged.recovered and merged.region == "brows+eyes" and merged.region_share == 1.0
+    assert 0.35 < merged.region_base_rate < 0.65  # two of the four places any unit's peaks land
+    assert RegionMap(("brows", "eyes", "mouth", "chin"), {26: ("mouth", "chin")}).describe(26) == "mouth / chin"
+
+
 def test_a_filter_that_only_tracks_emotion_is_rejected_within_emotion() -> None:
     """AU 1 comes with emotion 5 every time, and in 40 % of the unlabelled sequences apart from it:
     a filter that fires for emotion 5 predicts AU 1 well overall, but not inside any stratum.
