@@ -11,7 +11,7 @@ For each AU with enough sequences, on plain arrays (no model, no Trainer):
    their distribution (a t prediction bound from their mean and spread, Holm-corrected over the AUs);
 5. where its response comes from in its strongest held-out sequences (the facial region whose
    occlusion lowers it most), against the base rate of all units; regions closer together than the
-   layer resolves count as one.
+   layer resolves count as one (a layer that merges every region cannot pass this test).
 An AU is `recovered` when it passes all four tests; `failed` names the ones it did not pass.
 docs/fau_alignment.md gives the reasons for each choice.
 """
@@ -250,7 +250,7 @@ def align(
         if within_support[j] < settings.min_sequences or not within[j] > within_chance[j]:
             failed.append("within emotion")
         region, share, base, found = "", float("nan"), float("nan"), ""
-        if peaks is not None and au in regions.au_regions:
+        if peaks is not None and au in regions.au_regions and len(regions.targets(au)) < len(regions.names):
             evidence_of_region = region_test(peaks[f], peaks.ravel(), regions.targets(au))
             share, base = evidence_of_region.share, evidence_of_region.base_rate
             region = regions.describe(au)
@@ -258,7 +258,8 @@ def align(
             found = regions.name(int(np.bincount(mine + 1).argmax()) - 1) if len(mine) else ""
             if not evidence_of_region.p_value < settings.alpha:
                 failed.append("region")
-        else:
+        else:  # no regions, or the layer merges every region: it cannot say where a response comes from
+            region = regions.describe(au) if regions is not None and au in regions.au_regions else ""
             failed.append("region")
         partner = int(np.argmax(together[column])) if together[column].max() > 0 else -1
         results.append(

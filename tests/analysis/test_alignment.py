@@ -194,6 +194,8 @@ def test_regions_the_layer_cannot_tell_apart_are_tested_as_one() -> None:
     assert apart.failed == ("region",) and apart.found_in == "eyes" and apart.region == "brows"
     assert merged.recovered and merged.region == "brows+eyes" and merged.region_share == 1.0
     assert 0.35 < merged.region_base_rate < 0.65  # two of the four places any unit's peaks land
+    everything = au1((("brows", "eyes", "mouth"),))  # a layer that resolves no two regions places nothing
+    assert everything.failed == ("region",) and everything.region == "brows+eyes+mouth"
     assert RegionMap(("brows", "eyes", "mouth", "chin"), {26: ("mouth", "chin")}).describe(26) == "mouth / chin"
 
 

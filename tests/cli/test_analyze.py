@@ -60,6 +60,9 @@ def test_report_from_a_checkpoint(
     assert evidence <= set(fau["alignments"][0])
     for a in fau["alignments"]:
         assert a["recovered"] == (not a["failed"]) and a["control_p"] == a["control_p"]  # never NaN with controls
+    # at 32x32 a conv3 unit steps 4 px and the faces' regions lie closer than 8 px: one region, nothing placed
+    assert fau["merged_regions"] == [["brows", "eyes", "nose", "mouth", "chin"]]
+    assert all("region" in a["failed"] and "+" in a["region"] for a in fau["alignments"])
     page = (report / "report.html").read_text()
     for image in (
         "confusion.png",
