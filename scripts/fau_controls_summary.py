@@ -52,6 +52,8 @@ def summary_table(folder: Path, report: str) -> None:
 
 
 def main(folder: Path) -> None:
+    merged = json.loads((folder / "main" / "report" / "report.json").read_text())["fau"]["merged_regions"]
+    print(f"Regions tested as one at this input size: {', '.join('+'.join(g) for g in merged) or 'none'}.")
     for report, evidence in REPORTS:
         print(f"\nEvidence: {evidence}.\n")
         summary_table(folder, report)
