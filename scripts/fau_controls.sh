@@ -7,7 +7,8 @@
 # Each network is judged twice: on the held-out folds alone (24 subjects, as much as CK+ would give),
 # and with 240 more people of the same population added to the evidence
 # (configs/synthetic_more_subjects.yaml); the second is the verdict the acceptance bounds apply to.
-# Three trainings (about 4, 4 and 9 minutes on 2 CPU cores), then twelve analyses (about 30 minutes). Results go to
+# Three trainings (about 28, 3 and 3 minutes on 2 CPU cores), then twelve analyses (about 15 minutes once the
+# untrained networks' activations are cached in ~/.cache/fau_lightning/controls; the first run makes them). Results go to
 # runs/fau_controls/ (summary.md there). Extra arguments go to every command, e.g. `--data.fold 3`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
