@@ -249,17 +249,18 @@ def align(
             failed.append("control")
         if within_support[j] < settings.min_sequences or not within[j] > within_chance[j]:
             failed.append("within emotion")
-        region, share, base, found = "", float("nan"), float("nan"), ""
-        if peaks is not None and au in regions.au_regions and len(regions.targets(au)) < len(regions.names):
-            evidence_of_region = region_test(peaks[f], peaks.ravel(), regions.targets(au))
+        known = regions is not None and au in regions.au_regions
+        region, targets = (regions.describe(au), regions.targets(au)) if known else ("", [])
+        share, base, found = float("nan"), float("nan"), ""
+        # without occlusion evidence, or where the layer merges every region, nothing can be placed
+        if peaks is not None and 0 < len(targets) < len(regions.names):
+            evidence_of_region = region_test(peaks[f], peaks.ravel(), targets)
             share, base = evidence_of_region.share, evidence_of_region.base_rate
-            region = regions.describe(au)
             mine = peaks[f][peaks[f] != UNKNOWN]
             found = regions.name(int(np.bincount(mine + 1).argmax()) - 1) if len(mine) else ""
             if not evidence_of_region.p_value < settings.alpha:
                 failed.append("region")
-        else:  # no regions, or the layer merges every region: it cannot say where a response comes from
-            region = regions.describe(au) if regions is not None and au in regions.au_regions else ""
+        else:
             failed.append("region")
         partner = int(np.argmax(together[column])) if together[column].max() > 0 else -1
         results.append(

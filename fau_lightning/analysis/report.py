@@ -180,7 +180,7 @@ class FAUEvidence:
     selection_design: SequenceDesign
     evidence_design: SequenceDesign
     region_labels: np.ndarray  # (N, S, S) facial region of each evidence pixel
-    region_groups: tuple[tuple[str, ...], ...]  # regions the layer cannot tell apart at this input size
+    merged_regions: tuple[tuple[str, ...], ...]  # regions the layer cannot tell apart at this input size
     controls: list[np.ndarray]  # per untrained network: its best units' held-out AUROC for each AU
 
 
@@ -211,8 +211,8 @@ def prepare_evidence(
         )
     ]
     labels = region_label_maps(evidence.landmarks, evidence.images.shape[-1], settings.region_reach)
-    groups = unresolved_groups(evidence.landmarks, receptive_field(model.features, layer).jump)
-    return FAUEvidence(selection, evidence, selection_design, evidence_design, labels, groups, controls)
+    merged = unresolved_groups(evidence.landmarks, receptive_field(model.features, layer).jump)
+    return FAUEvidence(selection, evidence, selection_design, evidence_design, labels, merged, controls)
 
 
 def fau_alignment(
@@ -240,7 +240,7 @@ def fau_alignment(
         lambda images: layer_maxima(model, images, layer, settings.cells).values,
     )
     au_regions = {au: ACTION_UNITS[au].regions for au in evidence.au_codes if au in ACTION_UNITS}
-    regions = RegionMap(REGIONS, au_regions, prepared.region_groups)
+    regions = RegionMap(REGIONS, au_regions, prepared.merged_regions)
     verdicts = align(
         evidence.au_codes,
         LayerScores(selection_maxima.values),
@@ -258,5 +258,5 @@ def fau_alignment(
         else np.zeros((evidence_maxima.values.shape[1], 0))
     )
     return FAUReport(
-        verdicts, auroc, [v.au for v in verdicts], len(prepared.controls), settings.cells, prepared.region_groups
+        verdicts, auroc, [v.au for v in verdicts], len(prepared.controls), settings.cells, prepared.merged_regions
     )
