@@ -13,7 +13,8 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from fau_lightning.cli.common import build_config, config_args
+from fau_lightning.cli.common import config_args
+from fau_lightning.cli.train import build_config
 
 
 def montage(images: np.ndarray, targets: np.ndarray, class_names: list[str], rows: int, size: int) -> np.ndarray:

@@ -5,7 +5,8 @@ Takes the same configs and overrides, e.g. `fau-baseline --config configs/synthe
 
 import sys
 
-from fau_lightning.cli.common import build_config, exit_on_input_error
+from fau_lightning.cli.common import exit_on_input_error
+from fau_lightning.cli.train import build_config
 from fau_lightning.evaluation.pixel_baseline import logistic_regression_baseline
 
 

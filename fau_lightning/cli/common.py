@@ -1,16 +1,13 @@
-"""What the console commands share: their own arguments apart from fau-train's, a config built
-without running, and one line (not a traceback) for input errors.
+"""What the console commands share: their own arguments apart from fau-train's, and one line (not a
+traceback) for input errors.
 """
 
 import os
 import sys
 from collections.abc import Callable
-from typing import TYPE_CHECKING, TypeVar
+from typing import TypeVar
 
 from fau_lightning.errors import InputError
-
-if TYPE_CHECKING:
-    from fau_lightning.cli.train import FauCLI
 
 Result = TypeVar("Result")
 INPUT_ERRORS = (InputError, FileNotFoundError, NotADirectoryError, IsADirectoryError, PermissionError)
@@ -63,14 +60,3 @@ def split_at_double_dash(argv: list[str]) -> tuple[list[str], list[str]]:
 def config_args(paths: list[str]) -> list[str]:
     """`--config PATH` for each path, in order (later files overlay earlier ones)."""
     return [a for path in paths for a in ("--config", path)]
-
-
-def build_config(args: list[str], logger: bool = False) -> "FauCLI":
-    """Configs and overrides resolved and instantiated (model, data module, trainer) without running a
-    subcommand; no logger unless `logger`, so nothing is written.
-    """
-    from fau_lightning.cli.train import (
-        run_cli,  # Lightning is imported only when a config is built
-    )
-
-    return run_cli([*args, *([] if logger else ["--trainer.logger=false"])], run=False, save_config_callback=None)

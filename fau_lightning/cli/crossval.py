@@ -29,7 +29,8 @@ from pathlib import Path
 import numpy as np
 
 from fau_lightning.atomic import write_atomically, write_json_atomically
-from fau_lightning.cli.common import build_config, config_args, exit_on_input_error, split_at_double_dash
+from fau_lightning.cli.common import config_args, exit_on_input_error, split_at_double_dash
+from fau_lightning.cli.train import build_config
 from fau_lightning.errors import SettingError
 from fau_lightning.evaluation.crossval_summary import (
     CrossvalSummary,

@@ -12,6 +12,7 @@ from importlib.metadata import PackageNotFoundError, version
 import torch
 
 from fau_lightning.atomic import write_atomically
+from fau_lightning.checkpoints import read_checkpoint
 from fau_lightning.errors import CheckpointError
 
 MODEL_RECORD_KEY = "fau_model"
@@ -124,8 +125,6 @@ def read_record(
 
 def record_test_result(path: str | os.PathLike, split: str, metrics: dict[str, float]) -> None:
     """Add the test split and metrics to a checkpoint's record, rewriting the file atomically."""
-    from fau_lightning.tasks import read_checkpoint
-
     checkpoint = read_checkpoint(path)
     if MODEL_RECORD_KEY not in checkpoint:
         return

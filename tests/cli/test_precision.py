@@ -3,8 +3,8 @@
 import pytest
 import torch
 
-from fau_lightning.cli.common import build_config
 from fau_lightning.cli.precision import precision_for
+from fau_lightning.cli.train import build_config
 from tests.helpers.tiny import REPO
 
 
