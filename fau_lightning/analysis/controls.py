@@ -8,17 +8,37 @@ are cached on disk by exactly those.
 
 import copy
 import hashlib
+import os
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 import torch
 from torch import nn
 
-from fau_lightning.analysis.activations import SpatialMaxima
 from fau_lightning.atomic import write_atomically
 from fau_lightning.models import ZeroBiasCNN
 
-CACHE_VERSION = 2
+CACHE_VERSION = 3  # 3: unit values only (rows and columns are never read for controls)
+
+
+def default_control_cache() -> Path:
+    """Where untrained networks' activations are kept: $XDG_CACHE_HOME (or ~/.cache)/fau_lightning/controls."""
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "fau_lightning" / "controls"
+
+
+def cache_size(cache_dir: str | Path) -> tuple[int, int]:
+    """(entries, bytes) held in a control cache folder."""
+    entries = list(Path(cache_dir).glob("control-*.npz")) if Path(cache_dir).is_dir() else []
+    return len(entries), sum(e.stat().st_size for e in entries)
+
+
+def clear_cache(cache_dir: str | Path) -> tuple[int, int]:
+    """Delete every control cache entry (and nothing else) in the folder; returns what was removed."""
+    removed = cache_size(cache_dir)
+    for entry in Path(cache_dir).glob("control-*.npz") if Path(cache_dir).is_dir() else []:
+        entry.unlink(missing_ok=True)
+    return removed
 
 
 def untrained_copy(model: ZeroBiasCNN, seed: int) -> ZeroBiasCNN:
@@ -44,60 +64,43 @@ def cache_key(model: nn.Module, layer: str, cells: int, seed: int, images: list[
     return digest.hexdigest()[:20]
 
 
-def _save(path: Path, maxima: list[SpatialMaxima]) -> None:
-    arrays = {}
-    for i, m in enumerate(maxima):
-        arrays |= {
-            f"values{i}": m.values,
-            f"rows{i}": m.rows.astype(np.uint16),
-            f"cols{i}": m.cols.astype(np.uint16),
-            f"size{i}": np.array(m.map_size),
-            f"cells{i}": np.array(m.cells),
-        }
-    write_atomically(path, lambda f: np.savez(f, **arrays))
-
-
-def _load(path: Path, parts: int) -> list[SpatialMaxima] | None:
+def _load(path: Path, parts: int) -> list[np.ndarray] | None:
     try:
         with np.load(path) as data:
-            return [
-                SpatialMaxima(
-                    data[f"values{i}"],
-                    data[f"rows{i}"].astype(np.int64),
-                    data[f"cols{i}"].astype(np.int64),
-                    tuple(data[f"size{i}"].tolist()),
-                    int(data[f"cells{i}"]),
-                )
-                for i in range(parts)
-            ]
+            return [data[f"values{i}"] for i in range(parts)]
     except Exception:  # a damaged cache entry is recomputed, never trusted
         return None
 
 
-def control_maxima(
+def control_values(
     model: ZeroBiasCNN,
     layer: str,
     cells: int,
     seeds: list[int],
     image_sets: list[np.ndarray],
-    maxima_of,
+    values_of: Callable[[nn.Module, np.ndarray, str, int], np.ndarray],
     cache_dir: str | Path | None = None,
-) -> list[list[SpatialMaxima]]:
-    """For each seed, the untrained network's maxima on each image set.
+    progress: Callable[[int, int], None] | None = None,
+) -> list[list[np.ndarray]]:
+    """For each seed, the untrained network's unit values (N, U) on each image set.
 
-    `maxima_of(model, images, layer, cells)` computes one set's maxima.
+    `values_of(model, images, layer, cells)` computes one set's values; `progress(done, total)` is
+    told after each network.
     """
     results = []
-    for seed in seeds:
+    for done, seed in enumerate(seeds, start=1):
         path = (
             Path(cache_dir) / f"control-{cache_key(model, layer, cells, seed, image_sets)}.npz" if cache_dir else None
         )
         cached = _load(path, len(image_sets)) if path is not None and path.exists() else None
         if cached is None:
             control = untrained_copy(model, seed)
-            cached = [maxima_of(control, images, layer, cells) for images in image_sets]
+            cached = [values_of(control, images, layer, cells) for images in image_sets]
             if path is not None:
                 path.parent.mkdir(parents=True, exist_ok=True)
-                _save(path, cached)
+                arrays = {f"values{i}": values for i, values in enumerate(cached)}
+                write_atomically(path, lambda f: np.savez(f, **arrays))
         results.append(cached)
+        if progress is not None:
+            progress(done, len(seeds))
     return results

@@ -29,16 +29,16 @@ def region_label_maps(landmarks: np.ndarray, size: int, reach: float = 0.3) -> n
             owner.setdefault(index, r)
     indices = np.array(list(owner))
     region_of = np.array(list(owner.values()))
-    ys, xs = np.mgrid[0:size, 0:size].astype(np.float32) + 0.5
-    pixels = np.stack([xs.ravel(), ys.ravel()], axis=1)  # (P, 2) pixel centres
+    centres = np.arange(size, dtype=np.float32) + 0.5  # pixel centres along either axis
     maps = np.full((len(landmarks), size * size), NO_REGION, np.int8)
     for n, points in enumerate(landmarks):
         if np.isnan(points).any():
             continue
         reach_px = reach * np.linalg.norm(points[EYES_RIGHT].mean(axis=0) - points[EYES_LEFT].mean(axis=0))
-        distance = np.linalg.norm(pixels[:, None, :] - points[indices][None], axis=2)  # (P, L)
+        dx, dy = centres[:, None] - points[indices, 0], centres[:, None] - points[indices, 1]  # (S, L) each
+        distance = np.sqrt(dy[:, None] ** 2 + dx[None] ** 2).reshape(size * size, -1)  # (P, L), row-major pixels
         nearest = distance.argmin(axis=1)
-        close = distance[np.arange(len(pixels)), nearest] <= reach_px
+        close = np.take_along_axis(distance, nearest[:, None], axis=1)[:, 0] <= reach_px
         maps[n, close] = region_of[nearest[close]]
     return maps.reshape(len(landmarks), size, size)
 
@@ -52,16 +52,23 @@ def flatten_region(images: np.ndarray, labels: np.ndarray, region: int) -> np.nd
 
 
 def response_regions(
-    images: np.ndarray, labels: np.ndarray, intact: np.ndarray, unit_values: Callable[[np.ndarray], np.ndarray]
+    images: np.ndarray,
+    labels: np.ndarray,
+    intact: np.ndarray,
+    unit_values: Callable[[np.ndarray], np.ndarray],
+    progress: Callable[[int, int], None] | None = None,
 ) -> np.ndarray:
     """(N, U) the region whose flattening lowers each unit's value most: NO_REGION where none lowers it,
     UNKNOWN for images without regions (no landmarks).
 
-    `intact` is the units' values (N, U) on `images`; `unit_values(images)` gives them for other uint8 images.
+    `intact` is the units' values (N, U) on `images`; `unit_values(images)` gives them for other uint8
+    images; `progress(done, total)` is told after each region.
     """
-    drops = np.stack(
-        [intact - unit_values(flatten_region(images, labels, r)) for r in range(len(REGIONS))], axis=2
-    )  # (N, U, R)
+    drops = np.empty((*intact.shape, len(REGIONS)), intact.dtype)  # (N, U, R)
+    for r in range(len(REGIONS)):
+        drops[..., r] = intact - unit_values(flatten_region(images, labels, r))
+        if progress is not None:
+            progress(r + 1, len(REGIONS))
     found = np.where(drops.max(axis=2) > 0, drops.argmax(axis=2), NO_REGION)
     found[~(labels != NO_REGION).any(axis=(1, 2))] = UNKNOWN
     return found

@@ -5,8 +5,8 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from fau_lightning.analysis.controls import control_maxima, untrained_copy
-from fau_lightning.analysis.report import layer_maxima
+from fau_lightning.analysis.controls import cache_size, clear_cache, control_values, untrained_copy
+from fau_lightning.analysis.filters import layer_values
 from fau_lightning.models import ZeroBiasCNN
 
 
@@ -27,33 +27,36 @@ def test_untrained_copy_is_the_papers_init_per_seed_and_leaves_the_global_rng_al
     assert abs(relative_std - 1) < 0.15  # N(0, (k / sqrt(fan_in))^2)
 
 
-def test_control_maxima_are_cached_by_architecture_seed_and_images(tmp_path: Path) -> None:
+def test_control_values_are_cached_by_architecture_seed_and_images(tmp_path: Path) -> None:
     torch.manual_seed(0)
     model = ZeroBiasCNN(widths=(4, 6, 8), hidden_units=8)
     images = [np.random.default_rng(0).integers(0, 255, size=(n, 16, 16), dtype=np.uint8) for n in (6, 3)]
-    calls = []
+    calls, told = [], []
 
-    def maxima_of(network, stack, layer, cells):
+    def values_of(network, stack, layer, cells):
         calls.append(len(stack))
-        return layer_maxima(network, stack, layer, cells)
+        return layer_values(network, stack, layer, cells)
 
-    first = control_maxima(model, "relu3", 1, [0, 1], images, maxima_of, tmp_path)
-    assert calls == [6, 3, 6, 3] and len(list(tmp_path.glob("control-*.npz"))) == 2
-    again = control_maxima(model, "relu3", 1, [0, 1], images, maxima_of, tmp_path)
+    first = control_values(model, "relu3", 1, [0, 1], images, values_of, tmp_path, lambda *a: told.append(a))
+    assert calls == [6, 3, 6, 3] and len(list(tmp_path.glob("control-*.npz"))) == 2 and told == [(1, 2), (2, 2)]
+    assert cache_size(tmp_path)[0] == 2 and cache_size(tmp_path)[1] > 0
+    again = control_values(model, "relu3", 1, [0, 1], images, values_of, tmp_path)
     assert calls == [6, 3, 6, 3]  # nothing recomputed
     for a, b in zip(first, again, strict=True):
         for x, y in zip(a, b, strict=True):
-            assert np.array_equal(x.values, y.values) and np.array_equal(x.rows, y.rows) and x.map_size == y.map_size
+            assert np.array_equal(x, y)
     changed = [images[0], images[1][::-1].copy()]
-    control_maxima(model, "relu3", 1, [0], changed, maxima_of, tmp_path)
+    control_values(model, "relu3", 1, [0], changed, values_of, tmp_path)
     assert calls[-2:] == [6, 3]  # other images, other entry
     wider = ZeroBiasCNN(widths=(4, 6, 10), hidden_units=8)
-    control_maxima(wider, "relu3", 1, [0], images, maxima_of, tmp_path)
+    control_values(wider, "relu3", 1, [0], images, values_of, tmp_path)
     assert len(calls) == 8
-    quadrants = control_maxima(model, "relu3", 2, [0], images, maxima_of, tmp_path)
-    assert len(calls) == 10 and quadrants[0][0].values.shape == (6, 4 * 8)  # other cells, other entry
-    assert control_maxima(model, "relu3", 2, [0], images, maxima_of, tmp_path)[0][0].cells == 2 and len(calls) == 10
+    quadrants = control_values(model, "relu3", 2, [0], images, values_of, tmp_path)
+    assert len(calls) == 10 and quadrants[0][0].shape == (6, 4 * 8)  # other cells, other entry
     for entry in tmp_path.glob("control-*.npz"):
         entry.write_bytes(b"broken")
-    control_maxima(model, "relu3", 1, [0], images, maxima_of, tmp_path)
+    control_values(model, "relu3", 1, [0], images, values_of, tmp_path)
     assert len(calls) == 12  # a damaged entry is recomputed, not trusted
+    (tmp_path / "keep.txt").write_text("not ours")
+    entries, _ = clear_cache(tmp_path)
+    assert entries == 5 and cache_size(tmp_path) == (0, 0) and (tmp_path / "keep.txt").exists()
