@@ -4,12 +4,13 @@
 #                      and a network trained on shuffled expression labels with the main job's recipe;
 #   positive control:  the same network trained to detect the AUs (configs/synthetic_au.yaml);
 #   and the main job's network itself, with its full table.
-# Each network is judged twice: on the held-out folds alone (24 subjects, as much as CK+ would give),
-# and with 240 more people of the same population added to the evidence
-# (configs/synthetic_more_subjects.yaml); the second is the verdict the acceptance bounds apply to.
-# Three trainings (about 28, 3 and 3 minutes on 2 CPU cores), then twelve analyses (about 15 minutes once the
-# untrained networks' activations are cached in ~/.cache/fau_lightning/controls; the first run makes them). Results go to
-# runs/fau_controls/ (summary.md there). Extra arguments go to every command, e.g. `--data.fold 3`.
+# Each network is judged twice: with the configs' default evidence, the held-out folds and 240 more people
+# of the same population (`evidence_subjects: 240`; the verdict the acceptance bounds apply to), and on
+# the held-out folds alone (24 subjects, as much as CK+ would give).
+# Three trainings (about 30, 4 and 4 minutes on 2 CPU cores, each ending with its verdict), then twelve
+# analyses (about 1 minute each once the untrained networks' activations are cached in
+# ~/.cache/fau_lightning/controls; the first run makes them). Results go to runs/fau_controls/
+# (summary.md there). Extra arguments go to every command, e.g. `--data.fold 3`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
@@ -26,9 +27,9 @@ train() {  # name, config, extra fau-train arguments...
 analyze() {  # name, config, model (a checkpoint, or --untrained SEED)...: judged twice, on two evidence sets
   local name=$1 config=$2
   shift 2
-  .venv/bin/fau-analyze "$@" --config "$config" --output "$out/$name/report_folds" -- "${extra[@]}"
-  .venv/bin/fau-analyze "$@" --config "$config" --extra_evidence configs/synthetic_more_subjects.yaml \
-      --output "$out/$name/report" -- "${extra[@]}"
+  .venv/bin/fau-analyze "$@" --config "$config" --output "$out/$name/report" -- "${extra[@]}"
+  .venv/bin/fau-analyze "$@" --config "$config" --output "$out/$name/report_folds" \
+      -- --data.init_args.evidence_subjects=0 "${extra[@]}"
 }
 checkpoint() { .venv/bin/python -c "import json, sys; print(json.load(open(sys.argv[1]))['checkpoint'])" "$out/$1/result.json"; }
 

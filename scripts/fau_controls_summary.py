@@ -25,9 +25,9 @@ REPORTS = [
 
 def summary_table(folder: Path, report: str) -> None:
     print(
-        "| network | test | evidence images | AUs tested | above chance | above untrained | within emotion | in region | held-out mean AUROC | recovered | AUs recovered | expected |"
+        "| network | test | evidence people | evidence images | AUs tested | above chance | above untrained | within emotion | in region | held-out mean AUROC | recovered | AUs recovered | expected |"
     )
-    print("|---|---|---|---|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     for name, label, expected in ROWS:
         numbers = json.loads((folder / name / report / "report.json").read_text())
         fau, metrics = numbers["fau"], numbers["test"]["metrics"]
@@ -45,9 +45,9 @@ def summary_table(folder: Path, report: str) -> None:
                 "fau/region_aus",
             )
         )
-        evidence = numbers["probe"]["evidence_images"]
+        evidence = fau["evidence"]
         print(
-            f"| {label} | {test} | {evidence:,} | {counts} | {fau['fau/mean_heldout_auroc']:.3f} | **{len(recovered)}** | {recovered} | {expected} |"
+            f"| {label} | {test} | {evidence['people']} | {evidence['images']:,} | {counts} | {fau['fau/mean_heldout_auroc']:.3f} | **{len(recovered)}** | {recovered} | {expected} |"
         )
 
 

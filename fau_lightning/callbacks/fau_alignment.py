@@ -1,38 +1,43 @@
-"""Log the per-AU FAU verdict of a layer during training."""
+"""The FAU verdict of the tested checkpoint, logged into the training run and written as its report."""
+
+import shutil
+import time
+from pathlib import Path
 
 import numpy as np
 import pytorch_lightning as pl
+from pytorch_lightning.callbacks import Callback
 from pytorch_lightning.loggers import WandbLogger
 from pytorch_lightning.utilities import rank_zero_warn
+from torch import nn
 
 from fau_lightning.analysis.alignment import AlignmentSettings, summary_numbers
-from fau_lightning.analysis.alignment_table import COLUMNS, table_rows
-from fau_lightning.analysis.report import (
-    FAUEvidence,
-    analysis_probes,
-    best_unit_heatmap,
-    best_unit_patches,
-    default_control_cache,
-    fau_alignment,
-    prepare_evidence,
-    probe_maxima,
-)
-from fau_lightning.callbacks.periodic import PeriodicAnalysis
+from fau_lightning.analysis.controls import default_control_cache
+from fau_lightning.analysis.network import AnalysisSettings, NetworkAnalysis, analyse_network
+from fau_lightning.analysis.verdict import FAUEvidence, fau_verdict, prepare_evidence, verdict_line
+from fau_lightning.callbacks.periodic import best_checkpoint, tested_model
+from fau_lightning.errors import SettingError
 from fau_lightning.tasks.image_logging import log_image
+from fau_lightning.viz.alignment_table import COLUMNS, table_rows
 from fau_lightning.viz.figures import image_grid
+from fau_lightning.viz.network_report import best_unit_patches, report_figures, report_numbers, write_report
+
+# report figure key -> where the run logs it (the filter pictures come from FilterVisualization)
+LOGGED_FIGURES = {"fau": "fau/{layer}_auroc", "au_patches": "fau/{layer}_best_unit_patches"}
 
 
-class FAUAlignmentLogger(PeriodicAnalysis):
-    """Every `every_n_epochs` validation epochs and at the end of fit: the FAU verdict of `layer`.
+class FAUAlignmentLogger(Callback):
+    """When fit ends: the FAU verdict of the checkpoint that is tested (the best
+    validation checkpoint), with the same evidence and settings as `fau-analyze`, so both agree.
 
-    Best units (quadrants of conv filters' maps) are chosen on at most `max_images` images of the
-    training subjects (whole sequences)
-    and judged on the held-out subjects (validation and test folds; this only measures, it never
-    steers training). Logs the summary scalars (`fau/recovered_aus`, `fau/mean_heldout_auroc`, ...),
-    the held-out AUROC heatmap of the best units, and with W&B the per-AU table with each best
-    unit's top patches. Data without AU labels: says so once and logs nothing. What depends only on
-    the data and the architecture (the untrained controls, the region maps) is made at the first
-    run of each fit and reused.
+    Logs the summary scalars (`fau/recovered_aus`, `fau/mean_heldout_auroc`, ...), the figures and,
+    with W&B, the per-AU table `fau/<layer>_verdicts` with each best unit's top patches; writes the
+    report folder `<checkpoint>.report/` (report.html, report.json) as `fau-analyze` would; and
+    hands the CLI the verdict line it prints at the end of the run. The evidence is every training
+    subject (for choosing units) and every held-out person: the validation and test folds and the
+    data module's `extra_evidence`. Data without AU labels: filter pictures only, and one warning.
+    With `trend_every_n_epochs`, the live weights are also judged every that many validation epochs,
+    logged as `fau_trend/*` (a trend: not the verdict).
 
     Args:
         layer: the layer whose units are judged.
@@ -40,12 +45,14 @@ class FAUAlignmentLogger(PeriodicAnalysis):
         min_sequences: positive and negative sequences an AU needs in both sets to be tested.
         shuffles: sequence shuffles per chance distribution.
         cells: units per side of each filter map: 2 = the quadrants fc4 reads, 1 = whole maps.
-        control_seeds: how many untrained networks (seeds 0..n-1) make the control distribution
-            (at least 2; their activations are cached on disk, so only the first fit pays for them).
+        control_seeds: untrained networks (seeds 0..n-1) in the control distribution (their
+            activations are cached on disk, shared with fau-analyze).
         control_cache: folder caching the untrained networks' activations (default: the user cache).
-        max_images: at most this many training-subject images for choosing the best units.
-        every_n_epochs: run every this many validation epochs.
-        at_fit_end: run once more when fit ends.
+        num_filters: most selective filters shown.
+        patches: patches shown per filter and per AU's best unit.
+        method: how a unit is projected to pixels: deconvnet or guided_backprop.
+        trend_every_n_epochs: also judge the live weights every this many validation epochs (0: never).
+        write_report: write the report folder beside the tested checkpoint.
     """
 
     def __init__(
@@ -57,56 +64,99 @@ class FAUAlignmentLogger(PeriodicAnalysis):
         cells: int = 2,
         control_seeds: int = 10,
         control_cache: str | None = None,
-        max_images: int = 400,
-        every_n_epochs: int = 5,
-        at_fit_end: bool = True,
+        num_filters: int = 8,
+        patches: int = 9,
+        method: str = "deconvnet",
+        trend_every_n_epochs: int = 0,
+        write_report: bool = True,
     ) -> None:
-        super().__init__(every_n_epochs, at_fit_end)
-        self.layer, self.max_images = layer, max_images
-        self.settings = AlignmentSettings(top_k=top_k, min_sequences=min_sequences, shuffles=shuffles, cells=cells)
-        self.control_seeds = list(range(control_seeds))
+        if trend_every_n_epochs < 0:
+            raise SettingError(f"trend_every_n_epochs: must be 0 (never) or more, got {trend_every_n_epochs}")
+        if method not in ("deconvnet", "guided_backprop"):
+            raise SettingError(f"method: must be deconvnet or guided_backprop, got {method!r}")
+        alignment = AlignmentSettings(top_k=top_k, min_sequences=min_sequences, shuffles=shuffles, cells=cells)
+        self.settings = AnalysisSettings(layer, alignment, control_seeds, num_filters, patches, method)
         self.control_cache = control_cache or default_control_cache()
-        self._warned = False
+        self.trend_every_n_epochs, self.write_report = trend_every_n_epochs, write_report
+        self.trend_runs = 0
+        self.analysis: NetworkAnalysis | None = None  # the verdict of the last fit
+        self.summary_lines: list[str] = []  # what the CLI prints at the end of the run
         self._prepared: FAUEvidence | None = None
 
     def on_fit_start(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
-        self._prepared = None  # a new fit may bring new data
+        self._prepared, self.analysis, self.summary_lines = None, None, []  # a new fit may bring new data
 
-    def analyse(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
-        model = pl_module.model
+    def _evidence(self, trainer: pl.Trainer, model: nn.Module) -> FAUEvidence | None:
         if self._prepared is None:
-            selection, evidence = analysis_probes(trainer.datamodule, self.max_images)
-            if not selection.has_aus:
-                if not self._warned:
-                    rank_zero_warn(f"FAU alignment skipped: {type(trainer.datamodule).__name__} has no FACS AU labels")
-                    self._warned = True
-                return
-            self._prepared = prepare_evidence(
-                model, selection, evidence, self.layer, self.settings, self.control_seeds, self.control_cache
-            )
-        prepared = self._prepared
-        maxima = probe_maxima(model, prepared.selection, prepared.evidence, self.layer, self.settings.cells)
-        report = fau_alignment(model, prepared, self.layer, self.settings, maxima)
-        step = trainer.global_step
-        for logger in trainer.loggers:
-            logger.log_metrics(summary_numbers(report.verdicts), step=step)
-        if not report.verdicts:
-            return
-        log_image(trainer.loggers, f"fau/{self.layer}_auroc", best_unit_heatmap(report, self.layer), step)
-        self._log_table(trainer, report, prepared.evidence.images, maxima[1], step)
+            selection, evidence = trainer.datamodule.analysis_probes()
+            if selection.has_aus:
+                seeds = list(range(self.settings.control_seeds))
+                self._prepared = prepare_evidence(
+                    model, selection, evidence, self.settings.layer, self.settings.alignment, seeds, self.control_cache
+                )
+        return self._prepared
 
-    def _log_table(self, trainer: pl.Trainer, report, images: np.ndarray, maxima, step: int) -> None:
+    def on_validation_epoch_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
+        every = self.trend_every_n_epochs
+        if not every or trainer.sanity_checking or not trainer.is_global_zero or (trainer.current_epoch + 1) % every:
+            return
+        prepared = self._evidence(trainer, pl_module.model)
+        if prepared is None:
+            return
+        report, _ = fau_verdict(pl_module.model, prepared, self.settings.layer, self.settings.alignment)
+        trend = {k.replace("fau/", "fau_trend/"): v for k, v in summary_numbers(report.verdicts).items()}
+        for logger in trainer.loggers:
+            logger.log_metrics(trend, step=trainer.global_step)
+        self.trend_runs += 1
+
+    def on_fit_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
+        if not trainer.is_global_zero:
+            return
+        start = time.perf_counter()
+        checkpoint = best_checkpoint(trainer)
+        model = tested_model(pl_module.model, checkpoint)
+        selection, evidence = trainer.datamodule.analysis_probes()
+        if not selection.has_aus:
+            rank_zero_warn(f"FAU alignment skipped: {type(trainer.datamodule).__name__} has no FACS AU labels")
+        analysis = analyse_network(
+            model, selection, evidence, self.settings, self.control_cache, self._evidence(trainer, model)
+        )
+        self.analysis = analysis
+        source = checkpoint or "the final weights (no checkpoint callback)"
+        numbers = report_numbers(analysis, source, None, f"{type(trainer.datamodule).__name__} has no FACS AU labels")
+        figures = report_figures(model, analysis)
+        self._log(trainer, model, analysis, figures)
+        if analysis.fau is not None:
+            self.summary_lines.append(verdict_line(analysis.fau))
+        if self.write_report and checkpoint:
+            folder = Path(checkpoint).with_suffix(".report")
+            partial = folder.with_name(f".{folder.name}.partial")
+            shutil.rmtree(partial, ignore_errors=True)
+            write_report(partial, numbers, figures, analysis.fau)
+            shutil.rmtree(folder, ignore_errors=True)
+            partial.rename(folder)
+            seconds = time.perf_counter() - start
+            self.summary_lines.append(f"FAU report (tested checkpoint, {seconds:.0f} s): {folder / 'report.html'}")
+
+    def _log(self, trainer: pl.Trainer, model: nn.Module, analysis: NetworkAnalysis, figures: dict) -> None:
+        step, layer = trainer.global_step, self.settings.layer
+        if analysis.fau is not None:
+            for logger in trainer.loggers:
+                logger.log_metrics(summary_numbers(analysis.fau.verdicts), step=step)
+        for key, name in LOGGED_FIGURES.items():
+            if key in figures:
+                log_image(trainer.loggers, name.format(layer=layer), figures[key], step)
         loggers = [lg for lg in trainer.loggers if isinstance(lg, WandbLogger)]
-        if not loggers:
+        if not loggers or analysis.fau is None or not analysis.fau.verdicts:
             return
         import wandb
 
-        patches = best_unit_patches(trainer.lightning_module.model, report, images, maxima, self.layer, 9)
+        patches = best_unit_patches(model, analysis)
         rows = [
-            [*row, wandb.Image(np.asarray(image_grid(unit_patches, columns=9)))]
-            for unit_patches, row in zip(patches, table_rows(report.verdicts), strict=True)
+            [*row, wandb.Image(np.asarray(image_grid(unit_patches, columns=len(unit_patches))))]
+            for unit_patches, row in zip(patches, table_rows(analysis.fau.verdicts), strict=True)
         ]
         for logger in loggers:
             logger.log_table(
-                key=f"fau/{self.layer}_verdicts", columns=[*COLUMNS, "top held-out patches"], data=rows, step=step
+                key=f"fau/{layer}_verdicts", columns=[*COLUMNS, "top held-out patches"], data=rows, step=step
             )

@@ -2,8 +2,9 @@
 
 import numpy as np
 import pytorch_lightning as pl
+from torch import nn
 
-from fau_lightning.analysis.report import filter_report
+from fau_lightning.analysis.filters import filter_report
 from fau_lightning.callbacks.periodic import PeriodicAnalysis
 from fau_lightning.errors import SettingError
 from fau_lightning.tasks.image_logging import log_image
@@ -13,7 +14,8 @@ from fau_lightning.viz.figures import image_grid
 class FilterVisualization(PeriodicAnalysis):
     """Log the top-K patches of a layer's most selective filters, their projections and the conv1 filters.
 
-    Every `every_n_epochs` validation epochs and at the end of fit, on at most `max_images` images
+    Every `every_n_epochs` validation epochs and at the end of fit (with the weights of the checkpoint
+    that is tested), on at most `max_images` images
     of the `stage` split: a grid of the top-K patches of the `num_filters` most selective filters of
     `layer` (one row each), the deconvnet (or guided-backprop) projection of each filter's strongest
     activation, and the conv1 filters.
@@ -46,10 +48,9 @@ class FilterVisualization(PeriodicAnalysis):
         self.layer, self.num_filters, self.top_k, self.method = layer, num_filters, top_k, method
         self.stage, self.max_images = stage, max_images
 
-    def analyse(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
-        model = pl_module.model
+    def analyse(self, trainer: pl.Trainer, model: nn.Module) -> None:
         probe = trainer.datamodule.probe_set(self.stage).sample(self.max_images)
-        report = filter_report(model, probe, self.layer, self.num_filters, self.top_k, self.method)
+        report = filter_report(model, probe.images, self.layer, self.num_filters, self.top_k, self.method)
         patches = [p for f in report.filters for p in report.patches[f]]
         step = trainer.global_step
         log_image(

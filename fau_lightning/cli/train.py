@@ -142,6 +142,8 @@ class FauCLI(LightningCLI):
 
     def after_fit(self) -> None:
         if not self._setting("test_after_fit"):
+            if self.trainer.is_global_zero and analysis_lines(self.trainer):
+                print("\n".join(analysis_lines(self.trainer)))
             return
         checkpoint = self.trainer.checkpoint_callback
         ckpt_path = checkpoint.best_model_path if checkpoint is not None and checkpoint.best_model_path else None
@@ -174,6 +176,11 @@ class FauCLI(LightningCLI):
         return metrics
 
 
+def analysis_lines(trainer: pl.Trainer) -> list[str]:
+    """What the analysis callbacks found at the end of fit (the FAU verdict and where its report is)."""
+    return [line for callback in trainer.callbacks for line in getattr(callback, "summary_lines", [])]
+
+
 def summary(trainer: pl.Trainer, results: dict, checkpoint: str | None) -> str:
     """What a user wants at the end of a run: the test figures and where everything went."""
     tested_on = getattr(trainer.datamodule, "test_split_name", "test split")
@@ -197,7 +204,7 @@ def summary(trainer: pl.Trainer, results: dict, checkpoint: str | None) -> str:
                 lines.append(f"  upload it later with: wandb sync {run_dir}")
         elif logger.log_dir:
             lines.append(f"{type(logger).__name__} logs: {logger.log_dir}")
-    return "\n".join(lines)
+    return "\n".join([*lines, *analysis_lines(trainer)])  # the verdict last (filled by fit only)
 
 
 def run_cli(args: list[str] | None = None, **cli_kwargs) -> FauCLI:
@@ -221,6 +228,13 @@ def run_cli(args: list[str] | None = None, **cli_kwargs) -> FauCLI:
         return FauCLI(FaceTask, FaceDataModule, **settings)
     finally:
         sys.argv = own_argv
+
+
+def build_config(args: list[str], logger: bool = False) -> FauCLI:
+    """Configs and overrides resolved and instantiated (model, data module, trainer) without running a
+    subcommand; no logger unless `logger`, so nothing is written.
+    """
+    return run_cli([*args, *([] if logger else ["--trainer.logger=false"])], run=False, save_config_callback=None)
 
 
 def main(args: list[str] | None = None) -> None:

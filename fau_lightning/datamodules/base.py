@@ -211,6 +211,22 @@ class FaceDataModule(pl.LightningDataModule):
         """The split's images for analysis; datasets with FACS labels add their AUs and landmarks."""
         return ProbeSet.unlabelled(self.datasets[stage].images.numpy())
 
+    def extra_evidence(self) -> ProbeSet | None:
+        """People beyond the protocol's subjects whom no split trains on, as analysis evidence (None: none)."""
+        return None
+
+    def analysis_probes(self, max_selection_images: int | None = None) -> tuple[ProbeSet, ProbeSet]:
+        """(selection, evidence) for the FAU verdict: the training subjects' probe set (whole sequences,
+        sampled down to at most `max_selection_images`) and the held-out people's (validation and test
+        folds, then `extra_evidence`).
+        """
+        selection = self.probe_set("train")
+        if max_selection_images is not None:
+            selection = selection.sample(max_selection_images)
+        extra = self.extra_evidence()
+        evidence = [self.probe_set("val"), self.probe_set("test"), *([extra] if extra is not None else [])]
+        return selection, ProbeSet.concatenate(evidence)
+
     def _loader(self, stage: Stage, shuffle: bool) -> DataLoader | DeviceBatches:
         if self.pipeline == "device":
             return self._device_batches(stage, shuffle)

@@ -1,7 +1,10 @@
 """LightningDataModules for CK+ and for the built-in synthetic set in CK+ format."""
 
+import hashlib
+import json
 import os
-from dataclasses import asdict
+import tempfile
+from dataclasses import asdict, replace
 from pathlib import Path
 from typing import Literal
 
@@ -17,7 +20,7 @@ from fau_lightning.datasets.probe import ProbeSet
 from fau_lightning.datasets.records import FaceRecords
 from fau_lightning.errors import SettingError
 from fau_lightning.facs import ACTION_UNITS
-from fau_lightning.synthetic.dataset import SyntheticConfig, generate
+from fau_lightning.synthetic.dataset import GENERATOR_VERSION, SyntheticConfig, generate
 
 Targets = Literal["emotion", "aus"]
 
@@ -148,6 +151,7 @@ class CKPlusDataModule(FaceDataModule):
             sequence[idx],
             faces.label[idx],
             ~first[idx],
+            faces.subject[idx],
         )
 
 
@@ -160,6 +164,9 @@ class SyntheticCKPlusDataModule(CKPlusDataModule):
         root: where the set is generated (and found again on later runs).
         synthetic: the generator's settings (`--data.synthetic.num_subjects 60`, ...).
         face_crop: "landmarks" (the set's own 68 points), "haar" or "none".
+        evidence_subjects: further people of the same population (the subjects after `synthetic`'s),
+            whom no fold trains on, added to the held-out evidence of the FAU verdict. Generated once
+            and cached as the analysis reads them (faces at image_size, labels, landmarks).
         **kwargs: every other CKPlusDataModule argument.
     """
 
@@ -168,11 +175,15 @@ class SyntheticCKPlusDataModule(CKPlusDataModule):
         root: str = "data/synthetic_ck_plus",
         synthetic: SyntheticConfig = SyntheticConfig(),
         face_crop: CropMethod = "landmarks",
+        evidence_subjects: int = 0,
         **kwargs,
     ) -> None:
         super().__init__(root=root, face_crop=face_crop, **kwargs)
+        if evidence_subjects < 0:
+            raise SettingError(f"evidence_subjects: must be 0 or more, got {evidence_subjects}")
         self.synthetic = synthetic
         self.hparams.synthetic = asdict(synthetic)  # plain values, so checkpoints load with weights_only=True
+        self.evidence_subjects = self.hparams.evidence_subjects = evidence_subjects
 
     @property
     def synthetic_faces(self) -> bool:
@@ -181,3 +192,33 @@ class SyntheticCKPlusDataModule(CKPlusDataModule):
     def read_records(self) -> FaceRecords:
         generate(self.hparams.root, self.synthetic, workers=os.cpu_count() or 1)
         return super().read_records()
+
+    def extra_evidence(self) -> ProbeSet | None:
+        """The `evidence_subjects` further people, every FACS-coded image of each (cached)."""
+        if not self.evidence_subjects:
+            return None
+        people = replace(
+            self.synthetic,
+            first_subject=self.synthetic.first_subject + self.synthetic.num_subjects,
+            num_subjects=self.evidence_subjects,
+        )
+        settings = {
+            "generator": GENERATOR_VERSION,
+            "synthetic": asdict(people),
+            "crop": asdict(self.crop),
+            **{k: self.hparams[k] for k in ("last_frames", "fold", "num_folds")},
+        }
+        key = hashlib.sha256(json.dumps(settings, sort_keys=True).encode()).hexdigest()[:16]
+        path = self._cache_dir() / f"evidence-{key}.npz"
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            with tempfile.TemporaryDirectory(dir=path.parent, prefix=".evidence-") as scratch:
+                others = CKPlusDataModule(
+                    root=str(Path(scratch) / "faces"),
+                    **{k: self.hparams[k] for k in ("last_frames", "fold", "num_folds", "image_size", "haar_min_size")},
+                    face_crop=self.crop.method,
+                    cache_dir=str(Path(scratch) / "cache"),
+                )
+                generate(others.hparams.root, people, workers=os.cpu_count() or 1)
+                ProbeSet.concatenate([others.probe_set(stage) for stage in ("train", "val", "test")]).save(path)
+        return ProbeSet.load(path)

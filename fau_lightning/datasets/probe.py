@@ -1,9 +1,13 @@
 """What analysis needs from a dataset besides images: AU labels, landmarks and how images were sampled."""
 
+import os
 from dataclasses import dataclass
 
 import numpy as np
 
+from fau_lightning.atomic import write_atomically
+
+PROBE_ARRAYS = ("images", "au_present", "landmarks", "sequence", "emotion", "apex", "subject")
 NO_EMOTION = -1  # emotion code of images whose sequence has FACS codes but no emotion label
 
 
@@ -23,6 +27,7 @@ class ProbeSet:
     sequence: np.ndarray  # int64 (N,) the recording each image comes from; frames of one sequence share it
     emotion: np.ndarray  # int64 (N,) emotion code of the image: 0 neutral, 1..7, NO_EMOTION unlabelled
     apex: np.ndarray  # bool (N,) a coded peak frame (False: the sequence's neutral first frame)
+    subject: np.ndarray  # str (N,) the person each image shows
 
     @staticmethod
     def unlabelled(images: np.ndarray) -> "ProbeSet":
@@ -36,6 +41,7 @@ class ProbeSet:
             np.arange(n),
             np.full(n, NO_EMOTION),
             np.ones(n, bool),
+            np.arange(n).astype(str),
         )
 
     def __len__(self) -> int:
@@ -55,6 +61,7 @@ class ProbeSet:
             self.sequence[keep],
             self.emotion[keep],
             self.apex[keep],
+            self.subject[keep],
         )
 
     def sample(self, max_images: int, seed: int = 0) -> "ProbeSet":
@@ -78,4 +85,26 @@ class ProbeSet:
             np.concatenate([p.sequence + o for p, o in zip(parts, offsets, strict=True)]),
             np.concatenate([p.emotion for p in parts]),
             np.concatenate([p.apex for p in parts]),
+            np.concatenate([p.subject for p in parts]),
         )
+
+    @property
+    def people(self) -> int:
+        """How many different people the images show."""
+        return len(np.unique(self.subject))
+
+    @property
+    def sequences(self) -> int:
+        """How many recordings the images come from."""
+        return len(np.unique(self.sequence))
+
+    def save(self, path: str | os.PathLike) -> None:
+        """Write every field to one .npz file, atomically (a killed write leaves no file)."""
+        arrays = {name: getattr(self, name) for name in PROBE_ARRAYS}
+        write_atomically(path, lambda f: np.savez(f, au_codes=np.array(self.au_codes, np.int64), **arrays))
+
+    @staticmethod
+    def load(path: str | os.PathLike) -> "ProbeSet":
+        """A probe set written by `save`."""
+        with np.load(path) as data:
+            return ProbeSet(au_codes=data["au_codes"].tolist(), **{name: data[name] for name in PROBE_ARRAYS})

@@ -75,11 +75,32 @@ def markdown_table(verdicts: list[AUVerdict]) -> str:
     return "\n".join(lines) + f"\n\n{count} of {len(verdicts)} AUs recovered.\n"
 
 
+SHOWN = ["AU", "name", "best unit", "AUROC (held-out)", "within-emotion AUROC", "p vs untrained", "found in"]
+
+
 def html_table(verdicts: list[AUVerdict]) -> str:
-    """The table as an HTML <table>."""
-    head = "".join(f"<th>{html.escape(c)}</th>" for c in COLUMNS)
-    body = "".join(
-        "<tr>" + "".join(f"<td>{html.escape(_text(x).replace('**', ''))}</td>" for x in row) + "</tr>"
-        for row in table_rows(verdicts)
-    )
-    return f"<table><tr>{head}</tr>{body}</table>"
+    """The table as HTML narrow enough for a 1400 px page: the main columns and the outcome, coloured,
+    with every other column of COLUMNS in a collapsible details cell.
+    """
+    head = "".join(f"<th>{html.escape(c)}</th>" for c in [*SHOWN, "outcome", "details"])
+    body = []
+    for row in table_rows(verdicts):
+        cells = dict(zip(COLUMNS, row, strict=True))
+        shown = "".join(
+            f"<td class='{'text' if isinstance(cells[c], str) else ''}'>{html.escape(_text(cells[c]))}</td>"
+            for c in SHOWN
+        )
+        outcome = (
+            "<td class='recovered'>recovered</td>"
+            if cells["recovered"]
+            else f"<td class='failed'>failed: {html.escape(cells['failed'])}</td>"
+        )
+        rest = "".join(
+            f"<tr><td class='text'>{html.escape(c)}</td><td>{html.escape(_text(cells[c]).replace('**', ''))}</td></tr>"
+            for c in COLUMNS
+            if c not in SHOWN and c not in ("recovered", "failed")
+        )
+        body.append(
+            f"<tr>{shown}{outcome}<td><details><summary>more</summary><table>{rest}</table></details></td></tr>"
+        )
+    return f"<table class='verdicts'><tr>{head}</tr>{''.join(body)}</table>"

@@ -1,14 +1,22 @@
 """Figures as RGB arrays, drawn without pyplot's global state so they are safe anywhere."""
 
+import io
+
 import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from matplotlib.patches import Rectangle
 
 
 def _to_rgb(fig: Figure) -> np.ndarray:
-    canvas = FigureCanvasAgg(fig)
-    canvas.draw()
-    return np.asarray(canvas.buffer_rgba())[..., :3].copy()
+    """The figure as an RGB array, cut to what it draws (labels are never clipped)."""
+    import cv2
+
+    FigureCanvasAgg(fig)
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", bbox_inches="tight", pad_inches=0.05, facecolor="white")
+    bgr = cv2.imdecode(np.frombuffer(buffer.getvalue(), np.uint8), cv2.IMREAD_COLOR)
+    return cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
 
 
 def confusion_matrix_image(matrix: np.ndarray, class_names: list[str], title: str = "") -> np.ndarray:
@@ -66,8 +74,11 @@ def heatmap_image(
     title: str = "",
     vmin: float = 0.0,
     vmax: float = 1.0,
+    marked: list[tuple[int, int]] = (),
 ) -> np.ndarray:
-    """Rows x columns coloured by value (e.g. filters x AUs AUROC), with the values written in."""
+    """Rows x columns coloured by value (e.g. units x AUs AUROC), with the values written in; the
+    `marked` (row, column) cells are outlined.
+    """
     rows, cols = matrix.shape
     fig = Figure(figsize=(1.2 + 0.55 * cols, 0.8 + 0.35 * rows), dpi=100)
     ax = fig.add_subplot()
@@ -84,6 +95,8 @@ def heatmap_image(
                     fontsize=6,
                     color="white" if matrix[i, j] < (vmin + vmax) / 2 else "black",
                 )
+    for i, j in marked:
+        ax.add_patch(Rectangle((j - 0.5, i - 0.5), 1, 1, fill=False, edgecolor="#00b4ff", linewidth=2))
     ax.set_xticks(range(cols), column_labels, fontsize=7)
     ax.set_yticks(range(rows), row_labels, fontsize=7)
     fig.colorbar(shown, ax=ax, fraction=0.04)

@@ -1,26 +1,85 @@
-"""The fau-analyze report as one HTML page, filled into `templates/report.html`."""
+"""The report as one HTML page, filled into `templates/report.html`: the verdict first, then the details."""
 
 import html
 from importlib.resources import files
 from string import Template
 
+from fau_lightning.analysis.verdict import FAUReport
+from fau_lightning.viz.alignment_table import html_table
 
-def report_page(numbers: dict, figures: dict[str, str], fau_section: str) -> str:
-    """The page for a report's numbers (report.json's content), its PNG figures by key, and the FAU section's HTML."""
-    image = lambda key: f"<img src='{figures[key]}'>" if key in figures else ""  # noqa: E731
-    metrics = "".join(
-        f"<tr><td>{html.escape(k)}</td><td>{v:.4f}</td></tr>" for k, v in numbers["test"]["metrics"].items()
+
+def _image(files_by_key: dict[str, str], key: str) -> str:
+    return f"<img src='{files_by_key[key]}' alt='{key}'>" if key in files_by_key else ""
+
+
+def _summary(numbers: dict, fau: FAUReport | None) -> str:
+    """The verdict's count, each AU as a chip coloured by outcome, the evidence and the controls."""
+    fau_numbers = numbers["fau"]
+    if fau is None:
+        return f"<div class='summary'><p>{html.escape(fau_numbers['skipped'])}.</p></div>"
+    chips = "".join(
+        f"<span class='chip {'recovered' if v.recovered else 'failed'}' "
+        f"title='{html.escape(', '.join(v.failed) or 'all four tests passed')}'>AU{v.au}</span>"
+        for v in fau.verdicts
     )
+    passed = (
+        f"above sequence-level chance {int(fau_numbers['fau/above_chance_aus'])}, above {fau.controls} untrained "
+        f"networks {int(fau_numbers['fau/above_control_aus'])}, within emotion "
+        f"{int(fau_numbers['fau/within_emotion_aus'])}, in the AU's region {int(fau_numbers['fau/region_aus'])}"
+    )
+    return (
+        "<div class='summary'>"
+        f"<p><span class='count'>{len(fau.recovered)} of {len(fau.verdicts)}</span> action units recovered "
+        "(all four tests passed).</p>"
+        f"<p>{chips}</p>"
+        f"<p>Evidence: <b>{fau.evidence_people} people</b> the network never trained on "
+        f"({fau.evidence_sequences} sequences, {fau.evidence_images} images); best units chosen on "
+        f"{fau.selection_images} images of the training subjects. Tests passed: {passed}.</p>"
+        "<p>Green: recovered; grey: failed (hover for the tests it failed).</p>"
+        "</div>"
+    )
+
+
+def _test_section(numbers: dict, files_by_key: dict[str, str]) -> str:
+    test = numbers.get("test")
+    if not test:
+        return "<p>Not tested here: the training run printed and logged its test figures.</p>"
+    rows = "".join(
+        f"<tr><td class='text'>{html.escape(k)}</td><td>{v:.4f}</td></tr>" for k, v in test["metrics"].items()
+    )
+    return f"<table>{rows}</table>{_image(files_by_key, 'confusion')}"
+
+
+def _fau_section(fau: FAUReport | None, files_by_key: dict[str, str]) -> str:
+    if fau is None or not fau.verdicts:
+        return "<p>No AU could be tested.</p>"
+    units = html.escape(", ".join(f"AU{v.au}: {v.unit}" for v in fau.verdicts))
+    return (
+        "<p>Best units are chosen on the training subjects and judged on held-out people: against chance "
+        "from shuffling whole sequences' AU sets, within emotion, against "
+        f"{fau.controls} untrained networks, and by where their response comes from (the facial region whose "
+        "occlusion lowers it most). Open a row's details for every number.</p>"
+        + html_table(fau.verdicts)
+        + f"<figure>{_image(files_by_key, 'fau')}<figcaption>Rows: each AU's best unit, in AU order "
+        f"({units}); outlined: the AU it was chosen for.</figcaption></figure>"
+        + f"<figure>{_image(files_by_key, 'au_patches')}<figcaption>What each AU's best unit sees in its "
+        f"strongest held-out images, one row each: {units}.</figcaption></figure>"
+    )
+
+
+def report_page(numbers: dict, files_by_key: dict[str, str], fau: FAUReport | None) -> str:
+    """The page for a report's numbers (report.json's content), its PNG files by figure key, and its verdicts."""
     template = Template(files("fau_lightning.viz").joinpath("templates/report.html").read_text())
     return template.substitute(
         model=html.escape(numbers["checkpoint"]),
-        metrics=metrics,
-        confusion=image("confusion"),
+        summary=_summary(numbers, fau),
+        test=_test_section(numbers, files_by_key),
+        fau=_fau_section(fau, files_by_key),
         layer=html.escape(numbers["filters"]["layer"]),
-        selection_images=numbers["probe"]["selection_images"],
-        patches=image("patches"),
+        selection_images=fau.selection_images if fau is not None else "the training subjects'",
+        patches=_image(files_by_key, "patches"),
+        filters=html.escape(", ".join(f"f{f}" for f in numbers["filters"]["most_selective"])),
         method=html.escape(numbers["filters"]["method"]),
-        projections=image("projections"),
-        conv1=image("conv1"),
-        fau=fau_section,
+        projections=_image(files_by_key, "projections"),
+        conv1=_image(files_by_key, "conv1"),
     )

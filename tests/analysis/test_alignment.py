@@ -47,6 +47,7 @@ def make_probe(au_sets: np.ndarray, emotions: np.ndarray, peak_frames: int = 3) 
         np.array(sequence),
         np.array(emotion),
         np.array(apex),
+        np.array(sequence).astype(str),
     )
 
 

@@ -18,31 +18,35 @@ from tests.helpers.tiny import tiny_args
 from tests.helpers.wandb_run_reader import read_offline_run
 
 
-def test_the_shipped_config_logs_verdicts_and_pictures_into_the_training_run(
-    tiny_synthetic_root: Path, tmp_path: Path
+def test_the_shipped_config_logs_the_tested_checkpoints_verdict_into_the_run_and_the_terminal(
+    tiny_synthetic_root: Path, tmp_path: Path, capsys: pytest.CaptureFixture
 ) -> None:
     """configs/synthetic.yaml (the main job) carries both analysis callbacks: its W&B run holds the
-    filter pictures, the alignment scalars and the per-AU table, read back from disk.
+    filter pictures, the alignment scalars and the per-AU table, read back from disk; the terminal ends
+    with the verdict line and the report's place; the report folder stands beside the tested checkpoint.
     """
-    cli = run_cli(
-        ["fit", *tiny_args(tiny_synthetic_root, tmp_path, "--test_after_fit=false", "--trainer.max_epochs=10")]
-    )
+    cli = run_cli(["fit", *tiny_args(tiny_synthetic_root, tmp_path, "--trainer.max_epochs=10")])
     run_dir = Path(cli.trainer.logger.experiment.dir).parent
     wandb.finish()
     callbacks = {type(c).__name__: c for c in cli.trainer.callbacks}
-    assert (
-        callbacks["FilterVisualization"].runs == 1 and callbacks["FAUAlignmentLogger"].runs == 1
-    )  # epoch 10 = fit end
+    assert callbacks["FilterVisualization"].runs == 2  # epoch 10, then the tested checkpoint at fit end
     run = read_offline_run(run_dir)
-    for key in ("filters/relu3_top_patches", "filters/relu3_deconvnet", "filters/conv1_weights", "fau/relu3_auroc"):
+    for key in ("filters/relu3_top_patches", "filters/relu3_deconvnet", "fau/relu3_auroc"):
         files = run.metric(f"{key}/filenames")
-        assert len(files) == 1, key
-        assert (run_dir / "files" / files[-1][0]).stat().st_size > 200
+        assert files and (run_dir / "files" / files[-1][0]).stat().st_size > 200, key
     tested = run.metric("fau/tested_aus")[-1]
     assert tested >= 3 and 0 <= run.metric("fau/recovered_aus")[-1] <= tested
     assert 0 < run.metric("fau/mean_heldout_auroc")[-1] < 1
     table = json.loads((run_dir / "files" / run.metric("fau/relu3_verdicts/path")[-1]).read_text())
     assert table["columns"][:2] == ["AU", "name"] and "recovered" in table["columns"] and len(table["data"]) == tested
+    best = Path(cli.trainer.checkpoint_callback.best_model_path)
+    report = best.with_suffix(".report")
+    numbers = json.loads((report / "report.json").read_text())
+    assert numbers["checkpoint"] == str(best) and numbers["fau"]["fau/tested_aus"] == tested
+    out = capsys.readouterr().out.strip().splitlines()
+    verdict = f"FAU verdict: {len(numbers['fau']['recovered'])} of {int(tested)} AUs recovered"
+    assert out[-2].startswith(verdict) and f"{numbers['fau']['evidence']['people']} held-out people" in out[-2]
+    assert out[-1].startswith("FAU report (tested checkpoint, ") and out[-1].endswith(f" s): {report / 'report.html'}")
 
 
 def test_the_analysis_callbacks_do_not_change_training(tiny_synthetic_root: Path, tmp_path: Path) -> None:
@@ -58,9 +62,11 @@ def test_the_analysis_callbacks_do_not_change_training(tiny_synthetic_root: Path
         return {k: v.clone() for k, v in cli.model.state_dict().items()}
 
     every_epoch = [
-        "--trainer.callbacks+="
-        + json.dumps({"class_path": f"fau_lightning.callbacks.{name}", "init_args": {"every_n_epochs": 1}})
-        for name in ("FilterVisualization", "FAUAlignmentLogger")
+        "--trainer.callbacks+=" + json.dumps({"class_path": f"fau_lightning.callbacks.{name}", "init_args": args})
+        for name, args in (
+            ("FilterVisualization", {"every_n_epochs": 1}),
+            ("FAUAlignmentLogger", {"trend_every_n_epochs": 1}),
+        )
     ]
     with_analysis = weights(*every_epoch)
     without = weights("--trainer.callbacks=[]")
@@ -74,7 +80,7 @@ def test_data_without_aus_is_skipped_with_one_warning(tmp_path: Path) -> None:
         str(tmp_path / "faces"), face_crop="none", image_size=16, batch_size=8, val_fraction=0.25, test_fraction=0
     )
     model = ExpressionClassifier(num_classes=2, widths=(4, 4, 4), hidden_units=8)
-    fau = FAUAlignmentLogger(every_n_epochs=1)
+    fau = FAUAlignmentLogger(trend_every_n_epochs=1)
     filters = FilterVisualization(every_n_epochs=1, num_filters=2, top_k=2)
     trainer = pl.Trainer(
         max_epochs=2, callbacks=[fau, filters], logger=False, enable_progress_bar=False, enable_checkpointing=False
@@ -84,7 +90,8 @@ def test_data_without_aus_is_skipped_with_one_warning(tmp_path: Path) -> None:
         trainer.fit(model, datamodule=data)
     skipped = [w for w in caught if "FAU alignment skipped" in str(w.message)]
     assert len(skipped) == 1 and "ImageFolderDataModule" in str(skipped[0].message)
-    assert filters.runs == 2  # filter pictures still made
+    assert filters.runs == 3  # filter pictures still made: each epoch and at fit end
+    assert fau.analysis is not None and fau.analysis.fau is None and fau.summary_lines == []
 
 
 def test_every_n_epochs_must_be_positive() -> None:
@@ -102,7 +109,7 @@ def test_what_depends_only_on_the_data_is_prepared_once_per_fit(
     real = fau_alignment.prepare_evidence
     monkeypatch.setattr(fau_alignment, "prepare_evidence", lambda *a, **k: calls.append(1) or real(*a, **k))
     every_epoch = json.dumps(
-        {"class_path": "fau_lightning.callbacks.FAUAlignmentLogger", "init_args": {"every_n_epochs": 1}}
+        {"class_path": "fau_lightning.callbacks.FAUAlignmentLogger", "init_args": {"trend_every_n_epochs": 1}}
     )
     cli = run_cli(
         [
@@ -114,4 +121,4 @@ def test_what_depends_only_on_the_data_is_prepared_once_per_fit(
         ]
     )
     (logger,) = [c for c in cli.trainer.callbacks if isinstance(c, FAUAlignmentLogger)]
-    assert logger.runs == 3 and len(calls) == 1
+    assert logger.trend_runs == 3 and len(calls) == 1 and logger.analysis.fau is not None  # 3 trends, 1 verdict

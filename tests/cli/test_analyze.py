@@ -4,6 +4,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
+import wandb
 
 from fau_lightning.cli.analyze import main
 from fau_lightning.cli.train import run_cli
@@ -58,6 +59,7 @@ def test_report_from_a_checkpoint(
         "failed",
     }
     assert evidence <= set(fau["alignments"][0])
+    assert fau["evidence"]["people"] >= 2 and fau["evidence"]["images"] > fau["evidence"]["people"]
     for a in fau["alignments"]:
         assert a["recovered"] == (not a["failed"]) and a["control_p"] == a["control_p"]  # never NaN with controls
     # at 32x32 a conv3 unit steps 4 px and the faces' regions lie closer than 8 px: one region, nothing placed
@@ -67,15 +69,17 @@ def test_report_from_a_checkpoint(
     for image in (
         "confusion.png",
         "top_patches.png",
-        "deconvnet.png",
+        "projections.png",
         "conv1_filters.png",
         "fau_auroc.png",
         "au_best_units.png",
     ):
         assert f'src="{image}"' in page or f"src='{image}'" in page, image
         assert cv2.imread(str(report / image)) is not None, image
-    out = capsys.readouterr().out
-    assert "report.html" in out and "recovered (all four tests passed)" in out
+    captured = capsys.readouterr()
+    assert "report.html" in captured.out and f"FAU verdict: {len(fau['recovered'])} of " in captured.out
+    assert "fau-analyze: untrained networks 3/3" in captured.err and "fau-analyze: occlusion 5/5" in captured.err
+    assert f"fau-analyze: control cache {cache}: 0 entries" in captured.err
     assert (report / "fau_alignment.md").read_text().startswith("| AU | name |")
     assert "<th>within-emotion AUROC</th>" in page
     assert not list(tmp_path.glob(".report.partial"))
@@ -142,6 +146,8 @@ def test_an_untrained_network_is_analysed_from_the_config(
         main(
             ["--config", str(REPO / "configs" / "synthetic.yaml"), "--output", str(report)]
         )  # neither checkpoint nor --untrained
+    with pytest.raises(SystemExit):
+        main(["--untrained", "1", "--output", str(report)])  # an untrained network needs a config
 
 
 def test_extra_evidence_adds_other_people_and_refuses_training_subjects(
@@ -168,14 +174,85 @@ def test_extra_evidence_adds_other_people_and_refuses_training_subjects(
     )
     main([*args, "--output", str(tmp_path / "plain"), "--", *overrides])
     main([*args, "--output", str(tmp_path / "more_report"), "--extra_evidence", str(more), "--", *overrides])
-    plain = json.loads((tmp_path / "plain" / "report.json").read_text())["probe"]
-    extended = json.loads((tmp_path / "more_report" / "report.json").read_text())["probe"]
+    plain = json.loads((tmp_path / "plain" / "report.json").read_text())["fau"]["evidence"]
+    extended = json.loads((tmp_path / "more_report" / "report.json").read_text())["fau"]["evidence"]
     assert extended["selection_images"] == plain["selection_images"]
-    assert extended["evidence_images"] > plain["evidence_images"]
+    assert extended["images"] > plain["images"] and extended["people"] == plain["people"] + 4
     assert (tmp_path / "more" / "cohn-kanade-images" / "S041").is_dir()  # subjects 12.. of the same population
     same_people = tmp_path / "same.yaml"
     same_people.write_text(f"data:\n  init_args:\n    root: {tiny_synthetic_root}\n")
     with pytest.raises(SystemExit) as stop:
         main([*args, "--output", str(tmp_path / "bad"), "--extra_evidence", str(same_people), "--", *overrides])
-    assert stop.value.code == 2 and "training subject(s)" in capsys.readouterr().err
+    err = capsys.readouterr().err.strip().splitlines()
+    assert stop.value.code == 2 and "training subject(s)" in err[-1] and err[-1].startswith("fau-analyze: error: ")
     assert not (tmp_path / "bad").exists()
+
+
+def test_the_training_run_and_fau_analyze_give_the_same_verdict_of_the_tested_checkpoint(
+    tiny_synthetic_root: Path, tmp_path: Path, capsys: pytest.CaptureFixture
+) -> None:
+    """The main job's recipe on the tiny set with extra evidence people, logged to W&B; then
+    `fau-analyze` on its tested checkpoint, with no --config (the checkpoint's own data): the W&B
+    table and report.json hold the same rows, and both say how many people the verdict rests on.
+    """
+    args = tiny_args(tiny_synthetic_root, tmp_path, *tiny_data_args(tiny_synthetic_root, tmp_path, 4))
+    cli = run_cli(["fit", *args, "--trainer.max_epochs=4"])
+    run_dir = Path(cli.trainer.logger.experiment.dir).parent
+    best = cli.trainer.checkpoint_callback.best_model_path
+    wandb.finish()
+    trained_out = capsys.readouterr().out
+    main([best, "--output", str(tmp_path / "analysis")])
+    numbers = json.loads((tmp_path / "analysis" / "report.json").read_text())["fau"]
+    run = read_offline_run(run_dir)
+    table = json.loads((run_dir / "files" / run.metric("fau/relu3_verdicts/path")[-1]).read_text())
+    rows = [dict(zip(table["columns"], row, strict=True)) for row in table["data"]]
+    assert len(rows) == len(numbers["alignments"]) >= 3
+    for row, alignment in zip(rows, numbers["alignments"], strict=True):
+        assert row["AU"] == alignment["au"] and row["best unit"] == alignment["unit"]
+        assert row["AUROC (held-out)"] == pytest.approx(alignment["auroc"], abs=1e-9)
+        assert row["within-emotion AUROC"] == pytest.approx(alignment["within_auroc"], abs=1e-9, nan_ok=True)
+        assert row["p vs untrained"] == pytest.approx(alignment["control_p"], abs=1e-9)
+        assert row["recovered"] == alignment["recovered"]
+    assert run.metric("fau/recovered_aus")[-1] == len(numbers["recovered"])
+    evidence = numbers["evidence"]
+    assert evidence["people"] == 4 + len(cli.datamodule.subjects("val") | cli.datamodule.subjects("test"))
+    line = f"FAU verdict: {len(numbers['recovered'])} of {len(rows)} AUs recovered"
+    assert line in trained_out and f"judged on {evidence['people']} held-out people" in trained_out
+    assert line in capsys.readouterr().out
+
+
+def test_the_report_shows_the_verdict_first_and_names_every_unit_it_shows(checkpoint: str, tmp_path: Path) -> None:
+    main([checkpoint, "--output", str(tmp_path / "report"), "--control_seeds", "2", "--shuffles", "100"])
+    page = (tmp_path / "report" / "report.html").read_text()
+    numbers = json.loads((tmp_path / "report" / "report.json").read_text())
+    summary, table = page.index("class='summary'"), page.index("class='verdicts'")
+    assert summary < table < page.index("fau_auroc.png")
+    head = page[summary:table]
+    assert f"{len(numbers['fau']['recovered'])} of {int(numbers['fau']['fau/tested_aus'])}" in head
+    assert f"{numbers['fau']['evidence']['people']} people" in head
+    for a in numbers["fau"]["alignments"]:
+        assert f"chip {'recovered' if a['recovered'] else 'failed'}'" in head and f">AU{a['au']}<" in head
+    captions = " ".join(page[i : page.index("</figcaption>", i)] for i in _all(page, "<figcaption>"))
+    for a in numbers["fau"]["alignments"]:
+        assert f"AU{a['au']}: {a['unit']}" in captions
+    for f in numbers["filters"]["most_selective"]:
+        assert f"f{f}" in captions
+
+
+def test_the_control_cache_is_shown_and_cleared(checkpoint: str, tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    cache = tmp_path / "controls"
+    args = [checkpoint, "--output", str(tmp_path / "r"), "--control_seeds", "2", "--shuffles", "50"]
+    main([*args, "--control_cache", str(cache)])
+    assert len(list(cache.glob("control-*.npz"))) == 2
+    capsys.readouterr()
+    main(["--clear_cache", "--control_cache", str(cache)])
+    assert f"control cache {cache}: removed 2 entries" in capsys.readouterr().out
+    assert not list(cache.glob("*.npz"))
+
+
+def _all(text: str, needle: str) -> list[int]:
+    found, start = [], text.find(needle)
+    while start >= 0:
+        found.append(start)
+        start = text.find(needle, start + 1)
+    return found

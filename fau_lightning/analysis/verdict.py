@@ -1,0 +1,223 @@
+"""The FAU verdict of a network as a staged pipeline, on probe sets and arrays (no data module, no Trainer).
+
+1. `prepare_evidence`: what depends only on the data and the architecture: the probe sets' sequence
+   designs, the facial-region maps, the regions the layer cannot tell apart, and the untrained
+   networks' unit values (the control distribution, cached on disk);
+2. `measure_units`: the network's unit values on both probe sets, and by occlusion where each
+   held-out response comes from;
+3. `judge`: the per-AU verdict (`alignment.align`) and the AUROC of every unit for every tested AU.
+Rendering (figures, tables, pages) lives in `fau_lightning.viz`.
+"""
+
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+from torch import nn
+
+from fau_lightning.analysis.activations import SpatialMaxima, unit_name
+from fau_lightning.analysis.alignment import (
+    AlignmentSettings,
+    AUVerdict,
+    LayerScores,
+    RegionMap,
+    align,
+    held_out_auroc,
+    summary_numbers,
+)
+from fau_lightning.analysis.auroc import auroc_matrix
+from fau_lightning.analysis.controls import control_values
+from fau_lightning.analysis.filters import layer_maxima, layer_values
+from fau_lightning.analysis.occlusion import region_label_maps, response_regions
+from fau_lightning.analysis.receptive_field import receptive_field
+from fau_lightning.analysis.regions import REGIONS, unresolved_groups
+from fau_lightning.analysis.sequences import SequenceDesign
+from fau_lightning.datasets.probe import ProbeSet
+from fau_lightning.facs import ACTION_UNITS
+
+Progress = Callable[[str, int, int], None]  # (stage, done, total), told as each step of a stage ends
+
+
+@dataclass(frozen=True)
+class FAUEvidence:
+    """Stage 1's result: made once, reused for every network judged on the same data."""
+
+    selection: ProbeSet  # training subjects: where best units are chosen
+    evidence: ProbeSet  # held-out subjects: where they are judged
+    selection_design: SequenceDesign
+    evidence_design: SequenceDesign
+    region_labels: np.ndarray  # (N, S, S) facial region of each evidence pixel
+    merged_regions: tuple[tuple[str, ...], ...]  # regions the layer cannot tell apart at this input size
+    controls: list[np.ndarray]  # per untrained network: its best units' held-out AUROC for each AU
+
+
+@dataclass(frozen=True)
+class UnitMeasurements:
+    """Stage 2's result: one network's units on the prepared probe sets."""
+
+    selection: SpatialMaxima
+    evidence: SpatialMaxima
+    evidence_regions: np.ndarray  # (N, U) where each held-out response comes from (occlusion.response_regions)
+
+
+@dataclass(frozen=True)
+class FAUReport:
+    """Stage 3's result: the verdicts with what a reader needs beside them."""
+
+    verdicts: list[AUVerdict]
+    auroc: np.ndarray  # (U, T) held-out AUROC of every unit for each tested AU
+    au_codes: list[int]  # the tested AUs, columns of auroc
+    controls: int  # untrained networks compared against
+    cells: int  # cells per side of each filter map; auroc's rows are units
+    merged_regions: tuple[tuple[str, ...], ...]  # regions tested as one at this layer and input size
+    evidence_people: int  # people the verdict is judged on (none of them trained on)
+    evidence_sequences: int
+    evidence_images: int
+    selection_images: int  # training subjects' images the best units were chosen on
+
+    def unit_name(self, unit: int) -> str:
+        return unit_name(unit, self.cells)
+
+    @property
+    def recovered(self) -> list[int]:
+        return [v.au for v in self.verdicts if v.recovered]
+
+
+def prepare_evidence(
+    model: nn.Module,
+    selection: ProbeSet,
+    evidence: ProbeSet,
+    layer: str = "relu3",
+    settings: AlignmentSettings = AlignmentSettings(),
+    control_seeds: list[int] = (),
+    control_cache: str | Path | None = None,
+    progress: Progress | None = None,
+) -> FAUEvidence:
+    """Stage 1: sequence designs, region maps and merged regions of the probe sets, and the untrained
+    networks (drawn from `control_seeds`, with `model`'s architecture) through the same unit choice
+    and measurement as the network judged.
+    """
+    selection_design, evidence_design = SequenceDesign.of(selection), SequenceDesign.of(evidence)
+    controls = [
+        held_out_auroc(sel, selection_design, ev, evidence_design)
+        for sel, ev in control_values(
+            model,
+            layer,
+            settings.cells,
+            list(control_seeds),
+            [selection.images, evidence.images],
+            layer_values,
+            control_cache,
+            (lambda done, total: progress("untrained networks", done, total)) if progress else None,
+        )
+    ]
+    labels = region_label_maps(evidence.landmarks, evidence.images.shape[-1], settings.region_reach)
+    merged = unresolved_groups(evidence.landmarks, receptive_field(model.features, layer).jump)
+    return FAUEvidence(selection, evidence, selection_design, evidence_design, labels, merged, controls)
+
+
+def measure_units(
+    model: nn.Module,
+    prepared: FAUEvidence,
+    layer: str = "relu3",
+    cells: int = 2,
+    progress: Progress | None = None,
+) -> UnitMeasurements:
+    """Stage 2: the layer's unit maxima (`cells` per side of each map) on both probe sets, and for each
+    held-out image and unit the facial region whose flattening lowers it most.
+    """
+    selection = layer_maxima(model, prepared.selection.images, layer, cells)
+    evidence = layer_maxima(model, prepared.evidence.images, layer, cells)
+    found = response_regions(
+        prepared.evidence.images,
+        prepared.region_labels,
+        evidence.values,
+        lambda images: layer_values(model, images, layer, cells),
+        (lambda done, total: progress("occlusion", done, total)) if progress else None,
+    )
+    return UnitMeasurements(selection, evidence, found)
+
+
+def judge(
+    prepared: FAUEvidence, measured: UnitMeasurements, settings: AlignmentSettings = AlignmentSettings()
+) -> FAUReport:
+    """Stage 3: best units chosen on the training subjects, judged on held-out subjects against
+    sequence-level chance, within emotion, against the untrained networks, and by where their
+    response comes from.
+    """
+    if measured.evidence.cells != settings.cells:
+        raise ValueError(
+            f"units cut into {measured.evidence.cells} cells per side, the settings ask for {settings.cells}"
+        )
+    evidence = prepared.evidence
+    au_regions = {au: ACTION_UNITS[au].regions for au in evidence.au_codes if au in ACTION_UNITS}
+    verdicts = align(
+        evidence.au_codes,
+        LayerScores(measured.selection.values),
+        prepared.selection_design,
+        LayerScores(measured.evidence.values, measured.evidence_regions, settings.cells),
+        prepared.evidence_design,
+        RegionMap(REGIONS, au_regions, prepared.merged_regions),
+        prepared.controls,
+        settings,
+    )
+    tested = [evidence.au_codes.index(v.au) for v in verdicts]
+    auroc = (
+        auroc_matrix(measured.evidence.values, prepared.evidence_design.labels[:, tested])
+        if tested
+        else np.zeros((measured.evidence.values.shape[1], 0))
+    )
+    return FAUReport(
+        verdicts,
+        auroc,
+        [v.au for v in verdicts],
+        len(prepared.controls),
+        settings.cells,
+        prepared.merged_regions,
+        evidence.people,
+        evidence.sequences,
+        len(evidence),
+        len(prepared.selection),
+    )
+
+
+def fau_verdict(
+    model: nn.Module,
+    prepared: FAUEvidence,
+    layer: str = "relu3",
+    settings: AlignmentSettings = AlignmentSettings(),
+    progress: Progress | None = None,
+) -> tuple[FAUReport, UnitMeasurements]:
+    """Stages 2 and 3 for one network on prepared evidence."""
+    measured = measure_units(model, prepared, layer, settings.cells, progress)
+    return judge(prepared, measured, settings), measured
+
+
+def verdict_numbers(report: FAUReport, settings: AlignmentSettings) -> dict:
+    """The verdict as plain values: what report.json and W&B hold, computed once for both."""
+    return {
+        "alignments": [{**asdict(v), "recovered": v.recovered} for v in report.verdicts],
+        **summary_numbers(report.verdicts),
+        "recovered": report.recovered,
+        "controls": report.controls,
+        "merged_regions": [list(group) for group in report.merged_regions],
+        "evidence": {
+            "people": report.evidence_people,
+            "sequences": report.evidence_sequences,
+            "images": report.evidence_images,
+            "selection_images": report.selection_images,
+        },
+        "settings": asdict(settings),
+    }
+
+
+def verdict_line(report: FAUReport) -> str:
+    """The verdict in one line, as the terminal and the report's summary say it."""
+    recovered = report.recovered
+    which = f": AUs {', '.join(map(str, recovered))}" if recovered else ""
+    return (
+        f"FAU verdict: {len(recovered)} of {len(report.verdicts)} AUs recovered{which} "
+        f"(judged on {report.evidence_people} held-out people, {report.evidence_sequences} sequences, "
+        f"against {report.controls} untrained networks)"
+    )

@@ -1,0 +1,108 @@
+"""A network's analysis rendered: its figures, report.json, fau_alignment.md and report.html.
+
+The same figures and numbers feed the report folder and the W&B run, so both show one computation.
+"""
+
+import json
+from pathlib import Path
+
+import cv2
+import numpy as np
+from torch import nn
+
+from fau_lightning.analysis.activations import top_k_images
+from fau_lightning.analysis.filters import unit_patches
+from fau_lightning.analysis.network import NetworkAnalysis
+from fau_lightning.analysis.receptive_field import receptive_field
+from fau_lightning.analysis.verdict import FAUReport, verdict_numbers
+from fau_lightning.viz.alignment_table import markdown_table
+from fau_lightning.viz.figures import heatmap_image, image_grid, labelled_rows_image
+from fau_lightning.viz.report_page import report_page
+
+FIGURE_FILES = {
+    "confusion": "confusion.png",
+    "patches": "top_patches.png",
+    "projections": "projections.png",
+    "conv1": "conv1_filters.png",
+    "fau": "fau_auroc.png",
+    "au_patches": "au_best_units.png",
+}
+
+
+def best_unit_heatmap(report: FAUReport, layer: str) -> np.ndarray:
+    """Held-out AUROC of each AU's best unit (rows, in AU order) for every tested AU (columns); each
+    row's own AU is outlined.
+    """
+    rows = [v.best_unit for v in report.verdicts]
+    labels = [f"AU{v.au}: {v.unit}" for v in report.verdicts]
+    title = f"{layer}: held-out AUROC of each AU's best unit (rows) for every AU (columns); outlined: its own AU"
+    marked = [(i, i) for i in range(len(rows))]
+    return heatmap_image(report.auroc[rows], labels, [f"AU{au}" for au in report.au_codes], title, marked=marked)
+
+
+def best_unit_patches(model: nn.Module, analysis: NetworkAnalysis) -> list[list[np.ndarray]]:
+    """For each verdict, what its best unit sees in its K strongest held-out images."""
+    maxima, k = analysis.measured.evidence, analysis.settings.top_k
+    rf, top = receptive_field(model.features, analysis.settings.layer), top_k_images(maxima.values, k)
+    images = analysis.prepared.evidence.images
+    return [unit_patches(images, rf, maxima, v.best_unit, top[v.best_unit]) for v in analysis.fau.verdicts]
+
+
+def report_figures(model: nn.Module, analysis: NetworkAnalysis) -> dict[str, np.ndarray]:
+    """Every figure of the report, by key (FIGURE_FILES), as RGB or grayscale arrays."""
+    filters, layer = analysis.filters, analysis.settings.layer
+    names = [f"f{f}" for f in filters.filters]
+    figures = {
+        "patches": labelled_rows_image(
+            [filters.patches[f] for f in filters.filters],
+            names,
+            title=f"{layer}: top-{analysis.settings.top_k} training patches of the most selective filters",
+        ),
+        "projections": labelled_rows_image(
+            [[filters.projections[f]] for f in filters.filters],
+            names,
+            tile_size=64,
+            title=f"strongest activation projected to pixels ({filters.method})",
+        ),
+        "conv1": image_grid(list(model.features.conv1.weight.detach().cpu().numpy()[:, 0]), 16, tile_size=20),
+    }
+    fau = analysis.fau
+    if fau is not None and fau.verdicts:
+        figures["fau"] = best_unit_heatmap(fau, layer)
+        figures["au_patches"] = labelled_rows_image(
+            best_unit_patches(model, analysis),
+            [f"AU{v.au}: {v.unit}" for v in fau.verdicts],
+            title=f"Top-{analysis.settings.top_k} held-out patches of each AU's best {layer} unit",
+        )
+    return figures
+
+
+def report_numbers(analysis: NetworkAnalysis, source: str, test: dict | None, no_aus_reason: str) -> dict:
+    """report.json's content."""
+    numbers: dict = {
+        "checkpoint": source,
+        "test": test,
+        "filters": {
+            "layer": analysis.settings.layer,
+            "most_selective": analysis.filters.filters,
+            "method": analysis.filters.method,
+        },
+    }
+    if analysis.fau is not None:
+        numbers["fau"] = verdict_numbers(analysis.fau, analysis.settings.alignment)
+    else:
+        numbers["fau"] = {"skipped": no_aus_reason}
+    return numbers
+
+
+def write_report(folder: Path, numbers: dict, figures: dict[str, np.ndarray], fau: FAUReport | None) -> None:
+    """Write the report's files into `folder` (made here; the caller renames it into place)."""
+    folder.mkdir(parents=True)
+    for key, image in figures.items():
+        bgr = cv2.cvtColor(image, cv2.COLOR_RGB2BGR) if image.ndim == 3 else image
+        cv2.imwrite(str(folder / FIGURE_FILES[key]), bgr)
+    (folder / "report.json").write_text(json.dumps(numbers, indent=2, default=float))
+    if fau is not None and fau.verdicts:
+        (folder / "fau_alignment.md").write_text(markdown_table(fau.verdicts))
+    files = {key: FIGURE_FILES[key] for key in figures}
+    (folder / "report.html").write_text(report_page(numbers, files, fau))
