@@ -10,4 +10,5 @@ start=$(date +%s)
 .venv/bin/fau-train fit --config configs/synthetic.yaml "$@" 2>&1 | tee runs_main_job.log
 trained=$(date +%s)
 .venv/bin/fau-baseline --config configs/synthetic.yaml "$@" 2>&1 | tail -n 2 | tee -a runs_main_job.log
-echo "CNN fit + test: $((trained - start)) s; baseline: $(($(date +%s) - trained)) s"
+echo "CNN fit + test + FAU verdict: $((trained - start)) s; baseline: $(($(date +%s) - trained)) s"
+grep -E "^FAU (verdict|report)" runs_main_job.log || true  # the verdict, as the training run printed it above

@@ -129,6 +129,8 @@ def measure_units(
     """
     selection = layer_maxima(model, prepared.selection.images, layer, cells)
     evidence = layer_maxima(model, prepared.evidence.images, layer, cells)
+    if progress is not None:
+        progress("unit maxima", 1, 1)
     found = response_regions(
         prepared.evidence.images,
         prepared.region_labels,

@@ -82,7 +82,11 @@ def html_table(verdicts: list[AUVerdict]) -> str:
     """The table as HTML narrow enough for a 1400 px page: the main columns and the outcome, coloured,
     with every other column of COLUMNS in a collapsible details cell.
     """
-    head = "".join(f"<th>{html.escape(c)}</th>" for c in [*SHOWN, "outcome", "details"])
+    text_columns = {"name", "best unit", "found in", "outcome", "details"}
+    head = "".join(
+        f"<th class='{'text' if c in text_columns else ''}'>{html.escape(c)}</th>"
+        for c in [*SHOWN, "outcome", "details"]
+    )
     body = []
     for row in table_rows(verdicts):
         cells = dict(zip(COLUMNS, row, strict=True))

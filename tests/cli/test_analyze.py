@@ -81,7 +81,7 @@ def test_report_from_a_checkpoint(
     assert "fau-analyze: untrained networks 3/3" in captured.err and "fau-analyze: occlusion 5/5" in captured.err
     assert f"fau-analyze: control cache {cache}: 0 entries" in captured.err
     assert (report / "fau_alignment.md").read_text().startswith("| AU | name |")
-    assert "<th>within-emotion AUROC</th>" in page
+    assert "<th class=''>within-emotion AUROC</th>" in page
     assert not list(tmp_path.glob(".report.partial"))
 
 
