@@ -1,6 +1,6 @@
 """What every dataset's LightningDataModule shares: in-memory face tensors and their loaders."""
 
-import os
+from collections.abc import Iterator
 from dataclasses import asdict
 from typing import Literal
 
@@ -8,13 +8,13 @@ import cv2
 import numpy as np
 import pytorch_lightning as pl
 import torch
-from torch.utils.data import DataLoader, Dataset, get_worker_info
+from torch.utils.data import DataLoader, Dataset, Sampler
 
 from fau_lightning.datamodules.device_batches import DeviceBatches
 from fau_lightning.datasets.probe import ProbeSet
 from fau_lightning.datasets.records import FaceRecords
 from fau_lightning.errors import SettingError
-from fau_lightning.transforms.augment import AugmentRanges, PaperAugmentation
+from fau_lightning.transforms.augment import AugmentRanges, apply_params, sample_params
 
 Stage = Literal["train", "val", "test"]
 STAGES: tuple[Stage, ...] = ("train", "val", "test")
@@ -57,23 +57,38 @@ class NumberedFaces(FaceImages):
 class AugmentedFaces(FaceImages):
     """Training faces through the paper's augmentation; labels pass through untouched.
 
-    Each process draws from its own stream: a data-loader worker seeds from its torch worker seed
-    (distinct per worker, and fixed by `seed_everything`), the main process from torch's seed.
+    Indexed by `(seed, index)` pairs from `EpochSeeds`: image `index` is augmented with draws from a
+    generator seeded by both, so what an image looks like depends only on the run's seed, the epoch
+    and the image, never on which process or worker makes it, or whether the run was resumed.
     """
 
-    def __init__(self, images: np.ndarray, targets: np.ndarray, augmenter: PaperAugmentation) -> None:
+    def __init__(self, images: np.ndarray, targets: np.ndarray, ranges: AugmentRanges = AugmentRanges()) -> None:
         super().__init__(images, targets)
-        self.augmenter = augmenter
-        self._seeded_for: tuple[int, int] | None = None
+        self.ranges = ranges
 
-    def __getitem__(self, index: int) -> tuple[torch.Tensor, torch.Tensor]:
-        worker = get_worker_info()
-        key = (os.getpid(), worker.seed if worker else torch.initial_seed())
-        if key != self._seeded_for:
-            self.augmenter.reseed(key[1])
-            self._seeded_for = key
-        image = self.augmenter(self.images[index].numpy())
+    def __getitem__(self, item: tuple[int, int]) -> tuple[torch.Tensor, torch.Tensor]:
+        seed, index = item
+        rng = np.random.default_rng([seed, index])
+        image = apply_params(self.images[index].numpy(), sample_params(rng, self.ranges))
         return torch.from_numpy(image).unsqueeze(0), self.targets[index]
+
+
+class EpochSeeds(Sampler[tuple[int, int]]):
+    """Each epoch: every index once, in a random order, paired with one augmentation seed for the epoch.
+
+    Order and seed come from torch's global generator, which `seed_everything` fixes and
+    `RandomStateCheckpoint` restores on resume, so a resumed run draws what an unbroken one would.
+    """
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+
+    def __len__(self) -> int:
+        return self.size
+
+    def __iter__(self) -> Iterator[tuple[int, int]]:
+        seed = int(torch.randint(0, 2**62, ()).item())
+        return iter([(seed, int(i)) for i in torch.randperm(self.size)])
 
 
 class FaceDataModule(pl.LightningDataModule):
@@ -152,7 +167,7 @@ class FaceDataModule(pl.LightningDataModule):
         splits = {s: (images[stage_of == s], targets[stage_of == s]) for s in STAGES}
         self.datasets = {s: FaceImages(*arrays) for s, arrays in splits.items()}
         if self.augment:
-            self.datasets["train"] = AugmentedFaces(*splits["train"], PaperAugmentation())
+            self.datasets["train"] = AugmentedFaces(*splits["train"])
         chosen = np.ones(len(records), bool) if self.predict_split == "all" else stage_of == self.predict_split
         self.predict_dataset = NumberedFaces(images[chosen], targets[chosen])
         self.predict_sources = records.source[chosen]
@@ -230,10 +245,13 @@ class FaceDataModule(pl.LightningDataModule):
     def _loader(self, stage: Stage, shuffle: bool) -> DataLoader | DeviceBatches:
         if self.pipeline == "device":
             return self._device_batches(stage, shuffle)
+        data = self.datasets[stage]
+        seeded = isinstance(data, AugmentedFaces)  # its sampler shuffles and hands out the epoch's seed
         return DataLoader(
-            self.datasets[stage],
+            data,
             batch_size=self.batch_size,
-            shuffle=shuffle,
+            shuffle=shuffle and not seeded,
+            sampler=EpochSeeds(len(data)) if seeded else None,
             num_workers=self.num_workers,
             persistent_workers=self.num_workers > 0,
         )

@@ -7,8 +7,8 @@ img^a * b + c with a ~ U(0.25, 4), b ~ U(0.7, 1.4), c ~ U(-0.1, 0.1), min-max re
 
 Note that the min-max rescale cancels b and c exactly: the intensity step's net effect is a random
 gamma followed by a contrast stretch. We keep all three draws so the pipeline is the paper's.
-Parameters are drawn from our own numpy Generator, so a run is reproducible per seed; albumentations
-applies the geometry.
+Parameters are drawn from a numpy Generator we pass in (`sample_params`), so a run is reproducible
+per seed; albumentations applies the geometry.
 """
 
 import os
@@ -79,13 +79,10 @@ def apply_params(image: np.ndarray, p: AugmentParams) -> np.ndarray:
 
 
 class PaperAugmentation:
-    """Callable augmenter with its own generator; `reseed` gives each data-loader worker its stream."""
+    """Callable augmenter with its own generator, for augmenting images one by one outside training."""
 
     def __init__(self, ranges: AugmentRanges = AugmentRanges(), seed: int = 0) -> None:
         self.ranges = ranges
-        self.rng = np.random.default_rng(seed)
-
-    def reseed(self, seed: int) -> None:
         self.rng = np.random.default_rng(seed)
 
     def __call__(self, image: np.ndarray) -> np.ndarray:

@@ -34,3 +34,19 @@ class KillInFold(Callback):
         if hit and not self.marker.exists():
             self.marker.touch()
             raise SimulatedCrash(f"split {self.fold} killed at step {self.step}")
+
+
+class SigkillAtStep(Callback):
+    """Kill the whole process with SIGKILL when training reaches `step`: no handler, no cleanup, as
+    the kernel's OOM killer or a pre-empted node would.
+    """
+
+    def __init__(self, step: int) -> None:
+        self.step = step
+
+    def on_train_batch_start(self, trainer: pl.Trainer, pl_module: pl.LightningModule, batch, batch_idx: int) -> None:
+        if trainer.global_step == self.step:
+            import os
+            import signal
+
+            os.kill(os.getpid(), signal.SIGKILL)

@@ -6,11 +6,10 @@ import torch
 from torch.utils.data import DataLoader
 
 from fau_lightning.datamodules import SyntheticCKPlusDataModule
-from fau_lightning.datamodules.base import AugmentedFaces
+from fau_lightning.datamodules.base import AugmentedFaces, EpochSeeds
 from fau_lightning.transforms.augment import (
     AugmentParams,
     AugmentRanges,
-    PaperAugmentation,
     apply_params,
     sample_params,
 )
@@ -85,7 +84,7 @@ def test_labels_unchanged_and_eval_untouched(modules) -> None:
         plain.datasets["train"], AugmentedFaces
     )
     assert torch.equal(plain.datasets["train"].targets, augmented.datasets["train"].targets)
-    image, target = augmented.datasets["train"][3]
+    image, target = augmented.datasets["train"][(0, 3)]
     assert target == plain.datasets["train"][3][1] and image.shape == (1, 32, 32) and image.dtype == torch.float32
     assert not torch.equal(image, plain.datasets["train"][3][0])
     for stage in ("val", "test"):
@@ -96,31 +95,35 @@ def test_labels_unchanged_and_eval_untouched(modules) -> None:
 
 def _first_batch(dataset, seed: int, workers: int = 0) -> torch.Tensor:
     torch.manual_seed(seed)
-    loader = DataLoader(dataset, batch_size=8, shuffle=False, num_workers=workers)
+    loader = DataLoader(dataset, batch_size=8, sampler=EpochSeeds(len(dataset)), num_workers=workers)
     return next(iter(loader))[0]
 
 
-def test_reproducible_per_seed(modules) -> None:
+def test_reproducible_per_seed_in_any_process(modules) -> None:
     train = modules[1].datasets["train"]
 
     def fresh():  # what a new run builds
-        return AugmentedFaces(train.images.numpy(), train.targets.numpy(), PaperAugmentation())
+        return AugmentedFaces(train.images.numpy(), train.targets.numpy())
 
     assert torch.equal(_first_batch(fresh(), 7), _first_batch(fresh(), 7))
     assert not torch.equal(_first_batch(fresh(), 7), _first_batch(fresh(), 8))
-    assert torch.equal(_first_batch(fresh(), 7, workers=2), _first_batch(fresh(), 7, workers=2))
-    dataset = fresh()
-    assert not torch.equal(_first_batch(dataset, 7), _first_batch(dataset, 7))  # a second epoch draws anew
+    # the same images whichever process makes them: the main one or two workers
+    assert torch.equal(_first_batch(fresh(), 7, workers=2), _first_batch(fresh(), 7))
+    torch.manual_seed(7)
+    epochs = iter(DataLoader(fresh(), batch_size=8, sampler=EpochSeeds(len(train))))
+    first = next(epochs)[0]
+    torch.manual_seed(7)
+    sampler = EpochSeeds(len(train))
+    list(sampler)  # an epoch goes by
+    second = next(iter(DataLoader(fresh(), batch_size=8, sampler=sampler)))[0]
+    assert not torch.equal(first, second)  # a second epoch draws anew
 
 
-def test_workers_draw_different_augmentations() -> None:
+def test_each_image_of_an_epoch_draws_its_own_augmentation() -> None:
     same_image = np.repeat((np.random.default_rng(0).random((1, 24, 24)) * 255).astype(np.uint8), 8, axis=0)
-    dataset = AugmentedFaces(same_image, np.zeros(8, np.int64), PaperAugmentation(AugmentRanges()))
+    dataset = AugmentedFaces(same_image, np.zeros(8, np.int64), AugmentRanges())
     torch.manual_seed(0)
-    # batch_size 4 and 2 workers: worker 0 makes items 0-3, worker 1 items 4-7, each with its own stream
-    batches = list(DataLoader(dataset, batch_size=4, num_workers=2))
-    first_of_each_worker = [batches[0][0][0], batches[1][0][0]]
-    assert not torch.equal(*first_of_each_worker)
+    batches = list(DataLoader(dataset, batch_size=4, sampler=EpochSeeds(8), num_workers=2))
     assert len({tuple(img.flatten()[:50].tolist()) for batch in batches for img in batch[0]}) == 8
 
 
