@@ -2,12 +2,15 @@
 traceback) for input errors.
 """
 
+import argparse
 import os
+import re
 import sys
 from collections.abc import Callable
+from pathlib import Path
 from typing import TypeVar
 
-from fau_lightning.errors import InputError
+from fau_lightning.errors import InputError, SettingError
 
 Result = TypeVar("Result")
 INPUT_ERRORS = (InputError, FileNotFoundError, NotADirectoryError, IsADirectoryError, PermissionError)
@@ -17,8 +20,34 @@ def input_error_line(err: BaseException) -> str:
     """The error as one line that names the path or setting."""
     if isinstance(err, OSError) and err.filename is not None and err.strerror:
         return f"{err.filename}: {err.strerror}"
+    if isinstance(err, argparse.ArgumentError):
+        return config_error_line(str(err))
     text = str(err).strip()
     return text.splitlines()[0] if text else type(err).__name__
+
+
+def config_error_line(message: str) -> str:
+    """A config parser's (jsonargparse's) many-line complaint as one line: the setting's full name,
+    what it accepts and what it got, e.g. `--data.face_crop: expected one of 'haar', 'landmarks',
+    'none', got foo`.
+    """
+    lines = [line.strip().removeprefix("- ") for line in message.strip().splitlines() if line.strip()]
+    keys = re.findall(r'Parser key "([^"]+)"', message)
+    setting = "--" + ".".join(dict.fromkeys(keys)) if keys else ""
+    expected = next((line for line in lines if line.startswith("Expected a ") and "Got value" in line), None)
+    union = [line.removeprefix("Expected a ") for line in lines if line.startswith("Expected a ")]
+    given = next((line.removeprefix("Given value: ") for line in lines if line.startswith("Given value: ")), None)
+    if expected is None and union and given is not None:  # none of a union's types: list them
+        types = [re.sub(r"<class '([^']+)'>", r"\1", t).replace("NoneType", "null") for t in union]
+        expected = f"Expected a {' or '.join(types)}. Got value: {given}"
+    if expected is None:  # the complaint is on the key's own line, or the first line
+        detail = re.sub(r'^(Parser key "[^"]+":\s*)+', "", lines[0]).strip() if lines else message
+        detail = detail or next((line for line in lines[1:] if not line.startswith("Parser key")), "invalid value")
+    else:
+        wanted, _, got = expected.removeprefix("Expected a ").partition(". Got value: ")
+        literal = re.fullmatch(r"typing\.Literal\[(.*)\]", wanted)
+        detail = f"expected {'one of ' + literal.group(1) if literal else wanted}, got {got}"
+    return f"{setting}: {detail}" if setting else detail
 
 
 def exit_on_input_error(prog: str, run: Callable[[], Result]) -> Result:
@@ -38,15 +67,16 @@ def exit_on_input_error(prog: str, run: Callable[[], Result]) -> Result:
 
 def _input_error_in(err: BaseException) -> BaseException | None:
     """The input error itself, or the one a library wrapped (jsonargparse wraps errors raised while
-    instantiating a class from the config).
+    instantiating a class from the config); our own message before the config parser's.
     """
-    seen = set()
+    chain, seen = [], set()
     while err is not None and id(err) not in seen:
-        if isinstance(err, INPUT_ERRORS):
-            return err
+        chain.append(err)
         seen.add(id(err))
         err = err.__cause__ or err.__context__
-    return None
+    ours = [e for e in chain if isinstance(e, INPUT_ERRORS)]
+    parser = [e for e in chain if isinstance(e, argparse.ArgumentError)]
+    return (ours or parser or [None])[0]
 
 
 def split_at_double_dash(argv: list[str]) -> tuple[list[str], list[str]]:
@@ -60,3 +90,24 @@ def split_at_double_dash(argv: list[str]) -> tuple[list[str], list[str]]:
 def config_args(paths: list[str]) -> list[str]:
     """`--config PATH` for each path, in order (later files overlay earlier ones)."""
     return [a for path in paths for a in ("--config", path)]
+
+
+def output_path(path: str | os.PathLike, setting: str, folder: bool = False) -> Path:
+    """Check where a command will write, before it does any work, and make the missing folders.
+
+    `folder`: the output is itself a folder (replaced whole when the command ends), not a file.
+
+    Raises:
+        SettingError: naming the setting, when the path is a folder where a file must go (or the
+            reverse), or a file stands where one of its folders must be.
+    """
+    path = Path(path)
+    if not folder and path.is_dir():
+        raise SettingError(f"{setting} {path}: is a folder; give a file name")
+    if folder and path.exists() and not path.is_dir():
+        raise SettingError(f"{setting} {path}: is a file; give a folder")
+    blocking = next((p for p in reversed(path.parents) if p.exists() and not p.is_dir()), None)
+    if blocking is not None:
+        raise SettingError(f"{setting} {path}: {blocking} is a file, not a folder")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return path

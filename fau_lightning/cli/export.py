@@ -12,7 +12,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from fau_lightning.cli.common import exit_on_input_error
+from fau_lightning.cli.common import exit_on_input_error, output_path
 from fau_lightning.errors import SettingError
 from fau_lightning.inference.export import export_network, parity
 from fau_lightning.inference.model_card import model_card, write_model_card
@@ -39,12 +39,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 def run(argv: list[str] | None = None) -> Path:
     args = parse_args(argv)
+    output_path(args.output, "--output")
     names = args.class_names.split(",") if args.class_names else None
     predictor = Predictor.from_checkpoint(args.checkpoint, "cpu", image_size=args.image_size, class_names=names)
     record = predictor.record
     if record.synthetic:
         print(f"fau-export: warning: {SYNTHETIC_WARNING} (the model card says so too)", file=sys.stderr)
-    args.output.parent.mkdir(parents=True, exist_ok=True)
     export_network(predictor.network, record.input_size, args.output, args.format)
     difference = parity(predictor.network, args.output, args.format, record.input_size)
     if difference is not None and difference > PARITY_TOLERANCE:

@@ -15,7 +15,8 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from fau_lightning.cli.common import exit_on_input_error
+from fau_lightning.cli.common import exit_on_input_error, output_path
+from fau_lightning.errors import SettingError
 from fau_lightning.inference.annotate import write_annotated
 from fau_lightning.inference.faces import PhotoDetector
 from fau_lightning.inference.inputs import InputFile, list_inputs, read_frames
@@ -119,6 +120,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 def run(argv: list[str] | None = None) -> dict[str, int]:
     args = parse_args(argv)
     inputs = list_inputs(args.inputs)
+    if not inputs:
+        raise SettingError(f"{', '.join(args.inputs)}: no image or video file found (nothing to classify)")
+    output_path(args.output, "--output")
+    if args.annotate is not None:
+        output_path(args.annotate, "--annotate", folder=True)
     names = args.class_names.split(",") if args.class_names else None
     predictor = Predictor.from_checkpoint(args.checkpoint, args.device, args.batch_size, args.image_size, names)
     for note in usage_notes(predictor.record):

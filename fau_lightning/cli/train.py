@@ -3,23 +3,25 @@
 import math
 import os
 import sys
+from pathlib import Path
 
 import pytorch_lightning as pl
 from pytorch_lightning.callbacks import BasePredictionWriter
 from pytorch_lightning.cli import LightningCLI, SaveConfigCallback
-from pytorch_lightning.loggers import WandbLogger
+from pytorch_lightning.loggers import CSVLogger, TensorBoardLogger, WandbLogger
+from pytorch_lightning.utilities.rank_zero import rank_zero_only
 
 from fau_lightning import callbacks as _callbacks  # noqa: F401  imported so callbacks resolve by short name
 from fau_lightning.atomic import write_json_atomically
 from fau_lightning.callbacks import PredictionWriter
-from fau_lightning.cli.common import exit_on_input_error
+from fau_lightning.cli.common import exit_on_input_error, output_path
 from fau_lightning.cli.precision import precision_for
 from fau_lightning.cli.quiet import silence_library_noise
 from fau_lightning.datamodules import (
     FaceDataModule,  # imports every data module, so short names resolve
 )
 from fau_lightning.inference.model_record import MODEL_RECORD_KEY, SYNTHETIC_WARNING, record_test_result
-from fau_lightning.tasks import FaceTask, read_checkpoint
+from fau_lightning.tasks import FaceTask, checked_task_class, read_checkpoint
 
 CONFIG_FILENAME = "fau_config.yaml"  # W&B writes its own config.yaml; ours must not clash with it
 LIGHTNING_CHECKPOINT_NAMES = ("last", "best", "hpc")  # resolved by Lightning itself
@@ -87,6 +89,7 @@ class FauCLI(LightningCLI):
             config.trainer.precision = precision_for(config.trainer.get("accelerator"))
 
     def _prepare_subcommand_parser(self, klass: type, subcommand: str, **kwargs):
+        kwargs.setdefault("exit_on_error", False)  # a bad setting raises; main() says it in one line
         parser = super()._prepare_subcommand_parser(klass, subcommand, **kwargs)
         parser.set_defaults(weights_only=True)  # checkpoints load tensors and plain values only
         return parser
@@ -97,6 +100,9 @@ class FauCLI(LightningCLI):
             if isinstance(logger, WandbLogger):
                 logger._wandb_init.pop("anonymous", None)  # Lightning always passes it; W&B warns it does nothing
                 os.makedirs(logger.save_dir, exist_ok=True)  # W&B looks for the git repository from there
+            elif isinstance(logger, CSVLogger | TensorBoardLogger) and logger._version is None:
+                if rank_zero_only.rank == 0:  # other ranks log nothing and take rank zero's checkpoint folder
+                    logger._version = claim_version(Path(logger.root_dir))
         if self.subcommand == "predict" and not any(isinstance(c, BasePredictionWriter) for c in trainer.callbacks):
             trainer.callbacks.append(PredictionWriter())
         return trainer
@@ -105,18 +111,15 @@ class FauCLI(LightningCLI):
         return self.config[self.subcommand].get(name)
 
     def _parse_ckpt_path(self) -> None:
-        """A `--ckpt_path` file that is missing, damaged or unsafe stops here with one message."""
+        """A `--ckpt_path` file that is missing, damaged or unsafe, or that names a class other than
+        this package's tasks, stops here with one message, before Lightning imports anything it names.
+        """
         subcommand = self.config.get("subcommand")
         path = self.config[subcommand].get("ckpt_path") if subcommand else None
         named = path and str(path) not in LIGHTNING_CHECKPOINT_NAMES and not str(path).startswith("registry")
-        if named and not os.path.isfile(path):
-            read_checkpoint(path)  # says it does not exist
-        try:
-            super()._parse_ckpt_path()  # Lightning reads the file here (weights_only=True)
-        except Exception:
-            if named:
-                read_checkpoint(path)  # says what is wrong with it
-            raise
+        if named:
+            checked_task_class(read_checkpoint(path), path)
+        super()._parse_ckpt_path()  # Lightning reads the file's hyper-parameters here (weights_only=True)
 
     def _check_checkpoint_against_data(self) -> None:
         """Before a checkpoint meets data: its classes must be the data's (a folder's are put in the
@@ -134,11 +137,29 @@ class FauCLI(LightningCLI):
         if record.get("training_data", {}).get("synthetic") and not self.datamodule.synthetic_faces:
             print(f"fau-train: warning: {SYNTHETIC_WARNING}", file=sys.stderr)
 
-    before_validate = before_test = before_predict = _check_checkpoint_against_data
+    def _check_outputs(self) -> None:
+        """Where results will be written is checked (and its folders made) before any work."""
+        if self._setting("results_json"):
+            output_path(self._setting("results_json"), "--results_json")
+
+    def before_validate(self) -> None:
+        self._check_outputs()
+        self._check_checkpoint_against_data()
+
+    before_test = before_predict = before_validate
 
     def before_fit(self) -> None:
-        if self._setting("checkpoint_dir") and self.trainer.checkpoint_callback is not None:
-            self.trainer.checkpoint_callback.dirpath = self._setting("checkpoint_dir")
+        self._check_outputs()
+        callback = self.trainer.checkpoint_callback
+        if self._setting("checkpoint_dir") and callback is not None:
+            callback.dirpath = self._setting("checkpoint_dir")
+        last = (
+            Path(callback.dirpath) / f"{callback.CHECKPOINT_NAME_LAST}{callback.FILE_EXTENSION}"
+            if callback is not None and callback.dirpath
+            else None
+        )
+        if self._setting("ckpt_path") == "last" and last is not None and last.is_file():
+            checked_task_class(read_checkpoint(last), last)  # a damaged or foreign last.ckpt: one line
 
     def after_fit(self) -> None:
         if not self._setting("test_after_fit"):
@@ -174,6 +195,21 @@ class FauCLI(LightningCLI):
             }
             write_json_atomically(self._setting("results_json"), record)
         return metrics
+
+
+def claim_version(root: Path) -> int:
+    """The next free `version_N` folder under `root`, made here so that runs started together in one
+    folder never share one (Lightning's own choice only looks at what exists yet).
+    """
+    root.mkdir(parents=True, exist_ok=True)
+    taken = [int(p.name.removeprefix("version_")) for p in root.glob("version_*") if p.name[8:].isdigit()]
+    version = max(taken, default=-1) + 1
+    while True:
+        try:
+            (root / f"version_{version}").mkdir()
+            return version
+        except FileExistsError:
+            version += 1
 
 
 def analysis_lines(trainer: pl.Trainer) -> list[str]:
@@ -217,6 +253,7 @@ def run_cli(args: list[str] | None = None, **cli_kwargs) -> FauCLI:
         "subclass_mode_data": True,
         "save_config_callback": LogConfigCallback,
         "save_config_kwargs": {"config_filename": CONFIG_FILENAME, "save_to_log_dir": False},
+        "parser_kwargs": {"exit_on_error": False},
         "args": args,
         **cli_kwargs,
     }

@@ -51,7 +51,7 @@ def read_fer2013(path: str | os.PathLike) -> FaceRecords:
         raise FileNotFoundError(f"FER2013 file {path} does not exist")
     images, emotions, usages, skipped = [], [], [], []
     try:
-        with open(path, newline="") as f:
+        with open(path, newline="", encoding="utf-8-sig") as f:  # a byte-order mark (Excel, Notepad) is dropped
             reader = csv.reader(f)
             header = next(reader, [])
             if [h.strip().lower() for h in header] != HEADER:

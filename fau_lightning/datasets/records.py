@@ -95,7 +95,7 @@ class FaceRecords:
 def read_floats(path: Path, columns: int, error: type[ValueError] = DatasetFormatError) -> np.ndarray:
     """Rows of whitespace-separated floats (CK+'s '   3.0000000e+00' style), shape (rows, columns)."""
     try:
-        text = path.read_text()
+        text = path.read_text(encoding="utf-8-sig")  # a byte-order mark (Excel, Notepad) is not part of the text
     except (OSError, UnicodeDecodeError) as err:
         raise error(f"{path}: cannot read label file ({err})") from err
     rows = [line.split() for line in text.splitlines() if line.strip()]

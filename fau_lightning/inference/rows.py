@@ -70,7 +70,8 @@ class RowWriter:
 
     def __exit__(self, kind, error, trace) -> None:
         self._file.close()
-        if kind is None:
-            os.replace(self._tmp, self.path)
-        else:
+        try:
+            if kind is None:
+                os.replace(self._tmp, self.path)
+        finally:
             self._tmp.unlink(missing_ok=True)

@@ -2,7 +2,6 @@
 record in each checkpoint of which task wrote it.
 """
 
-import importlib
 import os
 
 import pytorch_lightning as pl
@@ -136,16 +135,45 @@ class FaceTask(pl.LightningModule):
             checkpoint[MODEL_RECORD_KEY] = build_record(self, datamodule.data_record())
 
 
+def task_class(name: str, source: str | os.PathLike) -> type[FaceTask]:
+    """The task class a checkpoint names (`fau_task`, or its hyper-parameters' `_class_path`), found
+    among this package's tasks by name: nothing is imported on a checkpoint's say-so.
+
+    Raises:
+        CheckpointError: it names anything else.
+    """
+    tasks, pending = {}, list(FaceTask.__subclasses__())
+    while pending:
+        cls = pending.pop()
+        pending += cls.__subclasses__()
+        if cls.__module__.startswith("fau_lightning.tasks"):
+            tasks[f"{cls.__module__}.{cls.__qualname__}"] = tasks[f"fau_lightning.tasks.{cls.__qualname__}"] = cls
+    if name not in tasks:
+        raise CheckpointError(f"{source}: names the task {name!r}, which is not one of fau_lightning's tasks")
+    return tasks[name]
+
+
+LIGHTNING_INSTANTIATOR = "pytorch_lightning.cli.instantiate_module"  # what LightningCLI records
+
+
+def checked_task_class(checkpoint: dict, source: str | os.PathLike) -> type[FaceTask]:
+    """The task a checkpoint was written by, after checking every name in it that Lightning or this
+    package would import: `fau_task`, and the hyper-parameters' `_class_path` and `_instantiator`
+    (checkpoints from before `fau_task` are classifiers).
+
+    Raises:
+        CheckpointError: a name that is not one of fau_lightning's tasks, or another instantiator.
+    """
+    hparams = checkpoint.get("hyper_parameters") or {}
+    instantiator = hparams.get("_instantiator", LIGHTNING_INSTANTIATOR)
+    if instantiator != LIGHTNING_INSTANTIATOR:
+        raise CheckpointError(f"{source}: names the instantiator {instantiator!r}, not Lightning's")
+    if "_class_path" in hparams:
+        task_class(str(hparams["_class_path"]), source)
+    return task_class(str(checkpoint.get(TASK_KEY, "fau_lightning.tasks.classification.ExpressionClassifier")), source)
+
+
 def load_task(checkpoint_path: str | os.PathLike, map_location: str | torch.device = "cpu") -> FaceTask:
-    """Reload whichever task wrote the checkpoint (checkpoints from before the record are classifiers)."""
-    checkpoint = read_checkpoint(checkpoint_path, map_location)
-    module, _, name = checkpoint.get(TASK_KEY, "fau_lightning.tasks.classification.ExpressionClassifier").rpartition(
-        "."
-    )
-    try:
-        task_class = getattr(importlib.import_module(module), name)
-    except (ImportError, AttributeError):
-        task_class = None
-    if not (isinstance(task_class, type) and issubclass(task_class, FaceTask)):
-        raise CheckpointError(f"{checkpoint_path}: names {module}.{name}, which is not a fau_lightning task")
-    return task_class.load_from_checkpoint(checkpoint_path, map_location=map_location, weights_only=True)
+    """Reload whichever task wrote the checkpoint, once every name in it is checked (`checked_task_class`)."""
+    cls = checked_task_class(read_checkpoint(checkpoint_path, map_location), checkpoint_path)
+    return cls.load_from_checkpoint(checkpoint_path, map_location=map_location, weights_only=True)

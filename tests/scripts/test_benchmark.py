@@ -29,7 +29,10 @@ def test_benchmark_ci_mode_writes_its_table(tmp_path: Path) -> None:
     row = next(line for line in table.splitlines() if line.startswith("| 48 | workers | 32-true"))
     cells = [c.strip() for c in row.strip("|").split("|")]
     lightning, loop, ratio = float(cells[3]), float(cells[4]), float(cells[5])
-    assert lightning > 0 and loop > 0 and ratio == pytest.approx(lightning / loop, rel=0.02)
+    # the table rounds img/s to whole numbers and the ratio (of the unrounded rates) to 0.001: the
+    # ratio must lie within what the rounded rates allow, however slow the machine was
+    assert lightning > 0 and loop > 0
+    assert (lightning - 0.5) / (loop + 0.5) - 0.0005 <= ratio <= (lightning + 0.5) / (loop - 0.5) + 0.0005
     plain, augmented = (float(x) for x in cells[7].split("/"))
     assert plain > augmented > 0  # augmentation costs something; both measured
     assert "ratio" in done.stdout
