@@ -32,3 +32,15 @@ def tiny_checkpoint(tiny_synthetic_root: Path, tmp_path_factory: pytest.TempPath
     save_dir = tmp_path_factory.mktemp("tiny_run")
     cli = run_cli(["fit", *tiny_args(tiny_synthetic_root, save_dir, *csv_logger_args(save_dir))])
     return Path(cli.trainer.checkpoint_callback.best_model_path)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Tests marked `cuda` are skipped where no CUDA GPU is."""
+    import torch
+
+    if torch.cuda.is_available():
+        return
+    skip = pytest.mark.skip(reason="needs a CUDA GPU")
+    for item in items:
+        if "cuda" in item.keywords:
+            item.add_marker(skip)

@@ -62,7 +62,7 @@ class DeviceBatches:
         augment = None
         if self.augment is not None:
             epoch = self.sampler.epoch if self.sampler is not None else 0
-            augment = BatchAugmentation(self.augment, hash((self.seed, epoch, self.rank)) % 2**63, self.device)
+            augment = BatchAugmentation(self.augment, hash((self.seed, epoch, self.rank)) % 2**63)
         for start in range(0, len(indices), self.batch_size):
             batch = indices[start : start + self.batch_size]
             images = self.images[batch].unsqueeze(1).float().div_(255)

@@ -3,7 +3,8 @@
 Same draws and ranges as `augment.py` (flip, ±5° rotation, 0.7-1.4 scale with the translation
 coupled to it, then img^a * b + c min-max rescaled per image), done with one `affine_grid` +
 `grid_sample` per batch instead of one albumentations call per image in a worker. Parameters come
-from a torch Generator, so a run is reproducible per seed on any device.
+from a torch Generator on the CPU (a few numbers per image) and move to the batch's device, so a
+seed gives the same draws on any device.
 """
 
 import math
@@ -90,14 +91,14 @@ def apply_batch(images: torch.Tensor, p: BatchParams) -> torch.Tensor:
 
 
 class BatchAugmentation:
-    """Callable on a batch, with its own generator on the batch's device."""
+    """Callable on a batch, with its own CPU generator: the same draws for a seed whatever the batch's device."""
 
-    def __init__(
-        self, ranges: AugmentRanges = AugmentRanges(), seed: int = 0, device: torch.device | str = "cpu"
-    ) -> None:
+    def __init__(self, ranges: AugmentRanges = AugmentRanges(), seed: int = 0) -> None:
         self.ranges = ranges
-        self.generator = torch.Generator(device=device)
+        self.generator = torch.Generator()
         self.generator.manual_seed(seed)
 
     def __call__(self, images: torch.Tensor) -> torch.Tensor:
-        return apply_batch(images, sample_batch_params(len(images), self.generator, self.ranges))
+        params = sample_batch_params(len(images), self.generator, self.ranges)
+        moved = BatchParams(**{name: getattr(params, name).to(images.device) for name in params.__dataclass_fields__})
+        return apply_batch(images, moved)

@@ -1,0 +1,30 @@
+"""scripts/gpu_check.sh --smoke: every stage of the GPU check runs on a CPU at toy size, so the
+script a lent GPU machine will run cannot rot (no timing asserted)."""
+
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from tests.helpers.tiny import REPO
+
+pytestmark = pytest.mark.slow
+
+
+def test_the_gpu_check_runs_every_stage_on_a_cpu(tmp_path: Path) -> None:
+    report = tmp_path / "report.md"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("WANDB_SERVICE")}
+    done = subprocess.run(
+        ["bash", str(REPO / "scripts" / "gpu_check.sh"), "--smoke", "--output", str(report), "--work", str(tmp_path)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    text = report.read_text()
+    for stage in ("cuda tests", "benchmark", "one paper-protocol split", "ten-split table"):
+        assert f"| {stage} | ok |" in text, stage
+    assert "CUDA tests: 7 skipped" in text and "One paper-protocol split:" in text and "crossval: 2 splits" in text
+    assert "| 48 | workers | 32-true |" in text or "| 32 | workers | 32-true |" in text  # the benchmark's table
