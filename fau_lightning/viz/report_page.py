@@ -4,7 +4,7 @@ import html
 from importlib.resources import files
 from string import Template
 
-from fau_lightning.analysis.verdict import FAUReport
+from fau_lightning.analysis.verdict import FAUReport, power_note
 from fau_lightning.viz.alignment_table import html_table
 
 
@@ -35,8 +35,8 @@ def _summary(numbers: dict, fau: FAUReport | None) -> str:
         f"<p>Evidence: <b>{fau.evidence_people} people</b> the network never trained on "
         f"({fau.evidence_sequences} sequences, {fau.evidence_images} images); best units chosen on "
         f"{fau.selection_images} images of the training subjects. Tests passed: {passed}.</p>"
-        "<p>Green: recovered; grey: failed (hover for the tests it failed).</p>"
-        "</div>"
+        + (f"<p><b>Power:</b> {html.escape(power_note(fau))}.</p>" if power_note(fau) else "")
+        + "<p>Green: recovered; grey: failed (hover for the tests it failed).</p></div>"
     )
 
 

@@ -46,6 +46,7 @@ def test_the_shipped_config_logs_the_tested_checkpoints_verdict_into_the_run_and
     out = capsys.readouterr().out.strip().splitlines()
     verdict = f"FAU verdict: {len(numbers['fau']['recovered'])} of {int(tested)} AUs recovered"
     assert out[-2].startswith(verdict) and f"{numbers['fau']['evidence']['people']} held-out people" in out[-2]
+    assert "the test has little power here" in out[-2] and numbers["fau"]["evidence"]["power_note"] in out[-2]
     assert out[-1].startswith("FAU report (tested checkpoint, ") and out[-1].endswith(f" s): {report / 'report.html'}")
 
 

@@ -230,6 +230,7 @@ def test_the_report_shows_the_verdict_first_and_names_every_unit_it_shows(checkp
     head = page[summary:table]
     assert f"{len(numbers['fau']['recovered'])} of {int(numbers['fau']['fau/tested_aus'])}" in head
     assert f"{numbers['fau']['evidence']['people']} people" in head
+    assert "<b>Power:</b> only" in head  # a few held-out people: the count is a lower bound
     for a in numbers["fau"]["alignments"]:
         assert f"chip {'recovered' if a['recovered'] else 'failed'}'" in head and f">AU{a['au']}<" in head
     captions = " ".join(page[i : page.index("</figcaption>", i)] for i in _all(page, "<figcaption>"))
