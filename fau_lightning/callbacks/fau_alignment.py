@@ -16,6 +16,7 @@ from fau_lightning.analysis.controls import default_control_cache
 from fau_lightning.analysis.network import AnalysisSettings, NetworkAnalysis, analyse_network
 from fau_lightning.analysis.verdict import FAUEvidence, fau_verdict, prepare_evidence, verdict_line
 from fau_lightning.callbacks.periodic import best_checkpoint, tested_model
+from fau_lightning.datasets.probe import ProbeSet
 from fau_lightning.errors import SettingError
 from fau_lightning.tasks.image_logging import log_image
 from fau_lightning.viz.alignment_table import COLUMNS, table_rows
@@ -81,14 +82,21 @@ class FAUAlignmentLogger(Callback):
         self.trend_runs = 0
         self.analysis: NetworkAnalysis | None = None  # the verdict of the last fit
         self.summary_lines: list[str] = []  # what the CLI prints at the end of the run
+        self._probes: tuple[ProbeSet, ProbeSet] | None = None
         self._prepared: FAUEvidence | None = None
 
     def on_fit_start(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
-        self._prepared, self.analysis, self.summary_lines = None, None, []  # a new fit may bring new data
+        self._probes, self._prepared = None, None  # a new fit may bring new data
+        self.analysis, self.summary_lines = None, []
+
+    def _probe_sets(self, trainer: pl.Trainer) -> tuple[ProbeSet, ProbeSet]:
+        if self._probes is None:
+            self._probes = trainer.datamodule.analysis_probes()
+        return self._probes
 
     def _evidence(self, trainer: pl.Trainer, model: nn.Module) -> FAUEvidence | None:
         if self._prepared is None:
-            selection, evidence = trainer.datamodule.analysis_probes()
+            selection, evidence = self._probe_sets(trainer)
             if selection.has_aus:
                 seeds = list(range(self.settings.control_seeds))
                 self._prepared = prepare_evidence(
@@ -115,7 +123,7 @@ class FAUAlignmentLogger(Callback):
         start = time.perf_counter()
         checkpoint = best_checkpoint(trainer)
         model = tested_model(pl_module.model, checkpoint)
-        selection, evidence = trainer.datamodule.analysis_probes()
+        selection, evidence = self._probe_sets(trainer)
         if not selection.has_aus:
             rank_zero_warn(f"FAU alignment skipped: {type(trainer.datamodule).__name__} has no FACS AU labels")
         analysis = analyse_network(

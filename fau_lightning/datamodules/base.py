@@ -230,14 +230,11 @@ class FaceDataModule(pl.LightningDataModule):
         """People beyond the protocol's subjects whom no split trains on, as analysis evidence (None: none)."""
         return None
 
-    def analysis_probes(self, max_selection_images: int | None = None) -> tuple[ProbeSet, ProbeSet]:
-        """(selection, evidence) for the FAU verdict: the training subjects' probe set (whole sequences,
-        sampled down to at most `max_selection_images`) and the held-out people's (validation and test
-        folds, then `extra_evidence`).
+    def analysis_probes(self) -> tuple[ProbeSet, ProbeSet]:
+        """(selection, evidence) for the FAU verdict: the training subjects' probe set and the held-out
+        people's (validation and test folds, then `extra_evidence`).
         """
         selection = self.probe_set("train")
-        if max_selection_images is not None:
-            selection = selection.sample(max_selection_images)
         extra = self.extra_evidence()
         evidence = [self.probe_set("val"), self.probe_set("test"), *([extra] if extra is not None else [])]
         return selection, ProbeSet.concatenate(evidence)
