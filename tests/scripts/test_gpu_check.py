@@ -1,5 +1,6 @@
 """scripts/gpu_check.sh --smoke: every stage of the GPU check runs on a CPU at toy size, so the
-script a lent GPU machine will run cannot rot (no timing asserted)."""
+script a lent GPU machine will run cannot rot (no timing asserted).
+"""
 
 import os
 import subprocess
