@@ -72,7 +72,7 @@ def test_fau_train_bad_input_is_one_line(
 def test_other_commands_say_it_in_one_line_too(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
     text = _text_file(tmp_path / "model.ckpt")
     line = _one_line_error(capsys, analyze.main, [str(text), "--config", SYNTHETIC])
-    assert line.startswith("fau-analyze: error: ") and "model.ckpt: not a readable PyTorch checkpoint" in line
+    assert line.startswith("fau-analyze: error: ") and "model.ckpt: not a PyTorch checkpoint" in line
     line = _one_line_error(capsys, baseline.main, ["--config", SYNTHETIC, "--data.fold=42"])
     assert line.startswith("fau-baseline: error: ") and "fold: must be in 0..9" in line
 
