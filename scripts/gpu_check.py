@@ -76,8 +76,10 @@ def stages(smoke: bool, work: Path) -> list[Stage]:
         "--trainer.enable_progress_bar=false",
         *(["--trainer.max_steps=6", "--trainer.val_check_interval=3"] if smoke else []),
     ]
-    speed = [] if smoke else ["--config", "configs/speed/device_data.yaml", "--trainer.precision=bf16-mixed"]
-    split = ["--config", "configs/synthetic.yaml", *speed, *data, *trainer, "--trainer.logger=false"]
+    speed_configs = [] if smoke else ["--config", "configs/speed/device_data.yaml"]  # fau-crossval's own --config
+    speed_settings = [] if smoke else ["--trainer.precision=bf16-mixed"]  # overrides, after fau-crossval's `--`
+    split = ["--config", "configs/synthetic.yaml", *speed_configs, *speed_settings, *data, *trainer]
+    split.append("--trainer.logger=false")
     benchmark = [py, "scripts/benchmark.py"]
     if smoke:
         benchmark += ["--ci", "--output", str(work / "benchmark.md")]
@@ -120,7 +122,7 @@ def stages(smoke: bool, work: Path) -> list[Stage]:
                 "fau_lightning.cli.crossval",
                 "--config",
                 "configs/synthetic.yaml",
-                *speed[:2],
+                *speed_configs,
                 "--folds",
                 "0,1" if smoke else "all",
                 "--parallel",
@@ -130,7 +132,7 @@ def stages(smoke: bool, work: Path) -> list[Stage]:
                 str(work / "crossval"),
                 "--restart",
                 "--",
-                *speed[2:],
+                *speed_settings,
                 *data,
                 *trainer,
             ],
