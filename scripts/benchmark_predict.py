@@ -24,7 +24,7 @@ import torch
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from fau_lightning.datasets.real_photos import real_photographs  # noqa: E402
+from fau_lightning.datasets.real_photos import sample_photographs  # noqa: E402
 from fau_lightning.inference.faces import PhotoDetector, cut_faces, find_faces  # noqa: E402
 from fau_lightning.inference.inputs import Frame, InputFile  # noqa: E402
 from fau_lightning.inference.model_record import ModelRecord  # noqa: E402
@@ -36,10 +36,10 @@ CLASSES = ["neutral", "anger", "contempt", "disgust", "fear", "happy", "sadness"
 
 def photo_frames(count: int) -> list[Frame]:
     """`count` frames cycling through the bundled photographs, each with one face."""
-    photos = [(path, cv2.imread(str(path))) for path in real_photographs().values()]
-    return [
-        Frame(InputFile(path, Path(path.name)), None, image) for path, image in photos * (count // len(photos) + 1)
-    ][:count]
+    photos = [(path, cv2.imread(str(path))) for path in sample_photographs().values()]
+    return [Frame(InputFile(path, path.name), None, image) for path, image in photos * (count // len(photos) + 1)][
+        :count
+    ]
 
 
 def ours(predictor: Predictor, frames: list[Frame], detector: PhotoDetector) -> int:

@@ -12,7 +12,7 @@ import cv2
 import numpy as np
 
 from fau_lightning.datasets.face_crop import CropSettings, crop_face, detect_face
-from fau_lightning.datasets.real_photos import real_photographs
+from fau_lightning.datasets.real_photos import sample_photographs
 
 SETTINGS = CropSettings(method="haar", size=96, haar_min_size=0.15)
 
@@ -37,6 +37,6 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--out", type=Path, default=Path("docs/images/haar_real_photos.png"))
     args = parser.parse_args()
-    panels = [panel(cv2.imread(str(path), cv2.IMREAD_GRAYSCALE)) for path in real_photographs().values()]
+    panels = [panel(cv2.imread(str(path), cv2.IMREAD_GRAYSCALE)) for path in sample_photographs().values()]
     cv2.imwrite(str(args.out), np.concatenate(panels, axis=1))
     print(f"wrote {args.out}")

@@ -65,8 +65,7 @@ class PredictionWriter(BasePredictionWriter):
             return
         in_order = dict(sorted(rows, key=lambda numbered: numbered[0]))  # a distributed sampler repeats a few
         self.path = run_folder(trainer) / self.filename
-        columns = ["source", "split", "true", "predicted", *pl_module.class_names]
-        with RowWriter(self.path, columns) as writer:
+        with RowWriter(self.path, ["source", "split", "true", "predicted"], list(pl_module.class_names)) as writer:
             for row in in_order.values():
                 writer.write(row)
         print(f"predictions ({len(in_order)} rows): {self.path}")

@@ -30,7 +30,7 @@ from fau_lightning.analysis.alignment import AlignmentSettings
 from fau_lightning.analysis.controls import cache_size, clear_cache, default_control_cache, untrained_copy
 from fau_lightning.analysis.network import AnalysisSettings, NetworkAnalysis, analyse_network
 from fau_lightning.analysis.verdict import verdict_line
-from fau_lightning.cli.common import config_args, exit_on_input_error, split_at_double_dash
+from fau_lightning.cli.common import CommandParser, config_args, exit_on_input_error, split_at_double_dash
 from fau_lightning.cli.progress import StageProgress
 from fau_lightning.cli.train import build_config
 from fau_lightning.datamodules import FaceDataModule
@@ -116,12 +116,8 @@ def main(argv: list[str] | None = None) -> None:
     exit_on_input_error("fau-analyze", lambda: _analyze(argv))
 
 
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="fau-analyze",
-        description=__doc__,
-        formatter_class=lambda prog: argparse.RawDescriptionHelpFormatter(prog, width=110),
-    )
+def _parser() -> CommandParser:
+    parser = CommandParser("fau-analyze", __doc__)
     defaults, alignment = AnalysisSettings(), AlignmentSettings()
     parser.add_argument("checkpoint", nargs="?", help="the trained model (leave out with --untrained)")
     parser.add_argument(
@@ -138,7 +134,7 @@ def _parser() -> argparse.ArgumentParser:
         help="a config whose data section, laid over the data, reads further people the network never trained "
         "on; all of them join the held-out evidence (the built-in set already adds its evidence_subjects)",
     )
-    parser.add_argument("--layer", default=defaults.layer, help="the layer analysed: relu1, relu2 or relu3 (default)")
+    parser.add_argument("--layer", default=defaults.layer, help="the layer analysed: relu1, relu2 or relu3")
     parser.add_argument("--num_filters", type=int, default=defaults.num_filters, help="most selective filters shown")
     parser.add_argument("--top_k", type=int, default=defaults.top_k, help="patches shown per filter and AU")
     parser.add_argument(

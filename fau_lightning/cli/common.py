@@ -79,6 +79,44 @@ def _input_error_in(err: BaseException) -> BaseException | None:
     return (ours or parser or [None])[0]
 
 
+class _HelpFormatter(argparse.RawDescriptionHelpFormatter):
+    """Keeps the description's layout and ends each option's help with its default, where it has one."""
+
+    def __init__(self, prog: str) -> None:
+        super().__init__(prog, width=110)
+
+    def _get_help_string(self, action: argparse.Action) -> str:
+        text = action.help or ""
+        shown = action.default not in (None, False, argparse.SUPPRESS) and action.option_strings
+        return f"{text} (default: %(default)s)" if shown and "%(default)" not in text else text
+
+
+class CommandParser(argparse.ArgumentParser):
+    """The parser of every console command apart from fau-train: options are spelt with underscores,
+    as fau-train's are (`--min_face`), and the same name with hyphens (`--min-face`) is taken as an alias;
+    `--help` shows each option's default.
+    """
+
+    def __init__(self, prog: str, description: str) -> None:
+        super().__init__(
+            prog=prog,
+            description=description,
+            epilog="Options spelt with underscores may also be spelt with hyphens.",
+            formatter_class=_HelpFormatter,
+        )
+
+    def parse_args(self, args=None, namespace=None):  # noqa: ANN001, ANN201 (argparse's own signature)
+        given = sys.argv[1:] if args is None else list(args)
+        return super().parse_args([self._underscored(a) for a in given], namespace)
+
+    def _underscored(self, arg: str) -> str:
+        if not arg.startswith("--") or arg == "--":
+            return arg
+        name, equals, value = arg.partition("=")
+        spelt = "--" + name[2:].replace("-", "_")
+        return spelt + equals + value if spelt in self._option_string_actions else arg
+
+
 def split_at_double_dash(argv: list[str]) -> tuple[list[str], list[str]]:
     """(the command's own arguments, the fau-train overrides after `--`)."""
     if "--" not in argv:

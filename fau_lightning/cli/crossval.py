@@ -29,7 +29,7 @@ from pathlib import Path
 import numpy as np
 
 from fau_lightning.atomic import write_atomically, write_json_atomically
-from fau_lightning.cli.common import config_args, exit_on_input_error, split_at_double_dash
+from fau_lightning.cli.common import CommandParser, config_args, exit_on_input_error, split_at_double_dash
 from fau_lightning.cli.train import build_config
 from fau_lightning.errors import SettingError
 from fau_lightning.evaluation.crossval_summary import (
@@ -306,13 +306,11 @@ def main(argv: list[str] | None = None) -> None:
 
 def _crossval(argv: list[str]) -> None:
     own, overrides = split_at_double_dash(argv)
-    parser = argparse.ArgumentParser(
-        prog="fau-crossval", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
+    parser = CommandParser("fau-crossval", __doc__)
     parser.add_argument(
         "--config", action="append", required=True, help="fau-train config file; repeat to add overlays"
     )
-    parser.add_argument("--folds", default="all", help="'all' (default), '0-9', '0,3,5'")
+    parser.add_argument("--folds", default="all", help="'all', '0-9', '0,3,5'")
     parser.add_argument(
         "--output",
         default=None,

@@ -1,20 +1,21 @@
 """`fau-export CHECKPOINT --output model.onnx`: the trained network as ONNX (dynamic batch) or
 TorchScript, checked against PyTorch, with a model card beside it.
 
-    fau-export runs/.../best.ckpt --output model.onnx
-    fau-export runs/.../best.ckpt --output model.pt --format torchscript
+    fau-export runs/.../best.ckpt --output model.onnx      # ONNX
+    fau-export runs/.../best.ckpt --output model.pt        # TorchScript (.pt, .pth or .ts)
 
-Writes the model and, beside it, `<file>.card.json` and `<file>.card.md`: class names, input size, preprocessing,
-training data, test metrics, seed and package version.
+The format follows the file's suffix. Writes the model and, beside it, `<file>.card.json` and
+`<file>.card.md`: every step from a photograph to the model's input, class order, training data,
+test metrics, seed and package version.
 """
 
 import argparse
 import sys
 from pathlib import Path
 
-from fau_lightning.cli.common import exit_on_input_error, output_path
+from fau_lightning.cli.common import CommandParser, exit_on_input_error, output_path
 from fau_lightning.errors import SettingError
-from fau_lightning.inference.export import export_network, parity
+from fau_lightning.inference.export import export_format, export_network, parity
 from fau_lightning.inference.model_card import model_card, write_model_card
 from fau_lightning.inference.model_record import SYNTHETIC_WARNING
 from fau_lightning.inference.predictor import Predictor
@@ -24,12 +25,20 @@ ARCHITECTURE_KEYS = ("in_channels", "widths", "hidden_units", "dropout", "init",
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(
-        prog="fau-export", description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter
-    )
+    parser = CommandParser("fau-export", __doc__.split("\n\n")[0])
     parser.add_argument("checkpoint", help="a checkpoint written by fau-train")
-    parser.add_argument("--output", type=Path, required=True, help="the exported file (e.g. model.onnx, model.pt)")
-    parser.add_argument("--format", choices=["onnx", "torchscript"], default="onnx", help="what to export to")
+    parser.add_argument(
+        "--output",
+        type=Path,
+        required=True,
+        help="the exported file: model.onnx (ONNX) or model.pt/.pth/.ts (TorchScript)",
+    )
+    parser.add_argument(
+        "--format",
+        choices=["onnx", "torchscript"],
+        default=None,
+        help="what to export to (default: from --output's suffix); must agree with the suffix where it names one",
+    )
     parser.add_argument("--image_size", type=int, default=None, help="input side, for checkpoints not recording it")
     parser.add_argument(
         "--class_names", default=None, help="comma-separated class names, for checkpoints that do not record them"
@@ -40,6 +49,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 def run(argv: list[str] | None = None) -> Path:
     args = parse_args(argv)
     output_path(args.output, "--output")
+    args.format = export_format(args.output, args.format)
     names = args.class_names.split(",") if args.class_names else None
     predictor = Predictor.from_checkpoint(args.checkpoint, "cpu", image_size=args.image_size, class_names=names)
     record = predictor.record

@@ -40,12 +40,16 @@ class Crop:
         return (points - np.array([x0, y0], dtype=np.float32)) * scale
 
 
+HAAR_CASCADE = "haarcascade_frontalface_default.xml"  # in OpenCV's cv2.data.haarcascades folder
+# How a face box becomes the network's input (the model card states them by these names).
+BORDER = "BORDER_REPLICATE"  # parts of a box outside the frame
+INTERPOLATION = "INTER_AREA"  # resizing the box to size x size
 _per_thread = threading.local()  # a CascadeClassifier must not be shared between threads
 
 
 def _haar_cascade() -> cv2.CascadeClassifier:
     if not hasattr(_per_thread, "cascade"):
-        path = cv2.data.haarcascades + "haarcascade_frontalface_default.xml"
+        path = cv2.data.haarcascades + HAAR_CASCADE
         cascade = cv2.CascadeClassifier(path)
         if cascade.empty():
             raise RuntimeError(f"OpenCV could not load its Haar cascade {path}; install opencv-python-headless<5")
@@ -94,8 +98,9 @@ def cut_box(gray: np.ndarray, box: tuple[int, int, int, int], size: int) -> np.n
     h, w = gray.shape
     pad = max(0, -x0, -y0, x1 - w, y1 - h)
     if pad:
-        gray = cv2.copyMakeBorder(gray, pad, pad, pad, pad, cv2.BORDER_REPLICATE)
-    return cv2.resize(gray[y0 + pad : y1 + pad, x0 + pad : x1 + pad], (size, size), interpolation=cv2.INTER_AREA)
+        gray = cv2.copyMakeBorder(gray, pad, pad, pad, pad, getattr(cv2, BORDER))
+    face = gray[y0 + pad : y1 + pad, x0 + pad : x1 + pad]
+    return cv2.resize(face, (size, size), interpolation=getattr(cv2, INTERPOLATION))
 
 
 def crop_face(gray: np.ndarray, s: CropSettings, landmarks: np.ndarray | None = None) -> Crop:
@@ -113,5 +118,9 @@ def crop_face(gray: np.ndarray, s: CropSettings, landmarks: np.ndarray | None = 
     elif s.method != "none":
         raise SettingError(f"face_crop: unknown method {s.method!r}; choose haar, landmarks or none")
     if box is None:
-        return Crop(cv2.resize(gray, (s.size, s.size), interpolation=cv2.INTER_AREA), (0, 0, w, h), s.method == "none")
+        return Crop(
+            cv2.resize(gray, (s.size, s.size), interpolation=getattr(cv2, INTERPOLATION)),
+            (0, 0, w, h),
+            s.method == "none",
+        )
     return Crop(cut_box(gray, box, s.size), box, True)

@@ -29,7 +29,7 @@ def _class_images(folder: Path, classes: list[str], split: tuple[str, ...] = ())
             raise DatasetFormatError(f"{folder}: class folder {name}/ is missing (every split needs the same classes)")
         images = [p for p in _visible(class_dir) if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES]
         if not images:
-            raise DatasetFormatError(f"{class_dir}: no images ({', '.join(IMAGE_SUFFIXES)})")
+            raise DatasetFormatError(f"{class_dir}: no images (.png, .jpg, .webp or another format OpenCV reads)")
         items += [ImageFile(p, index, partition=split) for p in images]
     return items
 

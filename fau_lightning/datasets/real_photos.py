@@ -8,7 +8,8 @@ from importlib import resources
 from pathlib import Path
 
 
-def real_photographs() -> dict[str, Path]:
+def sample_photographs() -> dict[str, Path]:
+    """{"grace_hopper": path, "astronaut": path (with scikit-image installed)}: one face each."""
     import matplotlib.cbook
 
     photos = {"grace_hopper": Path(matplotlib.cbook.get_sample_data("grace_hopper.jpg", asfileobj=False))}

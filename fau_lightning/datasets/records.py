@@ -15,7 +15,11 @@ import numpy as np
 from fau_lightning.errors import DatasetFormatError
 
 NO_LABEL = -1  # an image whose class the dataset does not give
-IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff")
+# Every still-image format OpenCV 4 reads in its pip wheels (OpenEXR is off there by default).
+IMAGE_SUFFIXES = (
+    ".png", ".jpg", ".jpeg", ".jpe", ".bmp", ".dib", ".tif", ".tiff", ".webp", ".avif", ".gif", ".jp2",
+    ".pbm", ".pgm", ".ppm", ".pnm", ".pfm", ".sr", ".ras", ".hdr", ".pic",
+)  # fmt: skip
 
 
 @dataclass(frozen=True)

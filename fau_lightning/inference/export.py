@@ -20,6 +20,29 @@ from fau_lightning.models import WithProbabilities
 
 ExportFormat = Literal["onnx", "torchscript"]
 INPUT_NAME, OUTPUT_NAME = "images", "probabilities"
+FORMAT_OF_SUFFIX: dict[str, ExportFormat] = {
+    ".onnx": "onnx",
+    ".pt": "torchscript",
+    ".pth": "torchscript",
+    ".ts": "torchscript",
+}
+
+
+def export_format(path: Path, asked: ExportFormat | None) -> ExportFormat:
+    """The format to write: the one `--format` names, else the one the file's suffix names.
+
+    Raises:
+        SettingError: `--format` contradicts the suffix, or neither names a format.
+    """
+    implied = FORMAT_OF_SUFFIX.get(path.suffix.lower())
+    if asked is not None and implied is not None and asked != implied:
+        raise SettingError(f"--format {asked}: contradicts --output {path}, whose suffix means {implied}")
+    if asked is None and implied is None:
+        suffixes = ", ".join(FORMAT_OF_SUFFIX)
+        raise SettingError(
+            f"--output {path}: its suffix names no format ({suffixes}); give --format onnx or torchscript"
+        )
+    return asked or implied
 
 
 @contextlib.contextmanager

@@ -1,8 +1,9 @@
 """What `fau-predict` reads: image files, folders (searched recursively) and video files, as frames."""
 
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePath
 
 import cv2
 import numpy as np
@@ -15,55 +16,91 @@ VIDEO_SUFFIXES = frozenset({".mp4", ".avi", ".mov", ".mkv", ".webm", ".m4v", ".m
 
 @dataclass(frozen=True)
 class InputFile:
-    path: Path
-    shown_as: Path  # relative to the folder it was found in (folders), else as given
+    """A file to classify.
+
+    Attributes:
+        path: where it is read from; None for an image given as an array (Python API).
+        shown_as: the path as the user gave it (a file inside a given folder: the folder as given, then
+            the file's path inside it); rows name it and annotated copies mirror it.
+    """
+
+    path: Path | None
+    shown_as: str
 
     @property
     def is_video(self) -> bool:
-        return self.path.suffix.lower() in VIDEO_SUFFIXES
+        return self.path is not None and self.path.suffix.lower() in VIDEO_SUFFIXES
 
 
 @dataclass(frozen=True)
 class Frame:
-    """One image, or one frame of a video (`index` its frame number), in colour and in grayscale;
-    `image` is None where the file could not be read.
+    """One image, or one frame of a video, in colour and in grayscale.
+
+    Attributes:
+        source: the file it comes from.
+        index: its frame number in the video; None for an image.
+        image: BGR or grayscale uint8; None where the file could not be read.
+        time_s: its time in the video, from the video's frame rate; None for an image or an unknown rate.
     """
 
     source: InputFile
     index: int | None
     image: np.ndarray | None
+    time_s: float | None = None
 
     @property
     def gray(self) -> np.ndarray:
         return self.image if self.image.ndim == 2 else cv2.cvtColor(self.image, cv2.COLOR_BGR2GRAY)
 
 
-def list_inputs(paths: list[str | Path]) -> list[InputFile]:
+def list_inputs(paths: list[str | os.PathLike]) -> list[InputFile]:
     """Every image and video file named or inside a named folder (recursively, sorted; hidden files skipped).
 
     Raises:
         SettingError: a path does not exist, or names a file that is neither an image nor a video.
     """
     found = []
-    for given in map(Path, paths):
-        if given.is_dir():
-            inside = sorted(p for p in given.rglob("*") if p.is_file() and _readable_kind(p) and not _hidden(p, given))
-            found += [InputFile(p, p.relative_to(given.parent)) for p in inside]
-        elif given.is_file():
-            if not _readable_kind(given):
-                raise SettingError(f"{given}: not an image ({', '.join(sorted(IMAGE_SUFFIXES))}) or a video file")
-            found.append(InputFile(given, Path(given.name)))
+    for given in map(os.fspath, paths):
+        path = Path(given)
+        if path.is_dir():
+            inside = sorted(
+                p for p in path.rglob("*") if p.is_file() and _has_readable_suffix(p) and not _hidden(p, path)
+            )
+            found += [InputFile(p, os.path.join(given, *p.relative_to(path).parts)) for p in inside]
+        elif path.is_file():
+            if not (_has_readable_suffix(path) or cv2.haveImageReader(given)):
+                raise SettingError(f"{given}: neither an image OpenCV reads nor a video file")
+            found.append(InputFile(path, given))
         else:
             raise SettingError(f"{given}: no such file or folder")
     return found
 
 
-def _readable_kind(path: Path) -> bool:
+def mirrored(folder: Path, shown_as: str) -> Path:
+    """Where a copy of an input goes under `folder`: its path as given, with any root or drive dropped
+    and each `..` written as `_up`, so that every copy stays inside `folder`.
+    """
+    given = PurePath(shown_as)
+    parts = given.parts[1:] if given.anchor else given.parts
+    return folder.joinpath(*("_up" if part == ".." else part for part in parts))
+
+
+def _has_readable_suffix(path: Path) -> bool:
     return path.suffix.lower() in frozenset(IMAGE_SUFFIXES) | VIDEO_SUFFIXES
 
 
 def _hidden(path: Path, root: Path) -> bool:
     return any(part.startswith(".") for part in path.relative_to(root).parts)
+
+
+def frame_rate(source: InputFile) -> float | None:
+    """A video's frames per second as its container states it; None where it states none."""
+    video = cv2.VideoCapture(str(source.path))
+    try:
+        fps = video.get(cv2.CAP_PROP_FPS) if video.isOpened() else 0.0
+    finally:
+        video.release()
+    return fps if fps > 0 else None
 
 
 def read_frames(source: InputFile, every: int = 1) -> Iterator[Frame]:
@@ -78,12 +115,13 @@ def read_frames(source: InputFile, every: int = 1) -> Iterator[Frame]:
         if not video.isOpened():
             yield Frame(source, None, None)
             return
+        fps = video.get(cv2.CAP_PROP_FPS)
         index = 0
         while video.grab():
             if index % every == 0:
                 ok, image = video.retrieve()
                 if ok:
-                    yield Frame(source, index, image)
+                    yield Frame(source, index, image, round(index / fps, 6) if fps > 0 else None)
             index += 1
     finally:
         video.release()

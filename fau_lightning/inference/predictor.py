@@ -100,16 +100,17 @@ class Predictor:
         return np.concatenate(out) if out else np.zeros((0, len(self.record.class_names)), np.float32)
 
     def predict(
-        self, frames: Iterable[Frame], detector: PhotoDetector | None
+        self, frames: Iterable[Frame], detector: PhotoDetector | None, pad: bool = False
     ) -> Iterator[tuple[Frame, list[FacePrediction]]]:
         """Each frame in order with its rows (a row per face, or one saying why there is none); faces
-        are classified in batches across frames.
+        are classified in batches across frames. With no detector, each frame's centred square is one
+        face (`pad`: the long side's square, border repeated, instead of the short side's).
         """
         pending: list[tuple[Frame, list[Box], np.ndarray]] = []
         waiting = 0
         for frame in frames:
             gray = frame.gray if frame.image is not None else None
-            boxes = find_faces(gray, detector) if gray is not None else []
+            boxes = find_faces(gray, detector, pad) if gray is not None else []
             cut = cut_faces(gray, boxes, self.record.input_size) if boxes else None
             pending.append((frame, boxes, cut))
             waiting += len(boxes)

@@ -22,33 +22,35 @@ def present_labels(class_names: list[str], values) -> str:
 
 
 def class_columns(class_names: list[str], probabilities: np.ndarray, multi_label: bool) -> dict:
-    """The predicted class (or, multi-label, the labels at or above 0.5, space-separated) and one
-    probability column per class name.
+    """The predicted class (or, multi-label, the labels at or above 0.5, space-separated) and, under
+    "probabilities", one probability per class name.
     """
     if multi_label:
         predicted = present_labels(class_names, probabilities)
     else:
         predicted = class_names[int(np.argmax(probabilities))]
-    return {
-        "predicted": predicted,
-        **{name: round(float(p), 6) for name, p in zip(class_names, probabilities, strict=True)},
-    }
+    rounded = {name: round(float(p), 6) for name, p in zip(class_names, probabilities, strict=True)}
+    return {"predicted": predicted, "probabilities": rounded}
 
 
 class RowWriter:
-    """Rows with fixed columns into `path` (CSV with a header, or one JSON object a line).
+    """Rows into `path`: CSV with a header (the columns, then a probability column per class name), or
+    one JSON object a line (the columns, then the probabilities nested under "probabilities").
 
     Use as a context manager: the file appears under its name only when the block completes.
     """
 
-    def __init__(self, path: str | os.PathLike, columns: list[str], row_format: RowFormat = "csv") -> None:
+    def __init__(
+        self, path: str | os.PathLike, columns: list[str], class_names: list[str], row_format: RowFormat = "csv"
+    ) -> None:
         if row_format not in ("csv", "jsonl"):
             raise SettingError(f"--format: must be csv or jsonl, got {row_format!r}")
-        if len(set(columns)) != len(columns):
-            clash = sorted({c for c in columns if columns.count(c) > 1})
-            raise SettingError(f"class names {clash} clash with the output's other columns")
+        clash = sorted(set(columns) & set(class_names))
+        if row_format == "csv" and clash:
+            raise SettingError(f"class names {clash} clash with the CSV's other columns; use --format jsonl")
         self.path = Path(path)
         self.columns = columns
+        self.class_names = class_names
         self.row_format = row_format
         self.rows = 0
 
@@ -57,15 +59,19 @@ class RowWriter:
         self._tmp = self.path.with_name(f".{self.path.name}.tmp-{os.getpid()}")
         self._file = open(self._tmp, "w", newline="")
         if self.row_format == "csv":
-            self._csv = csv.DictWriter(self._file, fieldnames=self.columns)
+            self._csv = csv.DictWriter(self._file, fieldnames=self.columns + self.class_names)
             self._csv.writeheader()
         return self
 
     def write(self, row: dict) -> None:
+        """One row: the columns' values (None: empty) and, where there is a prediction, "probabilities"."""
+        probabilities = row.get("probabilities") or {}
         if self.row_format == "csv":
-            self._csv.writerow({k: "" if v is None else v for k, v in row.items()})
+            flat = {c: row.get(c) for c in self.columns} | probabilities
+            self._csv.writerow({k: "" if v is None else v for k, v in flat.items()})
         else:
-            self._file.write(json.dumps({c: row.get(c) for c in self.columns}) + "\n")
+            nested = {c: row.get(c) for c in self.columns} | {"probabilities": row.get("probabilities")}
+            self._file.write(json.dumps(nested) + "\n")
         self.rows += 1
 
     def __exit__(self, kind, error, trace) -> None:

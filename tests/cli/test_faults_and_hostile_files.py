@@ -18,7 +18,7 @@ import torch
 from fau_lightning.cli import analyze, export, predict, train
 from fau_lightning.datasets.ck_plus import read_emotion
 from fau_lightning.datasets.fer2013 import read_fer2013
-from fau_lightning.datasets.real_photos import real_photographs
+from fau_lightning.datasets.real_photos import sample_photographs
 from tests.helpers.ck_plus_files import float_line
 from tests.helpers.fer2013_files import row
 from tests.helpers.tiny import REPO, csv_logger_args, tiny_args
@@ -37,7 +37,7 @@ def one_line(capsys: pytest.CaptureFixture, main, args: list[str]) -> str:
 
 
 def photo() -> str:
-    return str(next(iter(real_photographs().values())))
+    return str(next(iter(sample_photographs().values())))
 
 
 def test_a_checkpoint_cannot_choose_a_module_to_import(
@@ -98,12 +98,12 @@ def test_output_paths_are_checked_before_any_work(
     a_file.write_text("")
     folder = tmp_path / "a_folder"
     folder.mkdir()
-    for main, flag, args in (
-        (predict.main, "--output", [str(tiny_checkpoint), photo()]),
-        (export.main, "--output", [str(tiny_checkpoint)]),
+    for main, flag, args, name in (
+        (predict.main, "--output", [str(tiny_checkpoint), photo()], "out.csv"),
+        (export.main, "--output", [str(tiny_checkpoint)], "model.onnx"),
     ):
-        line = one_line(capsys, main, [*args, flag, str(a_file / "out.csv")])
-        assert f"{flag} {a_file / 'out.csv'}: {a_file} is a file, not a folder" in line
+        line = one_line(capsys, main, [*args, flag, str(a_file / name)])
+        assert f"{flag} {a_file / name}: {a_file} is a file, not a folder" in line
         line = one_line(capsys, main, [*args, flag, str(folder)])
         assert f"{flag} {folder}: is a folder; give a file name" in line
     assert list(folder.iterdir()) == [] and a_file.read_text() == ""

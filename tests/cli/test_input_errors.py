@@ -7,7 +7,7 @@ import pytest
 import torch
 
 from fau_lightning.cli import analyze, baseline, export, predict, train
-from fau_lightning.datasets.real_photos import real_photographs
+from fau_lightning.datasets.real_photos import sample_photographs
 from fau_lightning.errors import CheckpointError
 from fau_lightning.tasks import read_checkpoint
 from tests.helpers.ck_plus_files import write_sequence
@@ -102,7 +102,7 @@ def test_a_checkpoint_that_would_run_code_is_refused(tmp_path: Path, capsys: pyt
     assert "hostile.ckpt: refused" in line
     line = _one_line_error(capsys, analyze.main, [str(path), "--config", SYNTHETIC])
     assert "hostile.ckpt: refused" in line
-    photo = str(next(iter(real_photographs().values())))
+    photo = str(next(iter(sample_photographs().values())))
     line = _one_line_error(capsys, predict.main, [str(path), photo, "--output", str(tmp_path / "p.csv")])
     assert line.startswith("fau-predict: error: ") and "hostile.ckpt: refused" in line
     line = _one_line_error(capsys, export.main, [str(path), "--output", str(tmp_path / "model.onnx")])

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from fau_lightning.datasets.face_crop import CropSettings, crop_face, detect_face
-from fau_lightning.datasets.real_photos import real_photographs
+from fau_lightning.datasets.real_photos import sample_photographs
 
 # Face centre and side in pixels, read by eye off docs/images/haar_real_photos.png.
 FACES = {"grace_hopper": ((266, 222), 235), "astronaut": ((223, 114), 97)}
@@ -14,7 +14,7 @@ PAPER = CropSettings(method="haar", size=96)
 
 @pytest.fixture(scope="module", params=sorted(FACES))
 def photo(request) -> tuple[str, np.ndarray]:
-    path = real_photographs()[request.param]
+    path = sample_photographs()[request.param]
     return request.param, cv2.imread(str(path), cv2.IMREAD_GRAYSCALE)
 
 

@@ -13,7 +13,7 @@ import torch
 from fau_lightning.cli import export, predict
 from fau_lightning.cli.precision import precision_for
 from fau_lightning.datamodules.device_batches import DeviceBatches
-from fau_lightning.datasets.real_photos import real_photographs
+from fau_lightning.datasets.real_photos import sample_photographs
 from fau_lightning.tasks import ExpressionClassifier
 from fau_lightning.transforms.augment import AugmentRanges
 
@@ -78,14 +78,15 @@ def test_precision_by_device_is_bf16_on_a_gpu_with_bf16() -> None:
 
 
 def test_predict_and_export_from_a_gpu(tiny_checkpoint: Path, tmp_path: Path) -> None:
-    photo = str(next(iter(real_photographs().values())))
+    photo = str(next(iter(sample_photographs().values())))
     rows = {}
     for device in ("cpu", "cuda"):
         out = tmp_path / f"{device}.csv"
         predict.main([str(tiny_checkpoint), photo, "--output", str(out), "--device", device])
         rows[device] = out.read_text().splitlines()
     assert len(rows["cuda"]) == len(rows["cpu"]) >= 2
-    cpu, cuda = (np.array([float(v) for v in r[1].split(",")[9:]]) for r in (rows["cpu"], rows["cuda"]))
+    probabilities = slice(len(predict.ROW_COLUMNS), None)
+    cpu, cuda = (np.array([float(v) for v in r[1].split(",")[probabilities]]) for r in (rows["cpu"], rows["cuda"]))
     assert np.allclose(cpu, cuda, atol=1e-3)
     assert export.main([str(tiny_checkpoint), "--output", str(tmp_path / "model.onnx")]) is None
     assert (tmp_path / "model.onnx").stat().st_size > 1000

@@ -5,6 +5,7 @@ the command's own check), and the model card beside them.
 import json
 from pathlib import Path
 
+import cv2
 import numpy as np
 import onnxruntime
 import pytest
@@ -34,13 +35,48 @@ def test_onnx_export_matches_pytorch_at_any_batch_size(tiny_checkpoint: Path, tm
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []  # no temporary file left
 
 
-def test_torchscript_export_matches_pytorch(tiny_checkpoint: Path, tmp_path: Path) -> None:
-    path = tmp_path / "model.pt"
-    export.main([str(tiny_checkpoint), "--output", str(path), "--format", "torchscript"])
+@pytest.mark.parametrize("suffix", [".pt", ".pth", ".ts"])
+def test_the_suffix_chooses_torchscript(tiny_checkpoint: Path, tmp_path: Path, suffix: str) -> None:
+    path = tmp_path / f"model{suffix}"
+    export.main([str(tiny_checkpoint), "--output", str(path)])  # no --format: the suffix says it
     images = np.random.default_rng(0).random((5, 1, 32, 32), dtype=np.float32)
     with torch.no_grad():
         output = torch.jit.load(str(path))(torch.from_numpy(images)).numpy()
     assert np.abs(output - _pytorch_probabilities(tiny_checkpoint, images)).max() <= 1e-4
+    assert json.loads(path.with_name(f"model{suffix}.card.json").read_text())["format"] == "torchscript"
+
+
+CONTRADICTS = "--format {asked}: contradicts --output {path}, whose suffix means {implied}"
+NO_FORMAT = "--output {path}: its suffix names no format (.onnx, .pt, .pth, .ts); give --format onnx or torchscript"
+
+
+@pytest.mark.parametrize(
+    ("name", "flags", "message"),
+    [
+        ("model.pt", ["--format", "onnx"], CONTRADICTS.replace("{asked}", "onnx").replace("{implied}", "torchscript")),
+        (
+            "model.onnx",
+            ["--format=torchscript"],
+            CONTRADICTS.replace("{asked}", "torchscript").replace("{implied}", "onnx"),
+        ),
+        ("model.bin", [], NO_FORMAT),
+    ],
+)
+def test_a_format_the_suffix_contradicts_is_one_line(
+    tiny_checkpoint: Path, tmp_path: Path, capsys: pytest.CaptureFixture, name: str, flags: list[str], message: str
+) -> None:
+    path = tmp_path / name
+    with pytest.raises(SystemExit) as stopped:
+        export.main([str(tiny_checkpoint), "--output", str(path), *flags])
+    assert stopped.value.code == 2
+    assert capsys.readouterr().err.strip() == "fau-export: error: " + message.format(path=path)
+    assert list(tmp_path.iterdir()) == []  # nothing written
+
+
+def test_an_unknown_suffix_with_a_format_is_written(tiny_checkpoint: Path, tmp_path: Path) -> None:
+    export.main([str(tiny_checkpoint), "--output", str(tmp_path / "model.bin"), "--format", "onnx"])
+    session = onnxruntime.InferenceSession(str(tmp_path / "model.bin"), providers=["CPUExecutionProvider"])
+    assert session.get_inputs()[0].name == "images"
 
 
 def test_the_model_card_says_what_the_model_is(
@@ -51,8 +87,16 @@ def test_the_model_card_says_what_the_model_is(
     card = json.loads((tmp_path / "model.onnx.card.json").read_text())
     assert card["class_names"][0] == "neutral" and len(card["class_names"]) == 8
     assert card["input"]["shape"] == ["batch", 1, 32, 32] and card["output"]["shape"] == ["batch", 8]
-    assert "uint8 / 255" in card["preprocessing"]["normalisation"]
-    assert card["preprocessing"]["training_face_crop"]["method"] == "landmarks"
+    assert "uint8 / 255" in card["preprocessing"]["inside_the_model"]
+    assert card["training_face_crop"] == {"method": "landmarks", "landmark_margin": 0.15}  # only what applied
+    steps = {step["step"]: step for step in card["preprocessing"]["steps"]}
+    assert list(steps) == ["read", "grayscale", "detect", "square", "cut", "resize", "scale", "batch"]
+    assert steps["detect"]["cascade"] == "haarcascade_frontalface_default.xml"
+    assert (steps["detect"]["scale_factor"], steps["detect"]["min_neighbors"], steps["detect"]["min_face_share"]) == (
+        1.1, 5, 0.08,
+    )  # fmt: skip
+    assert steps["cut"]["border"] == "BORDER_REPLICATE" and steps["resize"]["interpolation"] == "INTER_AREA"
+    assert card["preprocessing"]["opencv_major"] == int(cv2.__version__.split(".")[0])
     assert card["training_data"]["synthetic"] is True and card["seed"] == 0 and card["package_version"]
     assert card["test"]["split"] == "held-out subjects" and "test/acc" in card["test"]["metrics"]
     assert card["architecture"]["widths"] == [8, 16, 32]
@@ -60,4 +104,5 @@ def test_the_model_card_says_what_the_model_is(
     assert any("synthetic faces" in warning for warning in card["warnings"])
     markdown = (tmp_path / "model.onnx.card.md").read_text()
     assert "**Warning:**" in markdown and "| test/acc |" in markdown and "neutral, anger" in markdown
+    assert "interpolation: `INTER_AREA`" in markdown and "haarcascade_frontalface_default.xml" in markdown
     assert "built-in synthetic faces" in capsys.readouterr().err
