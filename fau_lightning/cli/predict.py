@@ -29,7 +29,7 @@ from fau_lightning.inference.rows import RowWriter
 
 
 def predict_files(model: ExpressionModel, inputs: list[InputFile], args: argparse.Namespace) -> Counter:
-    """Write every row (and annotated copy); returns how many frames were read, faces found, and rows of each status."""
+    """Write every row (and annotated copy); returns the images and video frames read and the rows of each status."""
     counts: Counter = Counter()
     frames = (frame for source in inputs for frame in read_frames(source, args.every))
     annotator = Annotator(args.annotate, args.every, args.annotate_frames) if args.annotate else nullcontext()
@@ -43,7 +43,8 @@ def predict_files(model: ExpressionModel, inputs: list[InputFile], args: argpars
             if frame.source is not last_source:
                 progress.update(last_source is not None)
                 last_source = frame.source
-            counts["video frames" if frame.index is not None else "images"] += 1
+            if frame.image is not None:
+                counts["video frames" if frame.index is not None else "images"] += 1
             for row in rows:
                 writer.write(row)
                 counts[row["status"]] += 1

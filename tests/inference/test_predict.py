@@ -196,7 +196,8 @@ def test_a_folder_without_faces_gives_no_face_rows(
     assert all(row["predicted"] == "" and row["x0"] == "" for row in rows)
     assert (tmp_path / "seen" / "walls" / "inner" / "wall0.png").exists()  # copies keep the folder layout
     out = capsys.readouterr().out
-    assert "0 face(s) classified; 4 image(s) or frame(s) without a face; 1 unreadable" in out
+    assert "read 4 image(s) and 0 video frame(s); 0 face(s) classified" in out
+    assert "4 image(s) or frame(s) without a face; 1 unreadable" in out
 
 
 def test_any_image_opencv_reads_is_accepted(tiny_checkpoint: Path, tmp_path: Path) -> None:
