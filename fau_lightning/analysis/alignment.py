@@ -28,6 +28,7 @@ from fau_lightning.analysis.auroc import (
     ranks_within,
     stratified_auroc,
 )
+from fau_lightning.analysis.effect_sizes import GRADES, grade, person_intervals, specificity
 from fau_lightning.analysis.regions import UNKNOWN, region_test
 from fau_lightning.analysis.sequences import SequenceDesign, co_occurrence
 
@@ -47,6 +48,10 @@ class AlignmentSettings:
             gives the quadrants that the network's quadrant pooling hands to fc4, 1 whole maps.
         region_reach: a pixel belongs to a facial region when it lies within this many eye-centre
             distances of the region's landmarks (the nearest region's, where several are close).
+        resamples: draws of the held-out people (with replacement) behind each AUROC's 95 % interval.
+        strong_auroc: a recovered AU is graded "strong" at or above this within-emotion AUROC: the median of
+            the AU-trained positive control's best units (docs/fau_alignment.md).
+        clear_auroc: and "clear" at or above this one, the weakest of those units; below it, "weak".
     """
 
     top_k: int = 25
@@ -56,6 +61,9 @@ class AlignmentSettings:
     seed: int = 0
     cells: int = 2
     region_reach: float = 0.3
+    resamples: int = 200
+    strong_auroc: float = 0.75
+    clear_auroc: float = 0.64
 
 
 @dataclass(frozen=True)
@@ -65,6 +73,21 @@ class LayerScores:
     values: np.ndarray  # (N, U)
     regions: np.ndarray | None = None  # (N, U) where each unit's response comes from (occlusion.response_regions)
     cells: int = 1  # cells per side of each filter map (unit u is filter u // cells², cell u % cells²)
+
+
+def whole_maps(scores: LayerScores) -> LayerScores:
+    """The same layer with each filter's whole map as one unit: its maximum is the largest of its
+    cells' maxima, and its response comes from where that cell's did.
+    """
+    if scores.cells == 1:
+        return scores
+    images, units = scores.values.shape
+    per_filter = scores.values.reshape(images, units // scores.cells**2, scores.cells**2)
+    peak = per_filter.argmax(axis=2)[..., None]
+    regions = None
+    if scores.regions is not None:
+        regions = np.take_along_axis(scores.regions.reshape(per_filter.shape), peak, axis=2)[..., 0]
+    return LayerScores(np.take_along_axis(per_filter, peak, axis=2)[..., 0], regions, 1)
 
 
 @dataclass(frozen=True)
@@ -113,11 +136,24 @@ class AUVerdict:
     found_in: str  # the region holding most of the best unit's peaks
     partner: int  # the AU most often coded with this one (-1: none)
     partner_share: float  # share of this AU's sequences that also show the partner
+    auroc_interval: tuple[float, float]  # 95 % interval of `auroc`, resampling the held-out people
+    within_interval: tuple[float, float]  # and of `within_auroc`
+    specific_auroc: float  # the unit's AUROC for its AU where AUs come independently (no emotion label)
+    rival: int  # there, the other tested AU the unit answers most (-1: none)
+    rival_auroc: float  # and its AUROC for that AU
     failed: tuple[str, ...] = field(default=())  # tests not passed: chance, control, within emotion, region
+    grade: str = ""  # recovered AUs: strong, clear or weak by within-emotion AUROC (effect_sizes.grade)
 
     @property
     def recovered(self) -> bool:
         return not self.failed
+
+    @property
+    def specific(self) -> bool:
+        """The unit answers its own AU more than any other tested AU where AUs come independently."""
+        if self.rival < 0:
+            return not np.isnan(self.specific_auroc)
+        return bool(self.specific_auroc > self.rival_auroc)
 
 
 def best_units(
@@ -233,8 +269,14 @@ def align(
             pooled_auroc(ranks, shuffled, strata), len(tested), settings.alpha
         )
 
-    auc, chance = observed_and_chance(np.zeros(len(scores), np.int64), within_emotion=False)
+    overall_strata = np.zeros(len(scores), np.int64)
+    auc, chance = observed_and_chance(overall_strata, within_emotion=False)
     within, within_chance = observed_and_chance(evidence_design.strata, within_emotion=True)
+    intervals = [
+        person_intervals(scores, labels, strata, evidence_design.person, settings.resamples, settings.seed)
+        for strata in (overall_strata, evidence_design.strata)
+    ]
+    answers = specificity(scores, evidence_design, tested)  # (T, T)
     within_support = evidence_design.within_emotion_positives()[tested]
     control = control_test(auc, np.array([c[tested] for c in controls or []]).reshape(-1, len(tested)), settings.alpha)
     together = co_occurrence(np.concatenate([selection_design.au_sets, evidence_design.au_sets]))
@@ -263,6 +305,8 @@ def align(
         else:
             failed.append("region")
         partner = int(np.argmax(together[column])) if together[column].max() > 0 else -1
+        others = np.where(np.arange(len(tested)) == j, np.nan, answers[j])
+        rival = int(np.nanargmax(others)) if np.isfinite(others).any() else -1
         results.append(
             AUVerdict(
                 au,
@@ -283,7 +327,13 @@ def align(
                 found,
                 au_codes[partner] if partner >= 0 else -1,
                 float(together[column, partner]) if partner >= 0 else 0.0,
+                tuple(float(x) for x in intervals[0][j]),
+                tuple(float(x) for x in intervals[1][j]),
+                float(answers[j, j]),
+                au_codes[tested[rival]] if rival >= 0 else -1,
+                float(others[rival]) if rival >= 0 else float("nan"),
                 tuple(failed),
+                "" if failed else grade(float(within[j]), settings.strong_auroc, settings.clear_auroc),
             )
         )
     return results
@@ -312,6 +362,8 @@ def summary_numbers(results: list[AUVerdict]) -> dict[str, float]:
         "fau/above_control_aus": count("control"),
         "fau/within_emotion_aus": count("within emotion"),
         "fau/region_aus": count("region"),
+        **{f"fau/{g}_aus": float(sum(r.grade == g for r in results)) for g in GRADES},
+        "fau/specific_aus": float(sum(r.specific for r in results)),
         "fau/mean_heldout_auroc": float(np.mean([r.auroc for r in results])) if results else float("nan"),
         "fau/mean_within_emotion_auroc": float(np.nanmean([r.within_auroc for r in results]))
         if results

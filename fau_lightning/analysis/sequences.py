@@ -23,6 +23,7 @@ class SequenceDesign:
     apex: np.ndarray  # (N,) bool, a coded peak frame
     au_sets: np.ndarray  # (G, U) bool, the AUs coded for each sequence
     emotion: np.ndarray  # (G,) each sequence's emotion code (its peak frames'), NO_EMOTION if unlabelled
+    person: np.ndarray  # (N,) the person each image shows, 0..P-1: what resampling draws (effect_sizes.py)
 
     @staticmethod
     def of(probe: ProbeSet, columns: list[int] | None = None) -> "SequenceDesign":
@@ -34,7 +35,8 @@ class SequenceDesign:
         np.logical_or.at(au_sets, index[probe.apex], present[probe.apex])
         emotion = np.full(groups, NEUTRAL_STRATUM)
         emotion[index[probe.apex]] = probe.emotion[probe.apex]
-        return SequenceDesign(index, probe.apex, au_sets, emotion)
+        _, person = np.unique(probe.subject, return_inverse=True)
+        return SequenceDesign(index, probe.apex, au_sets, emotion, person)
 
     @property
     def labels(self) -> np.ndarray:

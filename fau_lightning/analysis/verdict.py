@@ -25,9 +25,11 @@ from fau_lightning.analysis.alignment import (
     align,
     held_out_auroc,
     summary_numbers,
+    whole_maps,
 )
 from fau_lightning.analysis.auroc import auroc_matrix
 from fau_lightning.analysis.controls import control_values
+from fau_lightning.analysis.effect_sizes import GRADES
 from fau_lightning.analysis.filters import layer_maxima, layer_values
 from fau_lightning.analysis.occlusion import region_label_maps, response_regions
 from fau_lightning.analysis.receptive_field import receptive_field
@@ -50,6 +52,7 @@ class FAUEvidence:
     region_labels: np.ndarray  # (N, S, S) facial region of each evidence pixel
     merged_regions: tuple[tuple[str, ...], ...]  # regions the layer cannot tell apart at this input size
     controls: list[np.ndarray]  # per untrained network: its best units' held-out AUROC for each AU
+    whole_map_controls: list[np.ndarray]  # the same with whole filter maps as units
 
 
 @dataclass(frozen=True)
@@ -66,6 +69,7 @@ class FAUReport:
     """Stage 3's result: the verdicts with what a reader needs beside them."""
 
     verdicts: list[AUVerdict]
+    whole_map: list[AUVerdict]  # the same test with each filter's whole map as one unit (the paper's "filter")
     auroc: np.ndarray  # (U, T) held-out AUROC of every unit for each tested AU
     au_codes: list[int]  # the tested AUs, columns of auroc
     controls: int  # untrained networks compared against
@@ -99,22 +103,29 @@ def prepare_evidence(
     and measurement as the network judged.
     """
     selection_design, evidence_design = SequenceDesign.of(selection), SequenceDesign.of(evidence)
-    controls = [
-        held_out_auroc(sel, selection_design, ev, evidence_design)
-        for sel, ev in control_values(
-            model,
-            layer,
-            settings.cells,
-            list(control_seeds),
-            [selection.images, evidence.images],
-            layer_values,
-            control_cache,
-            (lambda done, total: progress("untrained networks", done, total)) if progress else None,
-        )
-    ]
+    untrained = control_values(
+        model,
+        layer,
+        settings.cells,
+        list(control_seeds),
+        [selection.images, evidence.images],
+        layer_values,
+        control_cache,
+        (lambda done, total: progress("untrained networks", done, total)) if progress else None,
+    )
+
+    def best_unit_auroc(sel: np.ndarray, ev: np.ndarray, whole: bool) -> np.ndarray:
+        if whole:
+            sel, ev = (whole_maps(LayerScores(v, cells=settings.cells)).values for v in (sel, ev))
+        return held_out_auroc(sel, selection_design, ev, evidence_design)
+
+    controls = [best_unit_auroc(sel, ev, whole=False) for sel, ev in untrained]
+    whole_map_controls = [best_unit_auroc(sel, ev, whole=True) for sel, ev in untrained]
     labels = region_label_maps(evidence.landmarks, evidence.images.shape[-1], settings.region_reach)
     merged = unresolved_groups(evidence.landmarks, receptive_field(model.features, layer).jump)
-    return FAUEvidence(selection, evidence, selection_design, evidence_design, labels, merged, controls)
+    return FAUEvidence(
+        selection, evidence, selection_design, evidence_design, labels, merged, controls, whole_map_controls
+    )
 
 
 def measure_units(
@@ -154,16 +165,16 @@ def judge(
         )
     evidence = prepared.evidence
     au_regions = {au: ACTION_UNITS[au].regions for au in evidence.au_codes if au in ACTION_UNITS}
-    verdicts = align(
-        evidence.au_codes,
-        LayerScores(measured.selection.values),
-        prepared.selection_design,
-        LayerScores(measured.evidence.values, measured.evidence_regions, settings.cells),
-        prepared.evidence_design,
-        RegionMap(REGIONS, au_regions, prepared.merged_regions),
-        prepared.controls,
-        settings,
-    )
+    region_map = RegionMap(REGIONS, au_regions, prepared.merged_regions)
+    selection = LayerScores(measured.selection.values, cells=settings.cells)
+    held_out = LayerScores(measured.evidence.values, measured.evidence_regions, settings.cells)
+    design = (prepared.selection_design, prepared.evidence_design)
+
+    def verdicts_of(selection: LayerScores, held_out: LayerScores, controls: list[np.ndarray]) -> list[AUVerdict]:
+        return align(evidence.au_codes, selection, design[0], held_out, design[1], region_map, controls, settings)
+
+    verdicts = verdicts_of(selection, held_out, prepared.controls)
+    whole_map = verdicts_of(whole_maps(selection), whole_maps(held_out), prepared.whole_map_controls)
     tested = [evidence.au_codes.index(v.au) for v in verdicts]
     auroc = (
         auroc_matrix(measured.evidence.values, prepared.evidence_design.labels[:, tested])
@@ -172,6 +183,7 @@ def judge(
     )
     return FAUReport(
         verdicts,
+        whole_map,
         auroc,
         [v.au for v in verdicts],
         len(prepared.controls),
@@ -196,12 +208,27 @@ def fau_verdict(
     return judge(prepared, measured, settings), measured
 
 
+def verdict_scalars(report: FAUReport) -> dict[str, float]:
+    """The dashboard's numbers: counts per test and grade, mean AUROCs, and the whole-map count."""
+    whole_map = float(sum(v.recovered for v in report.whole_map))
+    return summary_numbers(report.verdicts) | {"fau/whole_map_recovered_aus": whole_map}
+
+
+def _alignments(verdicts: list[AUVerdict]) -> list[dict]:
+    return [{**asdict(v), "recovered": v.recovered, "specific": v.specific} for v in verdicts]
+
+
 def verdict_numbers(report: FAUReport, settings: AlignmentSettings) -> dict:
     """The verdict as plain values: what report.json and W&B hold, computed once for both."""
     return {
-        "alignments": [{**asdict(v), "recovered": v.recovered} for v in report.verdicts],
-        **summary_numbers(report.verdicts),
+        "alignments": _alignments(report.verdicts),
+        **verdict_scalars(report),
         "recovered": report.recovered,
+        "grades": {grade: [v.au for v in report.verdicts if v.grade == grade] for grade in GRADES},
+        "whole_map": {
+            "alignments": _alignments(report.whole_map),
+            "recovered": [v.au for v in report.whole_map if v.recovered],
+        },
         "controls": report.controls,
         "merged_regions": [list(group) for group in report.merged_regions],
         "evidence": {
@@ -229,13 +256,25 @@ def power_note(report: FAUReport) -> str:
     )
 
 
+def grade_counts(verdicts: list[AUVerdict]) -> str:
+    """The recovered AUs by grade, e.g. "6 strong (AUs 2, 4, ...), 5 clear (...)"; grades no AU has are left out."""
+    parts = []
+    for grade in GRADES:
+        aus = [str(v.au) for v in verdicts if v.grade == grade]
+        if aus:
+            parts.append(f"{len(aus)} {grade} (AU{'s' if len(aus) > 1 else ''} {', '.join(aus)})")
+    return ", ".join(parts)
+
+
 def verdict_line(report: FAUReport) -> str:
     """The verdict in one line, as the terminal and the report's summary say it, with the power note."""
     recovered = report.recovered
-    which = f": AUs {', '.join(map(str, recovered))}" if recovered else ""
+    grades = f": {grade_counts(report.verdicts)}" if recovered else ""
+    whole = sum(v.recovered for v in report.whole_map)
     note = power_note(report)
     return (
-        f"FAU verdict: {len(recovered)} of {len(report.verdicts)} AUs recovered{which} "
+        f"FAU verdict: {len(recovered)} of {len(report.verdicts)} AUs recovered{grades}; "
+        f"{whole} with whole filter maps as units "
         f"(judged on {report.evidence_people} held-out people, {report.evidence_sequences} sequences, "
         f"against {report.controls} untrained networks)" + (f"; {note}" if note else "")
     )

@@ -11,10 +11,10 @@ from pytorch_lightning.loggers import WandbLogger
 from pytorch_lightning.utilities import rank_zero_warn
 from torch import nn
 
-from fau_lightning.analysis.alignment import AlignmentSettings, summary_numbers
+from fau_lightning.analysis.alignment import AlignmentSettings
 from fau_lightning.analysis.controls import default_control_cache
 from fau_lightning.analysis.network import AnalysisSettings, NetworkAnalysis, analyse_network
-from fau_lightning.analysis.verdict import FAUEvidence, fau_verdict, prepare_evidence, verdict_line
+from fau_lightning.analysis.verdict import FAUEvidence, fau_verdict, prepare_evidence, verdict_line, verdict_scalars
 from fau_lightning.callbacks.periodic import best_checkpoint, tested_model
 from fau_lightning.datasets.probe import ProbeSet
 from fau_lightning.errors import SettingError
@@ -46,6 +46,8 @@ class FAUAlignmentLogger(Callback):
         min_sequences: positive and negative sequences an AU needs in both sets to be tested.
         shuffles: sequence shuffles per chance distribution.
         cells: units per side of each filter map: 2 = the quadrants fc4 reads, 1 = whole maps.
+        strong_auroc: a recovered AU is graded strong at or above this within-emotion AUROC.
+        clear_auroc: and clear at or above this one (below it: weak); docs/fau_alignment.md gives their source.
         control_seeds: untrained networks (seeds 0..n-1) in the control distribution (their
             activations are cached on disk, shared with fau-analyze).
         control_cache: folder caching the untrained networks' activations (default: the user cache).
@@ -63,6 +65,8 @@ class FAUAlignmentLogger(Callback):
         min_sequences: int = 5,
         shuffles: int = 1000,
         cells: int = 2,
+        strong_auroc: float = AlignmentSettings.strong_auroc,
+        clear_auroc: float = AlignmentSettings.clear_auroc,
         control_seeds: int = 10,
         control_cache: str | None = None,
         num_filters: int = 8,
@@ -75,7 +79,14 @@ class FAUAlignmentLogger(Callback):
             raise SettingError(f"trend_every_n_epochs: must be 0 (never) or more, got {trend_every_n_epochs}")
         if method not in ("deconvnet", "guided_backprop"):
             raise SettingError(f"method: must be deconvnet or guided_backprop, got {method!r}")
-        alignment = AlignmentSettings(top_k=top_k, min_sequences=min_sequences, shuffles=shuffles, cells=cells)
+        alignment = AlignmentSettings(
+            top_k=top_k,
+            min_sequences=min_sequences,
+            shuffles=shuffles,
+            cells=cells,
+            strong_auroc=strong_auroc,
+            clear_auroc=clear_auroc,
+        )
         self.settings = AnalysisSettings(layer, alignment, control_seeds, num_filters, patches, method)
         self.control_cache = control_cache or default_control_cache()
         self.trend_every_n_epochs, self.write_report = trend_every_n_epochs, write_report
@@ -112,7 +123,7 @@ class FAUAlignmentLogger(Callback):
         if prepared is None:
             return
         report, _ = fau_verdict(pl_module.model, prepared, self.settings.layer, self.settings.alignment)
-        trend = {k.replace("fau/", "fau_trend/"): v for k, v in summary_numbers(report.verdicts).items()}
+        trend = {k.replace("fau/", "fau_trend/"): v for k, v in verdict_scalars(report).items()}
         for logger in trainer.loggers:
             logger.log_metrics(trend, step=trainer.global_step)
         self.trend_runs += 1
@@ -150,7 +161,7 @@ class FAUAlignmentLogger(Callback):
         step, layer = trainer.global_step, self.settings.layer
         if analysis.fau is not None:
             for logger in trainer.loggers:
-                logger.log_metrics(summary_numbers(analysis.fau.verdicts), step=step)
+                logger.log_metrics(verdict_scalars(analysis.fau), step=step)
         for key, name in LOGGED_FIGURES.items():
             if key in figures:
                 log_image(trainer.loggers, name.format(layer=layer), figures[key], step)
@@ -162,7 +173,7 @@ class FAUAlignmentLogger(Callback):
         patches = best_unit_patches(model, analysis)
         rows = [
             [*row, wandb.Image(np.asarray(image_grid(unit_patches, columns=len(unit_patches))))]
-            for unit_patches, row in zip(patches, table_rows(analysis.fau.verdicts), strict=True)
+            for unit_patches, row in zip(patches, table_rows(analysis.fau), strict=True)
         ]
         for logger in loggers:
             logger.log_table(

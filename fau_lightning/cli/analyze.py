@@ -75,7 +75,7 @@ def log_to_wandb(numbers: dict, analysis: NetworkAnalysis, report: Path, project
         images = {f"report/{png.stem}": wandb.Image(str(png)) for png in sorted(report.glob("*.png"))}
         run.log({**scalars, **images})
         if analysis.fau is not None and analysis.fau.verdicts:
-            run.log({"fau/alignment": wandb.Table(columns=COLUMNS, data=table_rows(analysis.fau.verdicts))})
+            run.log({"fau/alignment": wandb.Table(columns=COLUMNS, data=table_rows(analysis.fau))})
         return str(Path(run.dir).parent)
     finally:
         run.finish()
@@ -151,6 +151,15 @@ def _parser() -> CommandParser:
     )
     parser.add_argument("--shuffles", type=int, default=alignment.shuffles, help="sequence shuffles per chance line")
     parser.add_argument(
+        "--strong_auroc",
+        type=float,
+        default=alignment.strong_auroc,
+        help="within-emotion AUROC from which a recovered AU is strong",
+    )
+    parser.add_argument(
+        "--clear_auroc", type=float, default=alignment.clear_auroc, help="and from which it is clear (below: weak)"
+    )
+    parser.add_argument(
         "--control_seeds", type=int, default=defaults.control_seeds, help="untrained networks (seeds 0..N-1)"
     )
     parser.add_argument(
@@ -201,7 +210,14 @@ def _analyze(argv: list[str]) -> None:
         evidence = ProbeSet.concatenate([evidence, extra])
     settings = AnalysisSettings(
         args.layer,
-        AlignmentSettings(args.top_k_sequences, args.min_sequences, args.shuffles, cells=args.cells),
+        AlignmentSettings(
+            args.top_k_sequences,
+            args.min_sequences,
+            args.shuffles,
+            cells=args.cells,
+            strong_auroc=args.strong_auroc,
+            clear_auroc=args.clear_auroc,
+        ),
         args.control_seeds,
         args.num_filters,
         args.top_k,

@@ -4,6 +4,7 @@ import html
 import math
 
 from fau_lightning.analysis.alignment import AUVerdict
+from fau_lightning.analysis.verdict import FAUReport, verdict_line
 from fau_lightning.facs import ACTION_UNITS
 
 COLUMNS = [
@@ -12,11 +13,13 @@ COLUMNS = [
     "held-out sequences",
     "best unit",
     "AUROC (held-out)",
+    "AUROC 95% interval",
     "chance",
     "untrained mean",
     "untrained sd",
     "p vs untrained",
     "within-emotion AUROC",
+    "within 95% interval",
     "within chance",
     "region",
     "peaks in region",
@@ -24,13 +27,30 @@ COLUMNS = [
     "found in",
     "partner AU",
     "partner share",
+    "AUROC without emotion",
+    "strongest other AU",
+    "its AUROC",
+    "specific",
     "recovered",
     "failed",
+    "grade",
+    "whole map",
 ]
 
 
-def table_rows(verdicts: list[AUVerdict]) -> list[list]:
+def _interval(bounds: tuple[float, float]) -> str:
+    return "–" if any(math.isnan(b) for b in bounds) else f"{bounds[0]:.2f}–{bounds[1]:.2f}"
+
+
+def _whole_map_outcome(verdict: AUVerdict | None) -> str:
+    if verdict is None:
+        return "not tested"
+    return f"recovered ({verdict.unit})" if verdict.recovered else f"failed: {', '.join(verdict.failed)}"
+
+
+def table_rows(report: FAUReport) -> list[list]:
     """One row per AU, values in COLUMNS order (numbers stay numbers)."""
+    whole_map = {v.au: v for v in report.whole_map}
     return [
         [
             v.au,
@@ -38,11 +58,13 @@ def table_rows(verdicts: list[AUVerdict]) -> list[list]:
             v.sequences,
             v.unit,
             v.auroc,
+            _interval(v.auroc_interval),
             v.chance,
             v.control_mean,
             v.control_sd,
             v.control_p,
             v.within_auroc,
+            _interval(v.within_interval),
             v.within_chance,
             v.region,
             v.region_share,
@@ -50,10 +72,16 @@ def table_rows(verdicts: list[AUVerdict]) -> list[list]:
             v.found_in,
             v.partner,
             v.partner_share,
+            v.specific_auroc,
+            v.rival,
+            v.rival_auroc,
+            v.specific,
             v.recovered,
             ", ".join(v.failed),
+            v.grade,
+            _whole_map_outcome(whole_map.get(v.au)),
         ]
-        for v in verdicts
+        for v in report.verdicts
     ]
 
 
@@ -67,42 +95,52 @@ def _text(value) -> str:
     return str(value)
 
 
-def markdown_table(verdicts: list[AUVerdict]) -> str:
-    """The table as Markdown, with the count of recovered AUs under it."""
+def markdown_table(report: FAUReport) -> str:
+    """The table as Markdown, with the verdict's line under it."""
     lines = ["| " + " | ".join(COLUMNS) + " |", "|" + "---|" * len(COLUMNS)]
-    lines += ["| " + " | ".join(_text(x) for x in row) + " |" for row in table_rows(verdicts)]
-    count = sum(v.recovered for v in verdicts)
-    return "\n".join(lines) + f"\n\n{count} of {len(verdicts)} AUs recovered.\n"
+    lines += ["| " + " | ".join(_text(x) for x in row) + " |" for row in table_rows(report)]
+    return "\n".join(lines) + f"\n\n{verdict_line(report)}.\n"
 
 
-SHOWN = ["AU", "name", "best unit", "AUROC (held-out)", "within-emotion AUROC", "p vs untrained", "found in"]
+SHOWN = [
+    "AU",
+    "name",
+    "best unit",
+    "AUROC (held-out)",
+    "within-emotion AUROC",
+    "within 95% interval",
+    "p vs untrained",
+    "found in",
+    "specific",
+    "whole map",
+]
 
 
-def html_table(verdicts: list[AUVerdict]) -> str:
+def html_table(report: FAUReport) -> str:
     """The table as HTML narrow enough for a 1400 px page: the main columns and the outcome, coloured,
     with every other column of COLUMNS in a collapsible details cell.
     """
-    text_columns = {"name", "best unit", "found in", "outcome", "details"}
+    text_columns = {"name", "best unit", "found in", "whole map", "outcome", "details"}
     head = "".join(
         f"<th class='{'text' if c in text_columns else ''}'>{html.escape(c)}</th>"
         for c in [*SHOWN, "outcome", "details"]
     )
     body = []
-    for row in table_rows(verdicts):
+    for row in table_rows(report):
         cells = dict(zip(COLUMNS, row, strict=True))
         shown = "".join(
             f"<td class='{'text' if isinstance(cells[c], str) else ''}'>{html.escape(_text(cells[c]))}</td>"
             for c in SHOWN
         )
         outcome = (
-            "<td class='recovered'>recovered</td>"
+            f"<td class='recovered'>recovered: {cells['grade']}</td>"
             if cells["recovered"]
             else f"<td class='failed'>failed: {html.escape(cells['failed'])}</td>"
         )
         rest = "".join(
             f"<tr><td class='text'>{html.escape(c)}</td><td>{html.escape(_text(cells[c]).replace('**', ''))}</td></tr>"
             for c in COLUMNS
-            if c not in SHOWN and c not in ("recovered", "failed")
+            if c not in SHOWN and c not in ("recovered", "failed", "grade")
         )
         body.append(
             f"<tr>{shown}{outcome}<td><details><summary>more</summary><table>{rest}</table></details></td></tr>"

@@ -103,6 +103,6 @@ def write_report(folder: Path, numbers: dict, figures: dict[str, np.ndarray], fa
         cv2.imwrite(str(folder / FIGURE_FILES[key]), bgr)
     (folder / "report.json").write_text(json.dumps(numbers, indent=2, default=float))
     if fau is not None and fau.verdicts:
-        (folder / "fau_alignment.md").write_text(markdown_table(fau.verdicts))
+        (folder / "fau_alignment.md").write_text(markdown_table(fau))
     files = {key: FIGURE_FILES[key] for key in figures}
     (folder / "report.html").write_text(report_page(numbers, files, fau))

@@ -4,7 +4,7 @@ import html
 from importlib.resources import files
 from string import Template
 
-from fau_lightning.analysis.verdict import FAUReport, power_note
+from fau_lightning.analysis.verdict import FAUReport, grade_counts, power_note
 from fau_lightning.viz.alignment_table import html_table
 
 
@@ -19,7 +19,7 @@ def _summary(numbers: dict, fau: FAUReport | None) -> str:
         return f"<div class='summary'><p>{html.escape(fau_numbers['skipped'])}.</p></div>"
     chips = "".join(
         f"<span class='chip {'recovered' if v.recovered else 'failed'}' "
-        f"title='{html.escape(', '.join(v.failed) or 'all four tests passed')}'>AU{v.au}</span>"
+        f"title='{html.escape(', '.join(v.failed) or 'all four tests passed: ' + v.grade)}'>AU{v.au}</span>"
         for v in fau.verdicts
     )
     passed = (
@@ -30,13 +30,16 @@ def _summary(numbers: dict, fau: FAUReport | None) -> str:
     return (
         "<div class='summary'>"
         f"<p><span class='count'>{len(fau.recovered)} of {len(fau.verdicts)}</span> action units recovered "
-        "(all four tests passed).</p>"
+        f"(all four tests passed){': ' + html.escape(grade_counts(fau.verdicts)) if fau.recovered else ''}; "
+        f"{sum(v.recovered for v in fau.whole_map)} with whole filter maps as units.</p>"
         f"<p>{chips}</p>"
         f"<p>Evidence: <b>{fau.evidence_people} people</b> the network never trained on "
         f"({fau.evidence_sequences} sequences, {fau.evidence_images} images); best units chosen on "
         f"{fau.selection_images} images of the training subjects. Tests passed: {passed}.</p>"
         + (f"<p><b>Power:</b> {html.escape(power_note(fau))}.</p>" if power_note(fau) else "")
-        + "<p>Green: recovered; grey: failed (hover for the tests it failed).</p></div>"
+        + "<p>Green: recovered (hover for its grade: strong, clear or weak by its within-emotion AUROC, against "
+        "thresholds taken from a network trained on the AUs themselves); grey: failed (hover for the tests it "
+        "failed).</p></div>"
     )
 
 
@@ -59,7 +62,7 @@ def _fau_section(fau: FAUReport | None, files_by_key: dict[str, str]) -> str:
         "from shuffling whole sequences' AU sets, within emotion, against "
         f"{fau.controls} untrained networks, and by where their response comes from (the facial region whose "
         "occlusion lowers it most). Open a row's details for every number.</p>"
-        + html_table(fau.verdicts)
+        + html_table(fau)
         + f"<figure>{_image(files_by_key, 'fau')}<figcaption>Rows: each AU's best unit, in AU order "
         f"({units}); outlined: the AU it was chosen for.</figcaption></figure>"
         + f"<figure>{_image(files_by_key, 'au_patches')}<figcaption>What each AU's best unit sees in its "

@@ -212,8 +212,14 @@ def test_the_training_run_and_fau_analyze_give_the_same_verdict_of_the_tested_ch
         assert row["AUROC (held-out)"] == pytest.approx(alignment["auroc"], abs=1e-9)
         assert row["within-emotion AUROC"] == pytest.approx(alignment["within_auroc"], abs=1e-9, nan_ok=True)
         assert row["p vs untrained"] == pytest.approx(alignment["control_p"], abs=1e-9)
-        assert row["recovered"] == alignment["recovered"]
+        assert row["recovered"] == alignment["recovered"] and row["grade"] == alignment["grade"]
+        assert row["specific"] == alignment["specific"] and (alignment["grade"] != "") == alignment["recovered"]
+        assert len(alignment["auroc_interval"]) == len(alignment["within_interval"]) == 2
+        whole = next(w for w in numbers["whole_map"]["alignments"] if w["au"] == alignment["au"])
+        assert row["whole map"].startswith("recovered" if whole["recovered"] else "failed")
     assert run.metric("fau/recovered_aus")[-1] == len(numbers["recovered"])
+    assert run.metric("fau/whole_map_recovered_aus")[-1] == len(numbers["whole_map"]["recovered"])
+    assert sum(run.metric(f"fau/{g}_aus")[-1] for g in ("strong", "clear", "weak")) == len(numbers["recovered"])
     evidence = numbers["evidence"]
     assert evidence["people"] == 4 + len(cli.datamodule.subjects("val") | cli.datamodule.subjects("test"))
     line = f"FAU verdict: {len(numbers['recovered'])} of {len(rows)} AUs recovered"

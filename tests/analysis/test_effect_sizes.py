@@ -1,0 +1,87 @@
+"""Effect sizes beside the verdict: intervals over people, grades, specificity where AUs come
+independently, and whole filter maps as units.
+"""
+
+import numpy as np
+
+from fau_lightning.analysis.alignment import AlignmentSettings, LayerScores, align, whole_maps
+from fau_lightning.analysis.auroc import stratified_auroc
+from fau_lightning.analysis.effect_sizes import grade, person_intervals, specificity
+from fau_lightning.analysis.sequences import SequenceDesign
+from fau_lightning.datasets.probe import NO_EMOTION
+from tests.analysis.test_alignment import _design, _scores_with_planted_filter, _two_regions, make_probe
+
+
+def _noisy(labels: np.ndarray, people: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """A score that follows the label through noise, and each image's person (10 images a person)."""
+    return labels + rng.normal(0, 1.0, labels.shape), np.repeat(np.arange(people), 10)
+
+
+def test_the_interval_over_people_holds_the_estimate_and_narrows_with_more_people() -> None:
+    rng = np.random.default_rng(0)
+    widths = []
+    for people in (20, 320):
+        labels = (rng.random((people * 10, 1)) < 0.4).astype(float)
+        scores, person = _noisy(labels, people, rng)
+        strata = np.zeros(len(scores), np.int64)
+        (low, high), point = (
+            person_intervals(scores, labels, strata, person, 200)[0],
+            stratified_auroc(scores, labels)[0],
+        )
+        assert low < point < high
+        widths.append(high - low)
+    assert widths[1] < widths[0] / 2  # 16 times the people: about a quarter of the width
+
+
+def test_resampling_people_not_images_widens_the_interval_when_a_persons_images_agree() -> None:
+    """Each person's ten images share one label and one score: the evidence is 30 people, not 300 images."""
+    rng = np.random.default_rng(1)
+    person_label = (rng.random(30) < 0.5).astype(float)
+    person_score = person_label + rng.normal(0, 1.2, 30)
+    labels, scores = np.repeat(person_label, 10)[:, None], np.repeat(person_score, 10)[:, None]
+    strata = np.zeros(300, np.int64)
+    by_person = np.diff(person_intervals(scores, labels, strata, np.repeat(np.arange(30), 10), 300)[0])[0]
+    by_image = np.diff(person_intervals(scores, labels, strata, np.arange(300), 300)[0])[0]
+    assert by_person > 2 * by_image
+
+
+def test_grades_follow_the_thresholds() -> None:
+    assert [grade(a, strong=0.75, clear=0.64) for a in (0.80, 0.75, 0.70, 0.64, 0.60)] == [
+        "strong", "strong", "clear", "clear", "weak",
+    ]  # fmt: skip
+
+
+def test_specificity_names_the_au_a_unit_answers_more_than_its_own() -> None:
+    rng = np.random.default_rng(2)
+    au_sets = rng.random((300, 3)) < 0.3  # every sequence unlabelled: AUs drawn independently
+    design = SequenceDesign.of(make_probe(au_sets, np.full(300, NO_EMOTION)))
+    labels = design.labels.astype(float)
+    scores = np.stack([labels[:, 0] + labels[:, 2] * 2, labels[:, 1]], axis=1) + rng.normal(0, 0.3, (len(labels), 2))
+    answers = specificity(scores, design, np.array([0, 1, 2]))
+    assert answers.shape == (2, 3)
+    assert answers[0, 2] > answers[0, 0] > 0.5 > abs(answers[0, 1] - 0.5)  # AU 1's unit answers AU 3 more
+    assert answers[1, 1] > max(answers[1, 0], answers[1, 2])
+
+
+def test_whole_maps_take_each_filters_largest_cell_and_where_it_came_from() -> None:
+    values = np.array([[1.0, 5.0, 2.0, 0.0, 7.0, 1.0, 1.0, 1.0]])  # two filters of four cells
+    regions = np.array([[0, 1, 2, 3, 2, 0, 0, 0]])
+    whole = whole_maps(LayerScores(values, regions, cells=2))
+    assert whole.cells == 1 and whole.values.tolist() == [[5.0, 7.0]] and whole.regions.tolist() == [[1, 2]]
+    assert whole_maps(whole) is whole
+
+
+def test_the_verdict_carries_intervals_grade_and_specificity() -> None:
+    rng = np.random.default_rng(4)
+    selection, evidence = _design(rng, 80), _design(rng, 40)
+    sel, ev = (_scores_with_planted_filter(d.labels, 0, rng) for d in (selection, evidence))
+    regions = _two_regions(len(ev), ev.shape[1], looking={5: "brows"})
+    controls = [np.array([0.6, 0.6]), np.array([0.62, 0.58]), np.array([0.58, 0.63])]
+    settings = AlignmentSettings(shuffles=200, min_sequences=5, resamples=100)
+    au1, au2 = align(
+        [1, 2], LayerScores(sel), selection, LayerScores(ev, regions[1]), evidence, *regions[:1], controls, settings
+    )
+    assert au1.recovered and au1.grade == "strong" and au2.grade == ""
+    assert au1.auroc_interval[0] <= au1.auroc <= au1.auroc_interval[1]
+    assert au1.within_interval[0] <= au1.within_auroc <= au1.within_interval[1]
+    assert au1.specific and au1.rival == 2 and au1.specific_auroc > au1.rival_auroc
