@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # How stable the FAU verdict is across trainings (docs/results/fau_seeds.md): the main job (48x48,
 # configs/synthetic.yaml) trained with five seeds on fold 0 and, at seed 0, on folds 1 and 2; each
-# network judged by fau-analyze with the headline evidence (held-out folds and 240 more people).
-# Seven trainings of about 4 minutes on 2 CPU cores (each ends with its own verdict), then seven
-# analyses of about 1 minute. Results go to runs/fau_seeds/ (summary.md there).
-#   bash scripts/fau_seeds.sh               # train and judge
-#   bash scripts/fau_seeds.sh --judge_only  # judge the checkpoints already trained (after a change to the analysis)
+# network judged with the headline evidence (held-out folds and 240 more people) by the training run
+# itself, which writes <checkpoint>.report/ as fau-analyze would. Seven trainings of about 4 minutes
+# on 2 CPU cores. Results go to runs/fau_seeds/ (summary.md there).
+#   bash scripts/fau_seeds.sh               # train (and judge)
+#   bash scripts/fau_seeds.sh --judge_only  # judge the trained checkpoints again with fau-analyze (after a change to the analysis)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
@@ -19,15 +19,15 @@ checkpoint() { .venv/bin/python -c "import json, sys; print(json.load(open(sys.a
 for run in "${runs[@]}"; do
   read -r name seed fold <<<"$run"
   mkdir -p "$out/$name"
-  if [[ "${1:-}" != "--judge_only" ]]; then
-    start=$(date +%s)
+  start=$(date +%s)
+  if [[ "${1:-}" == "--judge_only" ]]; then
+    .venv/bin/fau-analyze "$(checkpoint "$name")" > "$out/$name/analyze.log" 2>&1
+    echo "$name: judged in $(($(date +%s) - start)) s"
+  else
     .venv/bin/fau-train fit --config configs/synthetic.yaml --seed_everything "$seed" --data.init_args.fold "$fold" \
         --checkpoint_dir "$out/$name/checkpoints" --results_json "$out/$name/result.json" \
         --trainer.enable_progress_bar=false > "$out/$name/train.log" 2>&1
-    echo "$name: trained in $(($(date +%s) - start)) s"
+    echo "$name: trained and judged in $(($(date +%s) - start)) s"
   fi
-  start=$(date +%s)
-  .venv/bin/fau-analyze "$(checkpoint "$name")" --output "$out/$name/report" > "$out/$name/analyze.log" 2>&1
-  echo "$name: judged in $(($(date +%s) - start)) s"
 done
 .venv/bin/python scripts/fau_seeds_summary.py "$out" | tee "$out/summary.md"

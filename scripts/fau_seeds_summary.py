@@ -15,9 +15,12 @@ HEADLINE_SEEDS = 4  # an AU is in the headline when recovered with at least this
 
 
 def load(folder: Path, name: str) -> tuple[dict, dict]:
-    """(the report's fau numbers, the training's test metrics) of one training."""
-    report = json.loads((folder / name / "report" / "report.json").read_text())
-    return report["fau"], report["test"]["metrics"]
+    """(the verdict of the training's tested checkpoint, from `<checkpoint>.report/report.json`, and
+    the training's test metrics).
+    """
+    result = json.loads((folder / name / "result.json").read_text())
+    report = Path(result["checkpoint"]).with_suffix(".report") / "report.json"
+    return json.loads(report.read_text())["fau"], result["metrics"]
 
 
 def run_table(reports: dict[str, tuple[dict, dict]]) -> list[str]:
@@ -66,7 +69,9 @@ def au_table(reports: dict[str, tuple[dict, dict]]) -> tuple[list[str], list[int
 
 
 def main(folder: Path) -> None:
-    reports = {name: load(folder, name) for name in dict.fromkeys(SEEDS + FOLDS) if (folder / name / "report").exists()}
+    reports = {
+        name: load(folder, name) for name in dict.fromkeys(SEEDS + FOLDS) if (folder / name / "result.json").exists()
+    }
     print("\n".join(run_table(reports)))
     lines, headline = au_table(reports)
     print("\n" + "\n".join(lines))
