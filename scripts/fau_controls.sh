@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The FAU analysis against its controls on the built-in set (docs/fau_alignment.md):
-#   negative controls: untrained networks (seeds 100-102, outside the control distribution's 0-9)
+#   negative controls: untrained networks (seeds 100-102, outside the control distribution's 0-29)
 #                      and a network trained on shuffled expression labels with the main job's recipe;
 #   positive control:  the same network trained to detect the AUs (configs/synthetic_au.yaml);
 #   and the main job's network itself, with its full table.

@@ -29,7 +29,8 @@ class AnalysisSettings:
     Args:
         layer: the layer whose units are judged and whose filters are shown.
         alignment: the verdict's settings (`AlignmentSettings`).
-        control_seeds: untrained networks (seeds 0..n-1) in the control distribution.
+        control_seeds: untrained networks (seeds 0..n-1) in the control distribution; 30, because with
+            10 the prediction bound let an untrained network through on AU 23 (docs/fau_alignment.md).
         num_filters: most selective filters shown.
         top_k: patches shown per filter and per AU's best unit.
         method: how a unit is projected to pixels (deconvnet or guided_backprop).
@@ -37,7 +38,7 @@ class AnalysisSettings:
 
     layer: str = "relu3"
     alignment: AlignmentSettings = AlignmentSettings()
-    control_seeds: int = 10
+    control_seeds: int = 30
     num_filters: int = 8
     top_k: int = 9
     method: str = "deconvnet"

@@ -242,7 +242,7 @@ def verdict_numbers(report: FAUReport, settings: AlignmentSettings) -> dict:
     }
 
 
-FEW_PEOPLE = 100  # below this many held-out people the AU detector itself recovers 10 of 17 (docs/fau_alignment.md)
+FEW_PEOPLE = 100  # below this many held-out people the AU detector itself recovers 11 of 17 (docs/fau_alignment.md)
 
 
 def power_note(report: FAUReport) -> str:
@@ -251,7 +251,7 @@ def power_note(report: FAUReport) -> str:
         return ""
     return (
         f"only {report.evidence_people} held-out people: the test has little power here (on the built-in set "
-        "a network trained on the AUs recovers 10 of 17 with 24 people, 17 with 264), so read the count as a "
+        "a network trained on the AUs recovers 11 of 17 with 24 people, 16 with 264), so read the count as a "
         "lower bound: an AU not recovered may be learned and unproven"
     )
 

@@ -67,7 +67,7 @@ class FAUAlignmentLogger(Callback):
         cells: int = 2,
         strong_auroc: float = AlignmentSettings.strong_auroc,
         clear_auroc: float = AlignmentSettings.clear_auroc,
-        control_seeds: int = 10,
+        control_seeds: int = AnalysisSettings.control_seeds,
         control_cache: str | None = None,
         num_filters: int = 8,
         patches: int = 9,
