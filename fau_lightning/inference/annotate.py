@@ -14,7 +14,7 @@ import cv2
 import numpy as np
 
 from fau_lightning.inference.faces import Box
-from fau_lightning.inference.inputs import Frame, InputFile, frame_rate, mirrored
+from fau_lightning.inference.inputs import Frame, InputFile, mirrored
 
 BOX_COLOUR = (0, 200, 0)  # BGR
 NO_FACE_COLOUR = (0, 0, 220)
@@ -122,7 +122,7 @@ class Annotator:
             return
         if self._video is None or self._video[0] is not frame.source:
             self._finish_video()
-            self._start_video(frame.source, drawn.shape)
+            self._start_video(frame, drawn.shape)
         self._video[1].write(drawn)
         if self.frame_pngs:
             self._write_image(frame_png_path(self.folder, frame), drawn)
@@ -139,13 +139,13 @@ class Annotator:
         finally:
             tmp.unlink(missing_ok=True)
 
-    def _start_video(self, source: InputFile, shape: tuple[int, ...]) -> None:
-        path, codec = video_copy(self.folder, source)
+    def _start_video(self, first: Frame, shape: tuple[int, ...]) -> None:
+        path, codec = video_copy(self.folder, first.source)
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = _temporary(path)
-        fps = (frame_rate(source) or 25.0) / self.every
+        fps = (first.fps or 25.0) / self.every
         writer = cv2.VideoWriter(str(tmp), cv2.VideoWriter_fourcc(*codec), fps, (shape[1], shape[0]))
-        self._video = (source, writer, tmp, path)
+        self._video = (first.source, writer, tmp, path)
 
     def _finish_video(self) -> None:
         if self._video is None:

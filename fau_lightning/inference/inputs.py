@@ -40,13 +40,18 @@ class Frame:
         source: the file it comes from.
         index: its frame number in the video; None for an image.
         image: BGR or grayscale uint8; None where the file could not be read.
-        time_s: its time in the video, from the video's frame rate; None for an image or an unknown rate.
+        fps: the video's frames per second as its container states it; None for an image or an unknown rate.
     """
 
     source: InputFile
     index: int | None
     image: np.ndarray | None
-    time_s: float | None = None
+    fps: float | None = None
+
+    @property
+    def time_s(self) -> float | None:
+        """The frame's time in its video; None for an image or a video of unknown rate."""
+        return round(self.index / self.fps, 6) if self.index is not None and self.fps else None
 
     @property
     def gray(self) -> np.ndarray:
@@ -93,16 +98,6 @@ def _hidden(path: Path, root: Path) -> bool:
     return any(part.startswith(".") for part in path.relative_to(root).parts)
 
 
-def frame_rate(source: InputFile) -> float | None:
-    """A video's frames per second as its container states it; None where it states none."""
-    video = cv2.VideoCapture(str(source.path))
-    try:
-        fps = video.get(cv2.CAP_PROP_FPS) if video.isOpened() else 0.0
-    finally:
-        video.release()
-    return fps if fps > 0 else None
-
-
 def read_frames(source: InputFile, every: int = 1) -> Iterator[Frame]:
     """An image file as one frame; a video's frames 0, every, 2*every, ...; an unreadable file as one
     frame without an image.
@@ -116,12 +111,13 @@ def read_frames(source: InputFile, every: int = 1) -> Iterator[Frame]:
             yield Frame(source, None, None)
             return
         fps = video.get(cv2.CAP_PROP_FPS)
+        fps = fps if fps > 0 else None  # 0 where the container states none
         index = 0
         while video.grab():
             if index % every == 0:
                 ok, image = video.retrieve()
                 if ok:
-                    yield Frame(source, index, image, round(index / fps, 6) if fps > 0 else None)
+                    yield Frame(source, index, image, fps)
             index += 1
     finally:
         video.release()
