@@ -1,4 +1,5 @@
-"""Print the FAU controls' summary (Markdown) from the reports scripts/fau_controls.sh wrote.
+"""Print the FAU controls' summary (Markdown) from the reports scripts/fau_controls.sh (or
+scripts/fau_96.sh, which runs some of the controls) wrote; networks or evidence sets not run are left out.
 
 python scripts/fau_controls_summary.py runs/fau_controls
 """
@@ -23,13 +24,29 @@ REPORTS = [
 ]
 
 
+def report_folder(folder: Path, name: str, report: str) -> Path | None:
+    """Where a network's report for one evidence set lies: `<name>/<report>/` as fau-analyze writes it or, for
+    the headline evidence, the `<checkpoint>.report/` its training run wrote; None when neither exists.
+    """
+    if (folder / name / report / "report.json").exists():
+        return folder / name / report
+    result = folder / name / "result.json"
+    if report == "report" and result.exists():
+        written = Path(json.loads(result.read_text())["checkpoint"]).with_suffix(".report")
+        return written if (written / "report.json").exists() else None
+    return None
+
+
 def summary_table(folder: Path, report: str) -> None:
     print(
         "| network | test | evidence people | evidence images | AUs tested | above chance | above untrained | within emotion | in region | held-out mean AUROC | recovered | AUs recovered | expected |"
     )
     print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     for name, label, expected in ROWS:
-        numbers = json.loads((folder / name / report / "report.json").read_text())
+        found = report_folder(folder, name, report)
+        if found is None:
+            continue
+        numbers = json.loads((found / "report.json").read_text())
         fau, metrics = numbers["fau"], numbers["test"]["metrics"]
         test = (
             f"AUROC {metrics['test/auroc']:.3f}" if "test/auroc" in metrics else f"accuracy {metrics['test/acc']:.3f}"
@@ -52,14 +69,18 @@ def summary_table(folder: Path, report: str) -> None:
 
 
 def main(folder: Path) -> None:
-    merged = json.loads((folder / "main" / "report" / "report.json").read_text())["fau"]["merged_regions"]
+    reports = {(name, report): report_folder(folder, name, report) for name, _, _ in ROWS for report, _ in REPORTS}
+    any_report = next(found for found in reports.values() if found is not None)
+    merged = json.loads((any_report / "report.json").read_text())["fau"]["merged_regions"]
     print(f"Regions tested as one at this input size: {', '.join('+'.join(g) for g in merged) or 'none'}.")
     for report, evidence in REPORTS:
-        print(f"\nEvidence: {evidence}.\n")
-        summary_table(folder, report)
+        if any(reports[name, report] for name, _, _ in ROWS):
+            print(f"\nEvidence: {evidence}.\n")
+            summary_table(folder, report)
     for name, label in (("main", "the main job's network"), ("au", "the AU detector")):
-        print(f"\n{label.capitalize()}, AU by AU (with the 240 more people):\n")
-        print((folder / name / "report" / "fau_alignment.md").read_text())
+        if reports[name, "report"]:
+            print(f"\n{label.capitalize()}, AU by AU (with the 240 more people):\n")
+            print((reports[name, "report"] / "fau_alignment.md").read_text())
 
 
 if __name__ == "__main__":
