@@ -8,6 +8,8 @@ import json
 import sys
 from pathlib import Path
 
+from fau_seeds_summary import region_table
+
 ROWS = [
     ("untrained_100", "untrained network, seed 100", "at most 1"),
     ("untrained_101", "untrained network, seed 101", "at most 1"),
@@ -77,6 +79,13 @@ def main(folder: Path) -> None:
         if any(reports[name, report] for name, _, _ in ROWS):
             print(f"\nEvidence: {evidence}.\n")
             summary_table(folder, report)
+    verdicts = {
+        label: json.loads((reports[name, "report"] / "report.json").read_text())["fau"]
+        for name, label, _ in ROWS
+        if reports[name, "report"]
+    }
+    print("\nWhat the region test decided beyond the face half of each best unit (the verdict's evidence):\n")
+    print("\n".join(region_table(verdicts)))
     for name, label in (("main", "the main job's network"), ("au", "the AU detector")):
         if reports[name, "report"]:
             print(f"\n{label.capitalize()}, AU by AU (with the 240 more people):\n")

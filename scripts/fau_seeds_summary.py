@@ -77,16 +77,17 @@ def face_half(region: str) -> str:
     return "upper" if parts <= UPPER_FACE else "lower" if not parts & UPPER_FACE else "both"
 
 
-def region_table(reports: dict[str, tuple[dict, dict]]) -> list[str]:
-    """What the region test decided beyond the face half its unit lies in: per training, on how many AUs the
+def region_table(verdicts: dict[str, dict]) -> list[str]:
+    """What the region test decided beyond the face half its unit lies in: per network (name: its report's
+    `fau`), on how many AUs the
     region test's outcome equals "the best unit is a quadrant of the AU's half of the face", and which AUs
     failed the region test alone (their verdict is the region test's doing).
     """
     lines = [
-        "| training | region test = unit's face half | failed the region test alone (unit, found in) |",
+        "| network | region test = unit's face half | failed the region test alone (unit, found in) |",
         "|---|---|---|",
     ]
-    for name, (fau, _) in reports.items():
+    for name, fau in verdicts.items():
         quadrant = [a for a in fau["alignments"] if a["region"] and (" top " in a["unit"] or " bottom " in a["unit"])]
         same = sum(
             ("region" not in a["failed"]) == (("upper" if " top " in a["unit"] else "lower") == face_half(a["region"]))
@@ -111,7 +112,7 @@ def main(folder: Path) -> None:
         f"\nRecovered with at least {math.ceil(HEADLINE_SHARE * len(seed_names))} of the {len(seed_names)} seeds "
         f"({len(headline)} AUs): {', '.join(map(str, headline))}."
     )
-    print("\n" + "\n".join(region_table(reports)))
+    print("\n" + "\n".join(region_table({name: fau for name, (fau, _) in reports.items()})))
 
 
 if __name__ == "__main__":

@@ -1,4 +1,6 @@
+import atexit
 import os
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -9,9 +11,9 @@ os.environ["WANDB_ERROR_REPORTING"] = "false"
 os.environ["WANDB_SILENT"] = "true"
 os.environ["WANDB_MODE"] = "offline"
 os.environ.setdefault("NO_ALBUMENTATIONS_UPDATE", "1")
-os.environ["XDG_CACHE_HOME"] = tempfile.mkdtemp(
-    prefix="fau-test-cache-"
-)  # untrained-control caches stay out of the user's
+# Untrained-control caches stay out of the user's, and go when the tests end.
+os.environ["XDG_CACHE_HOME"] = tempfile.mkdtemp(prefix="fau-test-cache-")
+atexit.register(shutil.rmtree, os.environ["XDG_CACHE_HOME"], ignore_errors=True)
 
 from fau_lightning.synthetic.dataset import generate  # noqa: E402
 from tests.helpers.tiny import TINY_SYNTHETIC  # noqa: E402
