@@ -4,7 +4,8 @@
 #                     AUROC reaches the 48x48 detector's best (0.9614, same validation people; at most
 #                     160 epochs), then tested and judged;
 #   negative control: an untrained network (seed 100, outside the control distribution's 0-29);
-#   the main job (configs/synthetic.yaml at 96x96, its 30 epochs) with seeds 0, 1 and 2 on fold 0.
+#   the main job (configs/synthetic.yaml at 96x96, its 30 epochs) with seeds 0, 1 and 2 on fold 0, graded
+#                     against the 96x96 AU detector's own units (scripts/grade_thresholds.py).
 # Every network is judged with the headline evidence (held-out folds and 240 more people), trained ones by
 # their training run (<checkpoint>.report/). The first judgement makes the 30 untrained networks' activations
 # at 96x96 (cached in ~/.cache/fau_lightning/controls). About 3 hours on 2 CPU cores (the times are in
@@ -31,12 +32,16 @@ train au configs/synthetic_au.yaml \
     --trainer.callbacks+=pytorch_lightning.callbacks.EarlyStopping --trainer.callbacks.monitor=val/auroc \
     --trainer.callbacks.mode=max --trainer.callbacks.patience=1000 \
     --trainer.callbacks.stopping_threshold="$detector_48_val_auroc"
+read -r strong clear < <(.venv/bin/python scripts/grade_thresholds.py "$out" au)
+echo "grades at 96x96: strong from $strong, clear from $clear"
 start=$(date +%s)
 .venv/bin/fau-analyze --untrained 100 --config configs/synthetic.yaml --output "$out/untrained_100/report" \
-    -- "${size[@]}" > "$out/untrained_100.log" 2>&1
+    --strong_auroc "$strong" --clear_auroc "$clear" -- "${size[@]}" > "$out/untrained_100.log" 2>&1
 echo "untrained_100: judged in $(($(date +%s) - start)) s"
 for seed in 0 1 2; do
-  train "seed_$seed" configs/synthetic.yaml --seed_everything "$seed"
+  # the last callback of configs/synthetic.yaml is the FAUAlignmentLogger
+  train "seed_$seed" configs/synthetic.yaml --seed_everything "$seed" \
+      --trainer.callbacks.strong_auroc="$strong" --trainer.callbacks.clear_auroc="$clear"
 done
 {
   .venv/bin/python scripts/fau_controls_summary.py "$out"

@@ -38,6 +38,16 @@ def person_intervals(
     return np.where(enough[:, None], bounds, np.nan)
 
 
+def grade_thresholds(positive_control_within: np.ndarray) -> tuple[float, float]:
+    """(strong, clear) thresholds from the within-emotion AUROCs of the positive control's best units (the
+    network trained on the AUs, judged at the same input size): their median and their weakest, floored
+    to two decimals so that the positive control's own units reach them.
+    """
+    values = np.asarray(positive_control_within, dtype=float)
+    values = values[~np.isnan(values)]
+    return float(np.floor(np.median(values) * 100) / 100), float(np.floor(values.min() * 100) / 100)
+
+
 def grade(within_auroc: float, strong: float, clear: float) -> str:
     """A recovered AU's grade from its within-emotion AUROC: strong at or above `strong`, clear at or
     above `clear`, else weak (docs/fau_alignment.md says where the thresholds come from).

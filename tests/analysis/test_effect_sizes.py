@@ -6,7 +6,7 @@ import numpy as np
 
 from fau_lightning.analysis.alignment import AlignmentSettings, LayerScores, align, whole_maps
 from fau_lightning.analysis.auroc import stratified_auroc
-from fau_lightning.analysis.effect_sizes import grade, person_intervals, specificity
+from fau_lightning.analysis.effect_sizes import grade, grade_thresholds, person_intervals, specificity
 from fau_lightning.analysis.sequences import SequenceDesign
 from fau_lightning.datasets.probe import NO_EMOTION
 from tests.analysis.test_alignment import _design, _scores_with_planted_filter, _two_regions, make_probe
@@ -49,6 +49,12 @@ def test_grades_follow_the_thresholds() -> None:
     assert [grade(a, strong=0.75, clear=0.64) for a in (0.80, 0.75, 0.70, 0.64, 0.60)] == [
         "strong", "strong", "clear", "clear", "weak",
     ]  # fmt: skip
+
+
+def test_grade_thresholds_are_the_positive_controls_median_and_weakest_unit() -> None:
+    strong, clear = grade_thresholds(np.array([0.642, 0.9, 0.7517, np.nan, 0.8, 0.70]))
+    assert (strong, clear) == (0.75, 0.64)
+    assert grade(0.7517, strong, clear) == "strong" and grade(0.642, strong, clear) == "clear"
 
 
 def test_specificity_names_the_au_a_unit_answers_more_than_its_own() -> None:
