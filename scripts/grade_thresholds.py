@@ -1,5 +1,5 @@
 """Print the grade thresholds (strong, clear) that a positive control gives: the median and the weakest
-within-emotion AUROC of its best units (docs/fau_alignment.md, "How large, how specific, which unit"),
+within-emotion AUROC of the best units of the AUs it recovers (docs/fau_alignment.md, "How large, how specific, which unit"),
 read from the report its training run wrote.
 
 python scripts/grade_thresholds.py runs/fau_96 au    # the training in runs/fau_96/au/
@@ -15,5 +15,8 @@ from fau_lightning.analysis.effect_sizes import grade_thresholds
 
 if __name__ == "__main__":
     fau, _ = load(Path(sys.argv[1]), sys.argv[2])
-    strong, clear = grade_thresholds(np.array([a["within_auroc"] for a in fau["alignments"]], dtype=float))
+    alignments = fau["alignments"]
+    strong, clear = grade_thresholds(
+        np.array([a["within_auroc"] for a in alignments]), np.array([a["recovered"] for a in alignments])
+    )
     print(f"{strong:.2f} {clear:.2f}")

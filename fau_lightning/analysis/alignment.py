@@ -50,7 +50,8 @@ class AlignmentSettings:
             distances of the region's landmarks (the nearest region's, where several are close).
         resamples: draws of the held-out people (with replacement) behind each AUROC's 95 % interval.
         strong_auroc: a recovered AU is graded "strong" at or above this within-emotion AUROC: the median of
-            the AU-trained positive control's best units (docs/fau_alignment.md).
+            the best units of the AUs the AU-trained positive control recovers at 48x48
+            (`effect_sizes.grade_thresholds`, docs/fau_alignment.md).
         clear_auroc: and "clear" at or above this one, the weakest of those units; below it, "weak".
     """
 

@@ -38,13 +38,17 @@ def person_intervals(
     return np.where(enough[:, None], bounds, np.nan)
 
 
-def grade_thresholds(positive_control_within: np.ndarray) -> tuple[float, float]:
-    """(strong, clear) thresholds from the within-emotion AUROCs of the positive control's best units (the
-    network trained on the AUs, judged at the same input size): their median and their weakest, floored
-    to two decimals so that the positive control's own units reach them.
+def grade_thresholds(within_auroc: np.ndarray, recovered: np.ndarray) -> tuple[float, float]:
+    """(strong, clear) thresholds from a positive control (the network trained on the AUs, judged at the
+    same input size): the median and the weakest within-emotion AUROC of the best units of the AUs it
+    recovers, floored to two decimals so that its own units reach them. Units of AUs it does not recover
+    are left out: one at chance would put "clear" at chance.
+
+    Args:
+        within_auroc: each tested AU's best unit's within-emotion AUROC.
+        recovered: whether the positive control recovers that AU.
     """
-    values = np.asarray(positive_control_within, dtype=float)
-    values = values[~np.isnan(values)]
+    values = np.asarray(within_auroc, dtype=float)[np.asarray(recovered, dtype=bool)]
     return float(np.floor(np.median(values) * 100) / 100), float(np.floor(values.min() * 100) / 100)
 
 

@@ -51,9 +51,10 @@ def test_grades_follow_the_thresholds() -> None:
     ]  # fmt: skip
 
 
-def test_grade_thresholds_are_the_positive_controls_median_and_weakest_unit() -> None:
-    strong, clear = grade_thresholds(np.array([0.642, 0.9, 0.7517, np.nan, 0.8, 0.70]))
-    assert (strong, clear) == (0.75, 0.64)
+def test_grade_thresholds_are_the_positive_controls_median_and_weakest_recovered_unit() -> None:
+    within = np.array([0.642, 0.9, 0.7517, 0.56, 0.8, 0.70])
+    strong, clear = grade_thresholds(within, np.array([True, True, True, False, True, True]))
+    assert (strong, clear) == (0.75, 0.64)  # the unrecovered AU at 0.56 does not set "clear"
     assert grade(0.7517, strong, clear) == "strong" and grade(0.642, strong, clear) == "clear"
 
 
