@@ -60,7 +60,7 @@ def au_table(reports: dict[str, tuple[dict, dict]], seed_names: list[str]) -> tu
         grades = sorted({a["grade"] for a in seeds if a["grade"]}, key=GRADES.index)
         grade_range = "–" if not grades else grades[0] if len(grades) == 1 else f"{grades[0]} to {grades[-1]}"
         within = [a["within_auroc"] for a in seeds]
-        folds = "".join("✓" if n in runs and runs[n]["recovered"] else "·" for n in FOLDS)
+        folds = "".join("–" if n not in runs else "✓" if runs[n]["recovered"] else "·" for n in FOLDS)
         if recovered >= needed:
             headline.append(au)
         lines.append(
