@@ -79,9 +79,8 @@ def face_half(region: str) -> str:
 
 def region_table(verdicts: dict[str, dict]) -> list[str]:
     """What the region test decided beyond the face half its unit lies in: per network (name: its report's
-    `fau`), on how many AUs the
-    region test's outcome equals "the best unit is a quadrant of the AU's half of the face", and which AUs
-    failed the region test alone (their verdict is the region test's doing).
+    `fau`), on how many AUs the region test's outcome equals "the best unit is a quadrant of the AU's half
+    of the face", and which AUs failed the region test alone (their verdict is the region test's doing).
     """
     lines = [
         "| network | region test = unit's face half | failed the region test alone (unit, found in) |",

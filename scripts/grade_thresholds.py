@@ -1,6 +1,6 @@
 """Print the grade thresholds (strong, clear) that a positive control gives: the median and the weakest
-within-emotion AUROC of the best units of the AUs it recovers (docs/fau_alignment.md, "How large, how specific, which unit"),
-read from the report its training run wrote.
+within-emotion AUROC of the best units of the AUs it recovers, read from the report its training run
+wrote (docs/fau_alignment.md, "How large, how specific, which unit").
 
 python scripts/grade_thresholds.py runs/fau_96 au    # the training in runs/fau_96/au/
 """
