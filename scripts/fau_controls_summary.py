@@ -8,7 +8,7 @@ import json
 import sys
 from pathlib import Path
 
-from fau_seeds_summary import region_table
+from fau_seeds_summary import region_table, training_report
 
 ROWS = [
     ("untrained_100", "untrained network, seed 100", "at most 1"),
@@ -32,9 +32,8 @@ def report_folder(folder: Path, name: str, report: str) -> Path | None:
     """
     if (folder / name / report / "report.json").exists():
         return folder / name / report
-    result = folder / name / "result.json"
-    if report == "report" and result.exists():
-        written = Path(json.loads(result.read_text())["checkpoint"]).with_suffix(".report")
+    if report == "report" and (folder / name / "result.json").exists():
+        written = training_report(folder, name)
         return written if (written / "report.json").exists() else None
     return None
 

@@ -16,13 +16,18 @@ HEADLINE_SHARE = 0.8  # an AU is in the headline when recovered with at least th
 UPPER_FACE = {"brows", "eyes", "nose"}
 
 
+def training_report(folder: Path, name: str) -> Path:
+    """The `<checkpoint>.report/` folder the training in `folder/name/` wrote for its tested checkpoint."""
+    result = json.loads((folder / name / "result.json").read_text())
+    return Path(result["checkpoint"]).with_suffix(".report")
+
+
 def load(folder: Path, name: str) -> tuple[dict, dict]:
     """(the verdict of the training's tested checkpoint, from `<checkpoint>.report/report.json`, and
     the training's test metrics).
     """
-    result = json.loads((folder / name / "result.json").read_text())
-    report = Path(result["checkpoint"]).with_suffix(".report") / "report.json"
-    return json.loads(report.read_text())["fau"], result["metrics"]
+    metrics = json.loads((folder / name / "result.json").read_text())["metrics"]
+    return json.loads((training_report(folder, name) / "report.json").read_text())["fau"], metrics
 
 
 def run_table(reports: dict[str, tuple[dict, dict]]) -> list[str]:
@@ -77,6 +82,11 @@ def face_half(region: str) -> str:
     return "upper" if parts <= UPPER_FACE else "lower" if not parts & UPPER_FACE else "both"
 
 
+def unit_half(unit: str) -> str | None:
+    """'upper' or 'lower' for a quadrant unit ('f16 top left'); None for a whole map."""
+    return "upper" if " top " in unit else "lower" if " bottom " in unit else None
+
+
 def region_table(verdicts: dict[str, dict]) -> list[str]:
     """What the region test decided beyond the face half its unit lies in: per network (name: its report's
     `fau`), on how many AUs the region test's outcome equals "the best unit is a quadrant of the AU's half
@@ -87,11 +97,8 @@ def region_table(verdicts: dict[str, dict]) -> list[str]:
         "|---|---|---|",
     ]
     for name, fau in verdicts.items():
-        quadrant = [a for a in fau["alignments"] if a["region"] and (" top " in a["unit"] or " bottom " in a["unit"])]
-        same = sum(
-            ("region" not in a["failed"]) == (("upper" if " top " in a["unit"] else "lower") == face_half(a["region"]))
-            for a in quadrant
-        )
+        quadrant = [a for a in fau["alignments"] if a["region"] and unit_half(a["unit"])]
+        same = sum(("region" not in a["failed"]) == (unit_half(a["unit"]) == face_half(a["region"])) for a in quadrant)
         alone = [f"AU {a['au']} ({a['unit']}, {a['found_in']})" for a in fau["alignments"] if a["failed"] == ["region"]]
         lines.append(f"| {name.replace('_', ' ')} | {same} of {len(quadrant)} | {', '.join(alone) or '–'} |")
     return lines
