@@ -38,6 +38,15 @@ def report_folder(folder: Path, name: str, report: str) -> Path | None:
     return None
 
 
+def test_metrics(folder: Path, name: str, numbers: dict) -> dict:
+    """The network's test metrics: from its report when fau-analyze wrote it (fau-analyze tests), else from
+    its training's result.json (a training writes its report at fit end, before it tests).
+    """
+    if numbers["test"]:
+        return numbers["test"]["metrics"]
+    return json.loads((folder / name / "result.json").read_text())["metrics"]
+
+
 def summary_table(folder: Path, report: str) -> None:
     print(
         "| network | test | evidence people | evidence images | AUs tested | above chance | above untrained | within emotion | in region | held-out mean AUROC | recovered | AUs recovered | expected |"
@@ -48,7 +57,7 @@ def summary_table(folder: Path, report: str) -> None:
         if found is None:
             continue
         numbers = json.loads((found / "report.json").read_text())
-        fau, metrics = numbers["fau"], numbers["test"]["metrics"]
+        fau, metrics = numbers["fau"], test_metrics(folder, name, numbers)
         test = (
             f"AUROC {metrics['test/auroc']:.3f}" if "test/auroc" in metrics else f"accuracy {metrics['test/acc']:.3f}"
         )
