@@ -8,8 +8,8 @@
 #                     against the 96x96 AU detector's own units (scripts/grade_thresholds.py).
 # Every network is judged with the headline evidence (held-out folds and 240 more people), trained ones by
 # their training run (<checkpoint>.report/). The first judgement makes the 30 untrained networks' activations
-# at 96x96 (cached in ~/.cache/fau_lightning/controls). About 2¼ hours on 2 CPU cores (the times are in
-# docs/results/fau_controls.md). Results go to runs/fau_96/ (summary.md there).
+# at 96x96 (cached in ~/.cache/fau_lightning/controls). About 2¼ hours on 2 CPU cores, 1¼ with those cached
+# (the times are in docs/results/fau_controls.md). Results go to runs/fau_96/ (summary.md there).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
