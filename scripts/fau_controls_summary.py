@@ -8,7 +8,7 @@ import json
 import sys
 from pathlib import Path
 
-from fau_seeds_summary import region_table, training_report
+from fau_seeds_summary import region_table, training_report, training_result
 
 ROWS = [
     ("untrained_100", "untrained network, seed 100", "at most 1"),
@@ -44,7 +44,7 @@ def test_metrics(folder: Path, name: str, numbers: dict) -> dict:
     """
     if numbers["test"]:
         return numbers["test"]["metrics"]
-    return json.loads((folder / name / "result.json").read_text())["metrics"]
+    return training_result(folder, name)["metrics"]
 
 
 def summary_table(folder: Path, report: str) -> None:

@@ -16,17 +16,21 @@ HEADLINE_SHARE = 0.8  # an AU is in the headline when recovered with at least th
 UPPER_FACE = {"brows", "eyes", "nose"}
 
 
+def training_result(folder: Path, name: str) -> dict:
+    """What the training in `folder/name/` recorded (`--results_json`): its test metrics and tested checkpoint."""
+    return json.loads((folder / name / "result.json").read_text())
+
+
 def training_report(folder: Path, name: str) -> Path:
     """The `<checkpoint>.report/` folder the training in `folder/name/` wrote for its tested checkpoint."""
-    result = json.loads((folder / name / "result.json").read_text())
-    return Path(result["checkpoint"]).with_suffix(".report")
+    return Path(training_result(folder, name)["checkpoint"]).with_suffix(".report")
 
 
 def load(folder: Path, name: str) -> tuple[dict, dict]:
     """(the verdict of the training's tested checkpoint, from `<checkpoint>.report/report.json`, and
     the training's test metrics).
     """
-    metrics = json.loads((folder / name / "result.json").read_text())["metrics"]
+    metrics = training_result(folder, name)["metrics"]
     return json.loads((training_report(folder, name) / "report.json").read_text())["fau"], metrics
 
 
