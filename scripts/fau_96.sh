@@ -36,12 +36,11 @@ read -r strong clear < <(.venv/bin/python scripts/grade_thresholds.py "$out" au)
 echo "grades at 96x96: strong from $strong, clear from $clear"
 start=$(date +%s)
 .venv/bin/fau-analyze --untrained 100 --config configs/synthetic.yaml --output "$out/untrained_100/report" \
-    --strong_auroc "$strong" --clear_auroc "$clear" -- "${size[@]}" > "$out/untrained_100.log" 2>&1
+    --analysis.strong_auroc "$strong" --analysis.clear_auroc "$clear" -- "${size[@]}" > "$out/untrained_100.log" 2>&1
 echo "untrained_100: judged in $(($(date +%s) - start)) s"
 for seed in 0 1 2; do
-  # the last callback of configs/synthetic.yaml is the FAUAlignmentLogger
   train "seed_$seed" configs/synthetic.yaml --seed_everything "$seed" \
-      --trainer.callbacks.strong_auroc="$strong" --trainer.callbacks.clear_auroc="$clear"
+      --analysis.strong_auroc="$strong" --analysis.clear_auroc="$clear"
 done
 {
   .venv/bin/python scripts/fau_controls_summary.py "$out"

@@ -8,7 +8,7 @@ import json
 import sys
 from pathlib import Path
 
-from fau_seeds_summary import region_table, training_report, training_result
+from fau_seeds_summary import region_table, training_report
 
 ROWS = [
     ("untrained_100", "untrained network, seed 100", "at most 1"),
@@ -38,15 +38,6 @@ def report_folder(folder: Path, name: str, report: str) -> Path | None:
     return None
 
 
-def test_metrics(folder: Path, name: str, numbers: dict) -> dict:
-    """The network's test metrics: from its report when fau-analyze wrote it (fau-analyze tests), else from
-    its training's result.json (a training writes its report at fit end, before it tests).
-    """
-    if numbers["test"]:
-        return numbers["test"]["metrics"]
-    return training_result(folder, name)["metrics"]
-
-
 def summary_table(folder: Path, report: str) -> None:
     print(
         "| network | test | evidence people | evidence images | AUs tested | above chance | above untrained | within emotion | in region | held-out mean AUROC | recovered | AUs recovered | expected |"
@@ -57,7 +48,7 @@ def summary_table(folder: Path, report: str) -> None:
         if found is None:
             continue
         numbers = json.loads((found / "report.json").read_text())
-        fau, metrics = numbers["fau"], test_metrics(folder, name, numbers)
+        fau, metrics = numbers["fau"], numbers["test"]["metrics"]  # training and fau-analyze reports alike
         test = (
             f"AUROC {metrics['test/auroc']:.3f}" if "test/auroc" in metrics else f"accuracy {metrics['test/acc']:.3f}"
         )

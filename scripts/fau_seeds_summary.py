@@ -16,22 +16,17 @@ HEADLINE_SHARE = 0.8  # an AU is in the headline when recovered with at least th
 UPPER_FACE = {"brows", "eyes", "nose"}
 
 
-def training_result(folder: Path, name: str) -> dict:
-    """What the training in `folder/name/` recorded (`--results_json`): its test metrics and tested checkpoint."""
-    return json.loads((folder / name / "result.json").read_text())
-
-
 def training_report(folder: Path, name: str) -> Path:
-    """The `<checkpoint>.report/` folder the training in `folder/name/` wrote for its tested checkpoint."""
-    return Path(training_result(folder, name)["checkpoint"]).with_suffix(".report")
+    """The `<checkpoint>.report/` folder the training in `folder/name/` wrote for its tested checkpoint
+    (its `--results_json` names the checkpoint).
+    """
+    return Path(json.loads((folder / name / "result.json").read_text())["checkpoint"]).with_suffix(".report")
 
 
 def load(folder: Path, name: str) -> tuple[dict, dict]:
-    """(the verdict of the training's tested checkpoint, from `<checkpoint>.report/report.json`, and
-    the training's test metrics).
-    """
-    metrics = training_result(folder, name)["metrics"]
-    return json.loads((training_report(folder, name) / "report.json").read_text())["fau"], metrics
+    """(the verdict of the training's tested checkpoint and its test metrics, from its report.json)."""
+    numbers = json.loads((training_report(folder, name) / "report.json").read_text())
+    return numbers["fau"], numbers["test"]["metrics"]
 
 
 def run_table(reports: dict[str, tuple[dict, dict]]) -> list[str]:

@@ -67,13 +67,23 @@ def _forward_to(model: nn.Module, layer: str, images: torch.Tensor, captured: li
     """The output of `layer` for `images`: a layer of a top-level `nn.Sequential` is reached by
     running that Sequential only up to it (nothing after it is computed); any other layer by a full
     forward pass, read by the hook that fills `captured`.
+
+    On the way, a ReLU followed by a max pool runs after it instead: max and ReLU commute exactly, and
+    the ReLU then touches a quarter of the values.
     """
     parent, _, name = layer.rpartition(".")
     container = model.get_submodule(parent) if parent else None
     if isinstance(container, nn.Sequential) and "." not in parent:
-        x = images
-        for child_name, child in container.named_children():
+        children = list(container.named_children())
+        x, deferred = images, None
+        for index, (child_name, child) in enumerate(children):
+            following = children[index + 1][1] if index + 1 < len(children) else None
+            if isinstance(child, nn.ReLU) and isinstance(following, nn.MaxPool2d) and child_name != name:
+                deferred = child
+                continue
             x = child(x)
+            if deferred is not None:
+                x, deferred = deferred(x), None
             if child_name == name:
                 captured.clear()
                 return x

@@ -31,40 +31,7 @@ from fau_lightning.analysis.auroc import (
 from fau_lightning.analysis.effect_sizes import GRADES, grade, person_intervals, specificity
 from fau_lightning.analysis.regions import UNKNOWN, region_test
 from fau_lightning.analysis.sequences import SequenceDesign, co_occurrence
-
-
-@dataclass(frozen=True)
-class AlignmentSettings:
-    """How strict the verdict is.
-
-    Args:
-        top_k: strongest held-out sequences per unit whose peaks the region test looks at.
-        min_sequences: an AU is tested only with this many positive and negative sequences in both sets.
-        shuffles: sequence shuffles per null distribution; enough for the corrected quantile.
-        alpha: family-wise error rate over the AUs tested (Bonferroni for chance, Holm for the
-            control), and the region test's level.
-        seed: seed of the shuffles.
-        cells: each filter map is cut into cells x cells units, each judged on its own; 2 (the default)
-            gives the quadrants that the network's quadrant pooling hands to fc4, 1 whole maps.
-        region_reach: a pixel belongs to a facial region when it lies within this many eye-centre
-            distances of the region's landmarks (the nearest region's, where several are close).
-        resamples: draws of the held-out people (with replacement) behind each AUROC's 95 % interval.
-        strong_auroc: a recovered AU is graded "strong" at or above this within-emotion AUROC: the median of
-            the best units of the AUs the AU-trained positive control recovers at 48x48
-            (`effect_sizes.grade_thresholds`, docs/fau_alignment.md).
-        clear_auroc: and "clear" at or above this one, the weakest of those units; below it, "weak".
-    """
-
-    top_k: int = 25
-    min_sequences: int = 5
-    shuffles: int = 1000
-    alpha: float = 0.05
-    seed: int = 0
-    cells: int = 2
-    region_reach: float = 0.3
-    resamples: int = 200
-    strong_auroc: float = 0.75
-    clear_auroc: float = 0.64
+from fau_lightning.analysis.settings import AlignmentSettings
 
 
 @dataclass(frozen=True)
@@ -281,7 +248,7 @@ def align(
     within_support = evidence_design.within_emotion_positives()[tested]
     control = control_test(auc, np.array([c[tested] for c in controls or []]).reshape(-1, len(tested)), settings.alpha)
     together = co_occurrence(np.concatenate([selection_design.au_sets, evidence_design.au_sets]))
-    peaks = _peak_regions(evidence, evidence_design, regions, settings.top_k)
+    peaks = _peak_regions(evidence, evidence_design, regions, settings.top_sequences)
     results = []
     for j, column in enumerate(tested):
         au, f = au_codes[column], int(best[j])
@@ -338,6 +305,15 @@ def align(
             )
         )
     return results
+
+
+def peak_frames(values: np.ndarray, design: SequenceDesign, cells: int, k: int) -> np.ndarray:
+    """The images the region test reads (`_peak_regions`): each unit's and each whole map's strongest
+    frame in its k strongest sequences; where a response comes from is needed nowhere else.
+    """
+    units = sequence_peaks(values, design, k)
+    maps = sequence_peaks(whole_maps(LayerScores(values, cells=cells)).values, design, k)
+    return np.union1d(units, maps)
 
 
 def _peak_regions(

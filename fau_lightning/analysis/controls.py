@@ -1,29 +1,44 @@
-"""The control distribution: the same architecture with untrained weights, through the same analysis.
+"""The control distribution: the same architecture with untrained weights, through the same unit choice.
 
 Random filters already respond to large image changes (an open mouth darkens the lower face), so
-a trained filter is credited with learning an AU only when it beats the best filter of untrained
-networks. Their activations depend only on the architecture, the seed and the probe images, so they
-are cached on disk by exactly those.
+a trained unit is credited with learning an AU only when it beats what untrained networks' units
+reach. The verdict reads one number per untrained network and AU: the held-out AUROC of the unit
+chosen for the AU on the training subjects (with quadrants as units, and with whole filter maps as
+units). Only those numbers are computed and cached on disk, keyed by everything they depend on:
+the architecture, the layer and its cells, the seed, the arithmetic, the probe images and their labels.
+
+Each untrained network runs over the selection images once with every unit, then over the evidence
+images with just the filters its chosen units belong to (the layer's convolution narrowed to them;
+everything before it is computed in full): the same numbers as every unit on both sets, about half the
+work. `precision="bf16"` runs these passes in bfloat16 instead of float32 (docs/speed.md: faster, and
+not the same numbers).
 """
 
 import copy
 import hashlib
 import os
+import warnings
+from collections import OrderedDict
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import torch
 from torch import nn
 
+from fau_lightning.analysis.activations import spatial_maxima
+from fau_lightning.analysis.alignment import LayerScores, best_units, whole_maps
+from fau_lightning.analysis.auroc import stratified_auroc
+from fau_lightning.analysis.sequences import SequenceDesign
 from fau_lightning.atomic import write_atomically
 from fau_lightning.models import ZeroBiasCNN
 
-CACHE_VERSION = 3  # 3: unit values only (rows and columns are never read for controls)
+CACHE_VERSION = 4  # 4: each AU's best units' held-out AUROCs only (3: every unit's values, 26 MB a network)
 
 
 def default_control_cache() -> Path:
-    """Where untrained networks' activations are kept: $XDG_CACHE_HOME (or ~/.cache)/fau_lightning/controls."""
+    """Where untrained networks' AUROCs are kept: $XDG_CACHE_HOME (or ~/.cache)/fau_lightning/controls."""
     return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "fau_lightning" / "controls"
 
 
@@ -53,54 +68,171 @@ def untrained_copy(model: ZeroBiasCNN, seed: int) -> ZeroBiasCNN:
     return control
 
 
-def cache_key(model: nn.Module, layer: str, cells: int, seed: int, images: list[np.ndarray]) -> str:
-    """What an untrained network's maxima depend on: architecture, layer and its cells, seed, probe pixels."""
-    digest = hashlib.sha256(f"{CACHE_VERSION}|{model!r}|{layer}|{cells}|{seed}".encode())
+@dataclass(frozen=True)
+class ControlAurocs:
+    """What the verdict reads from one untrained network: for each AU column of the probe sets, the
+    held-out AUROC of the unit chosen for it on the selection set.
+    """
+
+    units: np.ndarray  # (T,) units as judged (`cells` per side of each map)
+    whole_maps: np.ndarray  # (T,) each filter's whole map as one unit
+
+
+def narrowed(model: nn.Module, layer: str, filters: list[int]) -> nn.Module:
+    """A copy of `model` whose convolution feeding `features.<layer>` computes only `filters`: the
+    layer then has len(filters) maps, in that order. Every module between that convolution and the
+    layer must act on each map alone (activations, pooling).
+    """
+    copied = copy.deepcopy(model)
+    children = list(copied.features.named_children())
+    names = [name for name, _ in children]
+    conv = next(module for _, module in reversed(children[: names.index(layer) + 1]) if isinstance(module, nn.Conv2d))
+    with torch.no_grad():
+        conv.weight = nn.Parameter(conv.weight[filters].clone(), requires_grad=False)
+    conv.out_channels = len(filters)
+    return copied
+
+
+def _shared_modules(model: nn.Module) -> list[str]:
+    """The leading modules of `model.features` without weights (the input normalisation): every
+    untrained network computes the same there, so it is computed once.
+    """
+    names = []
+    for name, module in model.features.named_children():
+        if any(True for _ in module.parameters()):
+            break
+        names.append(name)
+    return names
+
+
+def _shared_inputs(model: nn.Module, images: np.ndarray, batch_size: int = 64) -> list[torch.Tensor]:
+    """Batches of uint8 images (N, S, S) through `_shared_modules`, channels-last."""
+    device = next(model.parameters()).device
+    shared = [model.features.get_submodule(name) for name in _shared_modules(model)]
+    batches = []
+    with torch.no_grad():
+        for start in range(0, len(images), batch_size):
+            x = torch.from_numpy(images[start : start + batch_size]).unsqueeze(1).float().div(255).to(device)
+            for module in shared:
+                x = module(x)
+            batches.append(x.contiguous(memory_format=torch.channels_last))
+    return batches
+
+
+def _unit_values(model: nn.Module, batches: list[torch.Tensor], layer: str, cells: int) -> np.ndarray:
+    """(N, U) the layer's unit maxima of a network whose shared modules were already applied to `batches`."""
+    shared = _shared_modules(model)
+    rest = copy.copy(model)
+    rest.features = nn.Sequential(
+        OrderedDict((n, nn.Identity() if n in shared else m) for n, m in model.features.named_children())
+    )
+    device = next(model.parameters()).device
+    return spatial_maxima(rest, f"features.{layer}", batches, device, cells, channels_last=True).values
+
+
+def _chosen_aurocs(
+    control: nn.Module,
+    layer: str,
+    cells: int,
+    selection: tuple[list[torch.Tensor], SequenceDesign],
+    evidence: tuple[list[torch.Tensor], SequenceDesign],
+) -> ControlAurocs:
+    """One untrained network's best units chosen on the selection batches, measured on the evidence batches."""
+    (selection_batches, selection_design), (evidence_batches, evidence_design) = selection, evidence
+    chosen = LayerScores(_unit_values(control, selection_batches, layer, cells), cells=cells)
+    best_unit, _ = best_units(chosen.values, selection_design.labels, selection_design.strata)
+    best_map, _ = best_units(whole_maps(chosen).values, selection_design.labels, selection_design.strata)
+    per_map = cells**2
+    filters = sorted({int(u) // per_map for u in best_unit} | {int(f) for f in best_map})
+    position = {f: i for i, f in enumerate(filters)}
+    measured = LayerScores(_unit_values(narrowed(control, layer, filters), evidence_batches, layer, cells), cells=cells)
+    unit_columns = [position[int(u) // per_map] * per_map + int(u) % per_map for u in best_unit]
+    map_columns = [position[int(f)] for f in best_map]
+    labels = evidence_design.labels
+    return ControlAurocs(
+        stratified_auroc(measured.values[:, unit_columns], labels),
+        stratified_auroc(whole_maps(measured).values[:, map_columns], labels),
+    )
+
+
+def data_digest(*arrays: np.ndarray) -> str:
+    """The sha256 of arrays' shapes, types and bytes, in order."""
+    digest = hashlib.sha256()
+    for array in arrays:
+        array = np.ascontiguousarray(array)
+        digest.update(f"{array.shape}|{array.dtype}".encode())
+        digest.update(array.tobytes())
+    return digest.hexdigest()
+
+
+def cache_key(model: nn.Module, layer: str, cells: int, seed: int, precision: str, data: str) -> str:
+    """What an untrained network's AUROCs depend on: architecture, layer and its cells, seed, arithmetic
+    and the probe data (`data_digest` of the images and labels).
+    """
+    digest = hashlib.sha256(f"{CACHE_VERSION}|{model!r}|{layer}|{cells}|{seed}|{precision}|{data}".encode())
     for name, tensor in model.state_dict().items():
         digest.update(f"{name}:{tuple(tensor.shape)}".encode())
-    for stack in images:
-        digest.update(str(stack.shape).encode())
-        digest.update(np.ascontiguousarray(stack).tobytes())
-    return digest.hexdigest()[:20]
+    return digest.hexdigest()[:24]
 
 
-def _load(path: Path, parts: int) -> list[np.ndarray] | None:
+def _load(path: Path, key: str, columns: int) -> ControlAurocs | None:
+    """A cache entry, checked: it must name its own key and hold one finite-or-NaN AUROC per AU column."""
     try:
         with np.load(path) as data:
-            return [data[f"values{i}"] for i in range(parts)]
-    except Exception:  # a damaged cache entry is recomputed, never trusted
+            entry = ControlAurocs(data["units"], data["whole_maps"])
+            stored_key = str(data["key"])
+    except Exception as err:  # noqa: BLE001 (any unreadable entry is rebuilt, and said so)
+        warnings.warn(f"{path}: unreadable control cache entry ({type(err).__name__}), recomputed", stacklevel=3)
         return None
+    valid = all(v.shape == (columns,) and np.all(np.isnan(v) | ((v >= 0) & (v <= 1))) for v in vars(entry).values())
+    if stored_key != key or not valid:
+        warnings.warn(f"{path}: control cache entry does not match what it is stored under, recomputed", stacklevel=3)
+        return None
+    return entry
 
 
-def control_values(
+def control_aurocs(
     model: ZeroBiasCNN,
     layer: str,
     cells: int,
     seeds: list[int],
-    image_sets: list[np.ndarray],
-    values_of: Callable[[nn.Module, np.ndarray, str, int], np.ndarray],
+    selection: tuple[np.ndarray, SequenceDesign],
+    evidence: tuple[np.ndarray, SequenceDesign],
+    precision: str = "auto",
     cache_dir: str | Path | None = None,
     progress: Callable[[int, int], None] | None = None,
-) -> list[list[np.ndarray]]:
-    """For each seed, the untrained network's unit values (N, U) on each image set.
+) -> list[ControlAurocs]:
+    """For each seed, the untrained network's best units' held-out AUROCs (`ControlAurocs`).
 
-    `values_of(model, images, layer, cells)` computes one set's values; `progress(done, total)` is
-    told after each network.
+    `selection` and `evidence` are (uint8 images (N, S, S), their sequence design); `precision` is "32"
+    or "bf16" (the forward passes' arithmetic); `progress(done, total)` is told after each network.
     """
+    if precision not in ("32", "bf16"):
+        raise ValueError(f"precision must be 32 or bf16, got {precision!r}")
+    device = next(model.parameters()).device
+    columns = selection[1].labels.shape[1]
+    data = data_digest(selection[0], selection[1].labels, selection[1].strata, evidence[0], evidence[1].labels)
+    inputs: list[list[torch.Tensor]] = []  # selection and evidence batches, made at the first network not cached
     results = []
     for done, seed in enumerate(seeds, start=1):
-        path = (
-            Path(cache_dir) / f"control-{cache_key(model, layer, cells, seed, image_sets)}.npz" if cache_dir else None
-        )
-        cached = _load(path, len(image_sets)) if path is not None and path.exists() else None
-        if cached is None:
-            control = untrained_copy(model, seed)
-            cached = [values_of(control, images, layer, cells) for images in image_sets]
+        key = cache_key(model, layer, cells, seed, precision, data)
+        path = Path(cache_dir) / f"control-{key}.npz" if cache_dir else None
+        entry = _load(path, key, columns) if path is not None and path.exists() else None
+        if entry is None:
+            inputs = inputs or [_shared_inputs(model, selection[0]), _shared_inputs(model, evidence[0])]
+            with torch.autocast(device.type, dtype=torch.bfloat16, enabled=precision == "bf16"):
+                entry = _chosen_aurocs(
+                    untrained_copy(model, seed),
+                    layer,
+                    cells,
+                    (inputs[0], selection[1]),
+                    (inputs[1], evidence[1]),
+                )
             if path is not None:
                 path.parent.mkdir(parents=True, exist_ok=True)
-                arrays = {f"values{i}": values for i, values in enumerate(cached)}
+                arrays = {"key": np.array(key), "units": entry.units, "whole_maps": entry.whole_maps}
                 write_atomically(path, lambda f: np.savez(f, **arrays))
-        results.append(cached)
+        results.append(entry)
         if progress is not None:
             progress(done, len(seeds))
     return results

@@ -9,7 +9,6 @@
 Rendering (figures, tables, pages) lives in `fau_lightning.viz`.
 """
 
-from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -18,27 +17,26 @@ from torch import nn
 
 from fau_lightning.analysis.activations import SpatialMaxima, unit_name
 from fau_lightning.analysis.alignment import (
-    AlignmentSettings,
     AUVerdict,
     LayerScores,
     RegionMap,
     align,
-    held_out_auroc,
+    peak_frames,
     summary_numbers,
     whole_maps,
 )
 from fau_lightning.analysis.auroc import auroc_matrix
-from fau_lightning.analysis.controls import control_values
+from fau_lightning.analysis.controls import control_aurocs
 from fau_lightning.analysis.effect_sizes import GRADES
 from fau_lightning.analysis.filters import layer_maxima, layer_values
 from fau_lightning.analysis.occlusion import region_label_maps, response_regions
 from fau_lightning.analysis.receptive_field import receptive_field
-from fau_lightning.analysis.regions import REGIONS, unresolved_groups
+from fau_lightning.analysis.regions import REGIONS, UNKNOWN, unresolved_groups
 from fau_lightning.analysis.sequences import SequenceDesign
+from fau_lightning.analysis.settings import AlignmentSettings, AnalysisSettings
 from fau_lightning.datasets.probe import ProbeSet
 from fau_lightning.facs import ACTION_UNITS
-
-Progress = Callable[[str, int, int], None]  # (stage, done, total), told as each step of a stage ends
+from fau_lightning.progress import Progress
 
 
 @dataclass(frozen=True)
@@ -53,6 +51,7 @@ class FAUEvidence:
     merged_regions: tuple[tuple[str, ...], ...]  # regions the layer cannot tell apart at this input size
     controls: list[np.ndarray]  # per untrained network: its best units' held-out AUROC for each AU
     whole_map_controls: list[np.ndarray]  # the same with whole filter maps as units
+    control_precision: str  # the arithmetic of their forward passes: bf16 or 32
 
 
 @dataclass(frozen=True)
@@ -73,6 +72,7 @@ class FAUReport:
     auroc: np.ndarray  # (U, T) held-out AUROC of every unit for each tested AU
     au_codes: list[int]  # the tested AUs, columns of auroc
     controls: int  # untrained networks compared against
+    control_precision: str  # the arithmetic of their forward passes: bf16 or 32
     cells: int  # cells per side of each filter map; auroc's rows are units
     merged_regions: tuple[tuple[str, ...], ...]  # regions tested as one at this layer and input size
     evidence_people: int  # people the verdict is judged on (none of them trained on)
@@ -92,39 +92,38 @@ def prepare_evidence(
     model: nn.Module,
     selection: ProbeSet,
     evidence: ProbeSet,
-    layer: str = "relu3",
-    settings: AlignmentSettings = AlignmentSettings(),
-    control_seeds: list[int] = (),
+    settings: AnalysisSettings = AnalysisSettings(),
     control_cache: str | Path | None = None,
     progress: Progress | None = None,
 ) -> FAUEvidence:
     """Stage 1: sequence designs, region maps and merged regions of the probe sets, and the untrained
-    networks (drawn from `control_seeds`, with `model`'s architecture) through the same unit choice
-    and measurement as the network judged.
+    networks (seeds 0..settings.control_seeds-1, with `model`'s architecture) through the same unit
+    choice as the network judged (`controls.control_aurocs`).
     """
     selection_design, evidence_design = SequenceDesign.of(selection), SequenceDesign.of(evidence)
-    untrained = control_values(
+    untrained = control_aurocs(
         model,
-        layer,
+        settings.layer,
         settings.cells,
-        list(control_seeds),
-        [selection.images, evidence.images],
-        layer_values,
+        list(range(settings.control_seeds)),
+        (selection.images, selection_design),
+        (evidence.images, evidence_design),
+        settings.control_precision,
         control_cache,
         (lambda done, total: progress("untrained networks", done, total)) if progress else None,
     )
-
-    def best_unit_auroc(sel: np.ndarray, ev: np.ndarray, whole: bool) -> np.ndarray:
-        if whole:
-            sel, ev = (whole_maps(LayerScores(v, cells=settings.cells)).values for v in (sel, ev))
-        return held_out_auroc(sel, selection_design, ev, evidence_design)
-
-    controls = [best_unit_auroc(sel, ev, whole=False) for sel, ev in untrained]
-    whole_map_controls = [best_unit_auroc(sel, ev, whole=True) for sel, ev in untrained]
     labels = region_label_maps(evidence.landmarks, evidence.images.shape[-1], settings.region_reach)
-    merged = unresolved_groups(evidence.landmarks, receptive_field(model.features, layer).jump)
+    merged = unresolved_groups(evidence.landmarks, receptive_field(model.features, settings.layer).jump)
     return FAUEvidence(
-        selection, evidence, selection_design, evidence_design, labels, merged, controls, whole_map_controls
+        selection=selection,
+        evidence=evidence,
+        selection_design=selection_design,
+        evidence_design=evidence_design,
+        region_labels=labels,
+        merged_regions=merged,
+        controls=[c.units for c in untrained],
+        whole_map_controls=[c.whole_maps for c in untrained],
+        control_precision=settings.control_precision,
     )
 
 
@@ -133,31 +132,42 @@ def measure_units(
     prepared: FAUEvidence,
     layer: str = "relu3",
     cells: int = 2,
+    top_sequences: int = 25,
     progress: Progress | None = None,
 ) -> UnitMeasurements:
-    """Stage 2: the layer's unit maxima (`cells` per side of each map) on both probe sets, and for each
-    held-out image and unit the facial region whose flattening lowers it most.
+    """Stage 2: the layer's unit maxima (`cells` per side of each map) on both probe sets, and for the
+    held-out images the region test reads (`alignment.peak_frames`), for each unit the facial region
+    whose flattening lowers it most (UNKNOWN for the other images, which nothing reads).
     """
+    stage = "the network's units on the training subjects and the held-out people"
     selection = layer_maxima(model, prepared.selection.images, layer, cells)
+    if progress is not None:
+        progress(stage, 1, 2)
     evidence = layer_maxima(model, prepared.evidence.images, layer, cells)
     if progress is not None:
-        progress("unit maxima", 1, 1)
-    found = response_regions(
-        prepared.evidence.images,
-        prepared.region_labels,
-        evidence.values,
+        progress(stage, 2, 2)
+    read = peak_frames(evidence.values, prepared.evidence_design, cells, top_sequences)
+    regions = response_regions(
+        prepared.evidence.images[read],
+        prepared.region_labels[read],
+        evidence.values[read],
         lambda images: layer_values(model, images, layer, cells),
-        (lambda done, total: progress("occlusion", done, total)) if progress else None,
+        (lambda done, total: progress(f"occlusion of {len(read)} images", done, total)) if progress else None,
     )
+    found = np.full(evidence.values.shape, UNKNOWN, regions.dtype)
+    found[read] = regions
     return UnitMeasurements(selection, evidence, found)
 
 
 def judge(
-    prepared: FAUEvidence, measured: UnitMeasurements, settings: AlignmentSettings = AlignmentSettings()
+    prepared: FAUEvidence,
+    measured: UnitMeasurements,
+    settings: AlignmentSettings = AlignmentSettings(),
+    progress: Progress | None = None,
 ) -> FAUReport:
     """Stage 3: best units chosen on the training subjects, judged on held-out subjects against
     sequence-level chance, within emotion, against the untrained networks, and by where their
-    response comes from.
+    response comes from; `progress("judging", k, 2)` after the quadrant units and the whole maps.
     """
     if measured.evidence.cells != settings.cells:
         raise ValueError(
@@ -174,7 +184,11 @@ def judge(
         return align(evidence.au_codes, selection, design[0], held_out, design[1], region_map, controls, settings)
 
     verdicts = verdicts_of(selection, held_out, prepared.controls)
+    if progress is not None:
+        progress("judging each AU (units, then whole maps)", 1, 2)
     whole_map = verdicts_of(whole_maps(selection), whole_maps(held_out), prepared.whole_map_controls)
+    if progress is not None:
+        progress("judging each AU (units, then whole maps)", 2, 2)
     tested = [evidence.au_codes.index(v.au) for v in verdicts]
     auroc = (
         auroc_matrix(measured.evidence.values, prepared.evidence_design.labels[:, tested])
@@ -182,30 +196,30 @@ def judge(
         else np.zeros((measured.evidence.values.shape[1], 0))
     )
     return FAUReport(
-        verdicts,
-        whole_map,
-        auroc,
-        [v.au for v in verdicts],
-        len(prepared.controls),
-        settings.cells,
-        prepared.merged_regions,
-        evidence.people,
-        evidence.sequences,
-        len(evidence),
-        len(prepared.selection),
+        verdicts=verdicts,
+        whole_map=whole_map,
+        auroc=auroc,
+        au_codes=[v.au for v in verdicts],
+        controls=len(prepared.controls),
+        control_precision=prepared.control_precision,
+        cells=settings.cells,
+        merged_regions=prepared.merged_regions,
+        evidence_people=evidence.people,
+        evidence_sequences=evidence.sequences,
+        evidence_images=len(evidence),
+        selection_images=len(prepared.selection),
     )
 
 
 def fau_verdict(
     model: nn.Module,
     prepared: FAUEvidence,
-    layer: str = "relu3",
-    settings: AlignmentSettings = AlignmentSettings(),
+    settings: AnalysisSettings = AnalysisSettings(),
     progress: Progress | None = None,
 ) -> tuple[FAUReport, UnitMeasurements]:
     """Stages 2 and 3 for one network on prepared evidence."""
-    measured = measure_units(model, prepared, layer, settings.cells, progress)
-    return judge(prepared, measured, settings), measured
+    measured = measure_units(model, prepared, settings.layer, settings.cells, settings.top_sequences, progress)
+    return judge(prepared, measured, settings, progress), measured
 
 
 def verdict_scalars(report: FAUReport) -> dict[str, float]:
@@ -230,6 +244,7 @@ def verdict_numbers(report: FAUReport, settings: AlignmentSettings) -> dict:
             "recovered": [v.au for v in report.whole_map if v.recovered],
         },
         "controls": report.controls,
+        "control_precision": report.control_precision,
         "merged_regions": [list(group) for group in report.merged_regions],
         "evidence": {
             "power_note": power_note(report),

@@ -1,24 +1,22 @@
-"""Log what a layer's most selective filters respond to: top-K patches and their projections to pixels."""
+"""Log what a layer's most selective filters respond to while training: top-K patches and their projections."""
+
+import time
 
 import numpy as np
 import pytorch_lightning as pl
-from torch import nn
+from pytorch_lightning.callbacks import Callback
 
 from fau_lightning.analysis.filters import filter_report
-from fau_lightning.callbacks.periodic import PeriodicAnalysis
 from fau_lightning.errors import SettingError
 from fau_lightning.tasks.image_logging import log_image
 from fau_lightning.viz.figures import image_grid
 
 
-class FilterVisualization(PeriodicAnalysis):
-    """Log the top-K patches of a layer's most selective filters, their projections and the conv1 filters.
-
-    Every `every_n_epochs` validation epochs and at the end of fit (with the weights of the checkpoint
-    that is tested), on at most `max_images` images
-    of the `stage` split: a grid of the top-K patches of the `num_filters` most selective filters of
-    `layer` (one row each), the deconvnet (or guided-backprop) projection of each filter's strongest
-    activation, and the conv1 filters.
+class FilterVisualization(Callback):
+    """Every `every_n_epochs` validation epochs, log the top-K patches of the `num_filters` most
+    selective filters of `layer` (one row each), the deconvnet (or guided-backprop) projection of
+    each filter's strongest activation, and the conv1 filters, on at most `max_images` images of the
+    `stage` split. The tested checkpoint's pictures come with its report when fit ends.
 
     Args:
         layer: the layer whose filters are shown (relu1, relu2 or relu3).
@@ -28,7 +26,6 @@ class FilterVisualization(PeriodicAnalysis):
         stage: the split whose images are probed (train, val or test).
         max_images: at most this many images, whole sequences drawn at random.
         every_n_epochs: run every this many validation epochs.
-        at_fit_end: run once more when fit ends.
     """
 
     def __init__(
@@ -40,15 +37,25 @@ class FilterVisualization(PeriodicAnalysis):
         stage: str = "val",
         max_images: int = 256,
         every_n_epochs: int = 5,
-        at_fit_end: bool = True,
     ) -> None:
-        super().__init__(every_n_epochs, at_fit_end)
+        if every_n_epochs < 1:
+            raise SettingError(f"every_n_epochs: must be at least 1, got {every_n_epochs}")
         if method not in ("deconvnet", "guided_backprop"):
             raise SettingError(f"method: must be deconvnet or guided_backprop, got {method!r}")
         self.layer, self.num_filters, self.top_k, self.method = layer, num_filters, top_k, method
-        self.stage, self.max_images = stage, max_images
+        self.stage, self.max_images, self.every_n_epochs = stage, max_images, every_n_epochs
+        self.runs, self.seconds = 0, 0.0
 
-    def analyse(self, trainer: pl.Trainer, model: nn.Module) -> None:
+    def on_validation_epoch_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
+        if trainer.sanity_checking or trainer.state.fn != "fit" or not trainer.is_global_zero:
+            return
+        if (trainer.current_epoch + 1) % self.every_n_epochs == 0:
+            start = time.perf_counter()
+            self._log(trainer, pl_module.model)
+            self.seconds += time.perf_counter() - start
+            self.runs += 1
+
+    def _log(self, trainer: pl.Trainer, model) -> None:  # noqa: ANN001 (the task's plain network)
         probe = trainer.datamodule.probe_set(self.stage).sample(self.max_images)
         report = filter_report(model, probe.images, self.layer, self.num_filters, self.top_k, self.method)
         patches = [p for f in report.filters for p in report.patches[f]]

@@ -5,13 +5,14 @@ Takes the same configs and overrides, e.g. `fau-baseline --config configs/synthe
 
 import sys
 
-from fau_lightning.cli.common import exit_on_input_error
+from fau_lightning.cli.common import exit_on_input_error, show_progress
 from fau_lightning.cli.train import build_config
 from fau_lightning.evaluation.pixel_baseline import logistic_regression_baseline
 
 
 def main(args: list[str] | None = None) -> None:
     args = list(sys.argv[1:] if args is None else args)
+    show_progress("fau-baseline")
     exit_on_input_error("fau-baseline", lambda: _baseline(args))
 
 

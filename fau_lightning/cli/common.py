@@ -3,12 +3,16 @@ traceback) for input errors.
 """
 
 import argparse
+import dataclasses
+import logging
 import os
 import re
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import TypeVar
+from typing import Literal, TypeVar, get_args, get_origin
+
+import docstring_parser
 
 from fau_lightning.errors import InputError, SettingError
 
@@ -149,3 +153,53 @@ def output_path(path: str | os.PathLike, setting: str, folder: bool = False) -> 
         raise SettingError(f"{setting} {path}: {blocking} is a file, not a folder")
     path.parent.mkdir(parents=True, exist_ok=True)
     return path
+
+
+class _StderrHandler(logging.Handler):
+    """Writes to whatever sys.stderr is when a record comes (tests replace it)."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        print(self.format(record), file=sys.stderr, flush=True)
+
+
+def show_progress(prog: str) -> None:
+    """Show the package's progress lines (the "fau_lightning" logger) on stderr as `<prog>: <line>`."""
+    log = logging.getLogger("fau_lightning")
+    log.setLevel(logging.INFO)
+    handler = next((h for h in log.handlers if isinstance(h, _StderrHandler)), None)
+    if handler is None:
+        handler = _StderrHandler()
+        log.addHandler(handler)
+    handler.setFormatter(logging.Formatter(f"{prog}: %(message)s"))
+
+
+def _field_help(cls: type) -> dict[str, str]:
+    """Each field's description from the `Args:` of the dataclass's docstring and its bases'."""
+    described = {}
+    for klass in reversed(cls.__mro__):
+        for param in docstring_parser.parse(klass.__doc__ or "").params:
+            described[param.arg_name] = " ".join((param.description or "").split())
+    return described
+
+
+def add_settings_flags(parser: argparse.ArgumentParser, cls: type, prefix: str) -> None:
+    """One flag `--<prefix>.<field>` per field of the dataclass `cls`, typed, with its default and its
+    docstring's description, as fau-train's `--<prefix>.*` spells the same settings.
+    """
+    described = _field_help(cls)
+    for field in dataclasses.fields(cls):
+        choices = get_args(field.type) if get_origin(field.type) is Literal else None
+        kind = type(choices[0]) if choices else field.type
+        parser.add_argument(
+            f"--{prefix}.{field.name}",
+            dest=f"{prefix}.{field.name}",
+            type=kind,
+            choices=choices,
+            default=field.default,
+            help=described.get(field.name, ""),
+        )
+
+
+def settings_from(args: argparse.Namespace, cls: type, prefix: str):  # noqa: ANN201 (an instance of cls)
+    """The dataclass `cls` built from the flags `add_settings_flags` added."""
+    return cls(**{field.name: getattr(args, f"{prefix}.{field.name}") for field in dataclasses.fields(cls)})

@@ -41,6 +41,7 @@ from fau_lightning.evaluation.crossval_summary import (
 )
 from fau_lightning.viz.figures import confusion_matrix_image
 
+HEARTBEAT_S = 20.0  # while splits run, each one's latest line is said at least this often
 
 @dataclass(frozen=True)
 class Plan:
@@ -159,6 +160,7 @@ def run_splits(plan: Plan) -> list[int]:
     failed: list[int] = []
     free_slots = list(range(plan.parallel))
     start, durations, started_at = time.monotonic(), [], {}
+    said = start
     while todo or running:
         while todo and free_slots:
             fold, slot = todo.pop(0), free_slots.pop(0)
@@ -177,6 +179,10 @@ def run_splits(plan: Plan) -> list[int]:
                     slot,
                 )
         time.sleep(0.2)
+        if time.monotonic() - said >= HEARTBEAT_S:  # never silent while splits run: each one's latest line
+            said = time.monotonic()
+            for fold in running:
+                print(f"crossval: split {fold}: {_last_line(split_dir(plan, fold) / 'train.log')}", flush=True)
         for fold, (process, slot) in list(running.items()):
             if process.poll() is None:
                 continue
@@ -195,6 +201,15 @@ def run_splits(plan: Plan) -> list[int]:
                 failed.append(fold)
             print(f"crossval: split {fold} done, {finished} of {len(plan.folds)}: {outcome}, {timing}", flush=True)
     return failed
+
+
+def _last_line(log: Path, tail: int = 4096) -> str:
+    """The last thing a split's log says (a progress bar's latest state counts), cut to 100 characters."""
+    with open(log, "rb") as f:
+        f.seek(max(0, log.stat().st_size - tail))
+        text = f.read().decode(errors="replace").replace("\r", "\n")
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    return lines[-1][:100] if lines else "(nothing yet)"
 
 
 def _minutes(seconds: float) -> str:

@@ -8,23 +8,32 @@ from pathlib import Path
 import pytorch_lightning as pl
 from pytorch_lightning.callbacks import BasePredictionWriter
 from pytorch_lightning.cli import LightningCLI, SaveConfigCallback
-from pytorch_lightning.loggers import CSVLogger, TensorBoardLogger, WandbLogger
+from pytorch_lightning.loggers import WandbLogger
 from pytorch_lightning.utilities.rank_zero import rank_zero_only
 
 from fau_lightning import callbacks as _callbacks  # noqa: F401  imported so callbacks resolve by short name
+from fau_lightning.analysis.controls import default_control_cache
+from fau_lightning.analysis.settings import AnalysisSettings
+from fau_lightning.analysis.verdict import verdict_line
 from fau_lightning.atomic import write_json_atomically
 from fau_lightning.callbacks import PredictionWriter
-from fau_lightning.cli.common import exit_on_input_error, output_path
+from fau_lightning.cli.common import exit_on_input_error, output_path, show_progress
+from fau_lightning.cli.evaluation import Evaluation, evaluate_checkpoint
+from fau_lightning.cli.evaluation_logging import log_evaluation
+from fau_lightning.cli.lightning_internals import drop_wandb_anonymous
 from fau_lightning.cli.precision import precision_for
 from fau_lightning.cli.quiet import silence_library_noise
 from fau_lightning.datamodules import (
     FaceDataModule,  # imports every data module, so short names resolve
 )
 from fau_lightning.inference.model_record import MODEL_RECORD_KEY, SYNTHETIC_WARNING, record_test_result
+from fau_lightning.progress import StageProgress
 from fau_lightning.tasks import FaceTask, checked_task_class, read_checkpoint
 
 CONFIG_FILENAME = "fau_config.yaml"  # W&B writes its own config.yaml; ours must not clash with it
 LIGHTNING_CHECKPOINT_NAMES = ("last", "best", "hpc")  # resolved by Lightning itself
+SUBCOMMANDS = ("fit", "validate", "test", "predict")
+WANDB_DATA_FOLDER = "wandb_data"  # under the logger's save_dir: W&B's staged files (table images), kept with the run
 
 
 class LogConfigCallback(SaveConfigCallback):
@@ -76,6 +85,14 @@ class FauCLI(LightningCLI):
             help="after testing, write the test metrics and confusion matrix here (written atomically)",
         )
         parser.add_argument(
+            "--verdict",
+            type=bool,
+            default=True,
+            help="fit with test_after_fit: also judge the tested checkpoint's FAU verdict (data with FACS codes); "
+            "false skips it for a quick experiment (the report still holds the test, the curves and the filters)",
+        )
+        parser.add_class_arguments(AnalysisSettings, "analysis", help="the analysis of the tested checkpoint")
+        parser.add_argument(
             "--precision_by_device",
             type=bool,
             default=False,
@@ -83,43 +100,44 @@ class FauCLI(LightningCLI):
             "32-true on a CPU",
         )
 
+    def parse_arguments(self, parser, args) -> None:  # noqa: ANN001 (LightningCLI's own signature)
+        """Parse, then check a `--ckpt_path` file before Lightning reads its hyper-parameters: a file that is
+        missing, damaged or unsafe, or that names a class other than this package's tasks, stops here with
+        one message, before anything it names is imported. Checkpoints load tensors and plain values only.
+        """
+        super().parse_arguments(parser, args)
+        subcommand = self.config.get("subcommand")
+        if not subcommand:
+            return
+        config = self.config[subcommand]
+        if config.get("weights_only") is None:
+            config.weights_only = True
+        path = config.get("ckpt_path")
+        named = path and str(path) not in LIGHTNING_CHECKPOINT_NAMES and not str(path).startswith("registry")
+        if named:
+            checked_task_class(read_checkpoint(path), path)
+
     def before_instantiate_classes(self) -> None:
         config = self.config[self.subcommand] if self.subcommand else self.config
         if config.get("precision_by_device") and config.trainer.get("precision") is None:
             config.trainer.precision = precision_for(config.trainer.get("accelerator"))
-
-    def _prepare_subcommand_parser(self, klass: type, subcommand: str, **kwargs):
-        kwargs.setdefault("exit_on_error", False)  # a bad setting raises; main() says it in one line
-        parser = super()._prepare_subcommand_parser(klass, subcommand, **kwargs)
-        parser.set_defaults(weights_only=True)  # checkpoints load tensors and plain values only
-        return parser
+        loggers = config.trainer.get("logger")
+        for logger in loggers if isinstance(loggers, list) else [loggers]:
+            _claim_logger_folders(logger)
 
     def instantiate_trainer(self, **kwargs) -> pl.Trainer:
         trainer = super().instantiate_trainer(**kwargs)
         for logger in trainer.loggers:
             if isinstance(logger, WandbLogger):
-                logger._wandb_init.pop("anonymous", None)  # Lightning always passes it; W&B warns it does nothing
-                os.makedirs(logger.save_dir, exist_ok=True)  # W&B looks for the git repository from there
-            elif isinstance(logger, CSVLogger | TensorBoardLogger) and logger._version is None:
-                if rank_zero_only.rank == 0:  # other ranks log nothing and take rank zero's checkpoint folder
-                    logger._version = claim_version(Path(logger.root_dir))
+                drop_wandb_anonymous(logger)
+                # W&B stages the files its tables name (their images) here: kept under save_dir with the run
+                os.environ["WANDB_DATA_DIR"] = str(Path(logger.save_dir).resolve() / WANDB_DATA_FOLDER)
         if self.subcommand == "predict" and not any(isinstance(c, BasePredictionWriter) for c in trainer.callbacks):
             trainer.callbacks.append(PredictionWriter())
         return trainer
 
     def _setting(self, name: str) -> object:
         return self.config[self.subcommand].get(name)
-
-    def _parse_ckpt_path(self) -> None:
-        """A `--ckpt_path` file that is missing, damaged or unsafe, or that names a class other than
-        this package's tasks, stops here with one message, before Lightning imports anything it names.
-        """
-        subcommand = self.config.get("subcommand")
-        path = self.config[subcommand].get("ckpt_path") if subcommand else None
-        named = path and str(path) not in LIGHTNING_CHECKPOINT_NAMES and not str(path).startswith("registry")
-        if named:
-            checked_task_class(read_checkpoint(path), path)
-        super()._parse_ckpt_path()  # Lightning reads the file's hyper-parameters here (weights_only=True)
 
     def _check_checkpoint_against_data(self) -> None:
         """Before a checkpoint meets data: its classes must be the data's (a folder's are put in the
@@ -162,39 +180,65 @@ class FauCLI(LightningCLI):
             checked_task_class(read_checkpoint(last), last)  # a damaged or foreign last.ckpt: one line
 
     def after_fit(self) -> None:
+        """With test_after_fit: the best checkpoint (by validation) through the one evaluation path: tested
+        with the run's Trainer, judged, its report written beside it and logged into the run.
+        """
         if not self._setting("test_after_fit"):
-            if self.trainer.is_global_zero and analysis_lines(self.trainer):
-                print("\n".join(analysis_lines(self.trainer)))
             return
-        checkpoint = self.trainer.checkpoint_callback
-        ckpt_path = checkpoint.best_model_path if checkpoint is not None and checkpoint.best_model_path else None
-        results = self.trainer.test(self.model, datamodule=self.datamodule, ckpt_path=ckpt_path, verbose=False)
-        metrics = self._report(results, ckpt_path)  # its own summary instead of the table of every metric
-        if ckpt_path and self.trainer.is_global_zero:  # the model card's test figures travel with the checkpoint
-            record_test_result(ckpt_path, self.datamodule.test_split_name, metrics)
+        callback = self.trainer.checkpoint_callback
+        checkpoint = callback.best_model_path if callback is not None and callback.best_model_path else ""
+        progress = StageProgress()
+        evaluation = evaluate_checkpoint(
+            checkpoint,
+            self.model,
+            self.datamodule,
+            self.trainer,
+            self.config_init[self.subcommand]["analysis"],
+            default_control_cache(),
+            verdict=self._setting("verdict"),
+            progress=progress,
+        )
+        if evaluation is None:  # not rank zero
+            return
+        log_evaluation(self.trainer.loggers, evaluation, self.trainer.global_step)
+        if checkpoint:  # the model card's test figures travel with the checkpoint
+            record_test_result(checkpoint, evaluation.test["split"], evaluation.test["metrics"])
+        self._write_results(evaluation.test, checkpoint)
+        print(summary(self.trainer, evaluation.test["metrics"], checkpoint, evaluation))
 
     def after_test(self) -> None:
-        self._report([dict(self.trainer.callback_metrics)], self._setting("ckpt_path"))
-
-    def _report(self, results: list[dict], checkpoint: str | None) -> dict[str, float]:
-        """Print the summary and write --results_json (rank zero); returns the test metrics."""
-        metrics = {k: float(v) for k, v in (results[0] if results else {}).items() if k.startswith("test/")}
         if not self.trainer.is_global_zero:
-            return metrics
-        print(summary(self.trainer, metrics, checkpoint))
+            return
+        metrics = {k: float(v) for k, v in self.trainer.callback_metrics.items() if k.startswith("test/")}
+        confusion = getattr(self.model, "last_confusion", {}).get("test")
+        test = {
+            "split": self.datamodule.test_split_name,
+            "metrics": metrics,
+            "class_names": list(self.model.class_names),
+            "confusion": confusion.tolist() if confusion is not None else None,
+        }
+        self._write_results(test, self._setting("ckpt_path"))
+        print(summary(self.trainer, metrics, self._setting("ckpt_path")))
+
+    def _write_results(self, test: dict, checkpoint: str | None) -> None:
+        """--results_json: the test record and the checkpoint it is of (written atomically)."""
         if self._setting("results_json"):
-            record = {
-                "metrics": metrics,
-                "class_names": list(self.model.class_names),
-                **(
-                    {"confusion": self.model.last_confusion["test"].tolist()}
-                    if hasattr(self.model, "last_confusion")
-                    else {}
-                ),
-                "checkpoint": checkpoint,
-            }
-            write_json_atomically(self._setting("results_json"), record)
-        return metrics
+            write_json_atomically(self._setting("results_json"), {**test, "checkpoint": checkpoint})
+
+
+def _claim_logger_folders(logger) -> None:  # noqa: ANN001 (a logger's config: class_path and init_args)
+    """A CSV or TensorBoard logger without a version gets the next free one now (`claim_version`), so
+    runs started together in one folder never share one; other ranks leave it to rank zero's folder.
+    """
+    if not logger or not hasattr(logger, "class_path") or rank_zero_only.rank != 0:
+        return
+    if logger.class_path.rsplit(".", 1)[-1] not in ("CSVLogger", "TensorBoardLogger"):
+        return
+    args = logger.init_args
+    if args.get("version") is None:
+        name = args.get("name")
+        name = "lightning_logs" if name is None else name
+        args.version = claim_version(Path(args.get("save_dir") or ".") / name)
 
 
 def claim_version(root: Path) -> int:
@@ -212,13 +256,12 @@ def claim_version(root: Path) -> int:
             version += 1
 
 
-def analysis_lines(trainer: pl.Trainer) -> list[str]:
-    """What the analysis callbacks found at the end of fit (the FAU verdict and where its report is)."""
-    return [line for callback in trainer.callbacks for line in getattr(callback, "summary_lines", [])]
-
-
-def summary(trainer: pl.Trainer, results: dict, checkpoint: str | None) -> str:
-    """What a user wants at the end of a run: the test figures and where everything went."""
+def summary(
+    trainer: pl.Trainer, results: dict, checkpoint: str | None, evaluation: Evaluation | None = None
+) -> str:
+    """What a user wants at the end of a run: the test figures, where everything went and, after fit,
+    the verdict and the report, last.
+    """
     tested_on = getattr(trainer.datamodule, "test_split_name", "test split")
     if "test/auroc" in results:  # AU detection
         lines = [
@@ -236,11 +279,20 @@ def summary(trainer: pl.Trainer, results: dict, checkpoint: str | None) -> str:
         if isinstance(logger, WandbLogger):
             run, run_dir = logger.experiment, os.path.dirname(logger.experiment.dir)
             lines.append(f"W&B run ({'offline' if run.offline else 'online'}): {run_dir}")
+            lines.append(f"  in this terminal: wandb leet {run_dir}")
             if run.offline:
                 lines.append(f"  upload it later with: wandb sync {run_dir}")
         elif logger.log_dir:
             lines.append(f"{type(logger).__name__} logs: {logger.log_dir}")
-    return "\n".join([*lines, *analysis_lines(trainer)])  # the verdict last (filled by fit only)
+    if evaluation is not None:
+        fau = evaluation.analysis.fau
+        lines.append(verdict_line(fau) if fau is not None else f"FAU verdict: none ({evaluation.analysis.skipped})")
+        if evaluation.report is not None:
+            lines.append(
+                f"report of the tested checkpoint (test, curves, verdict, filters; {evaluation.seconds:.0f} s): "
+                f"{evaluation.report / 'report.html'}"
+            )
+    return "\n".join(lines)
 
 
 def run_cli(args: list[str] | None = None, **cli_kwargs) -> FauCLI:
@@ -253,7 +305,8 @@ def run_cli(args: list[str] | None = None, **cli_kwargs) -> FauCLI:
         "subclass_mode_data": True,
         "save_config_callback": LogConfigCallback,
         "save_config_kwargs": {"config_filename": CONFIG_FILENAME, "save_to_log_dir": False},
-        "parser_kwargs": {"exit_on_error": False},
+        # a bad setting raises, in every subcommand's parser too; main() says it in one line
+        "parser_kwargs": {"exit_on_error": False, **{name: {"exit_on_error": False} for name in SUBCOMMANDS}},
         "args": args,
         **cli_kwargs,
     }
@@ -271,13 +324,19 @@ def build_config(args: list[str], logger: bool = False) -> FauCLI:
     """Configs and overrides resolved and instantiated (model, data module, trainer) without running a
     subcommand; no logger unless `logger`, so nothing is written.
     """
-    return run_cli([*args, *([] if logger else ["--trainer.logger=false"])], run=False, save_config_callback=None)
+    return run_cli(
+        [*args, *([] if logger else ["--trainer.logger=false"])],
+        run=False,
+        save_config_callback=None,
+        seed_everything_default=False,  # resolving a config seeds nothing (and says nothing about seeds)
+    )
 
 
 def main(args: list[str] | None = None) -> None:
     """The `fau-train` console script; closes the W&B run (if any) so its files are complete on exit."""
     import wandb
 
+    show_progress("fau-train")
     try:
         exit_on_input_error("fau-train", lambda: run_cli(args))
     finally:

@@ -14,6 +14,7 @@ from fau_lightning.datamodules.device_batches import DeviceBatches
 from fau_lightning.datasets.probe import ProbeSet
 from fau_lightning.datasets.records import FaceRecords
 from fau_lightning.errors import SettingError
+from fau_lightning.progress import Progress
 from fau_lightning.transforms.augment import AugmentRanges, apply_params, sample_params
 
 Stage = Literal["train", "val", "test"]
@@ -226,16 +227,18 @@ class FaceDataModule(pl.LightningDataModule):
         """The split's images for analysis; datasets with FACS labels add their AUs and landmarks."""
         return ProbeSet.unlabelled(self.datasets[stage].images.numpy())
 
-    def extra_evidence(self) -> ProbeSet | None:
-        """People beyond the protocol's subjects whom no split trains on, as analysis evidence (None: none)."""
+    def extra_evidence(self, progress: Progress | None = None) -> ProbeSet | None:
+        """People beyond the protocol's subjects whom no split trains on, as analysis evidence (None: none);
+        `progress` is told how making them goes.
+        """
         return None
 
-    def analysis_probes(self) -> tuple[ProbeSet, ProbeSet]:
+    def analysis_probes(self, progress: Progress | None = None) -> tuple[ProbeSet, ProbeSet]:
         """(selection, evidence) for the FAU verdict: the training subjects' probe set and the held-out
         people's (validation and test folds, then `extra_evidence`).
         """
         selection = self.probe_set("train")
-        extra = self.extra_evidence()
+        extra = self.extra_evidence(progress)
         evidence = [self.probe_set("val"), self.probe_set("test"), *([extra] if extra is not None else [])]
         return selection, ProbeSet.concatenate(evidence)
 

@@ -20,6 +20,7 @@ from fau_lightning.datasets.probe import ProbeSet
 from fau_lightning.datasets.records import FaceRecords
 from fau_lightning.errors import SettingError
 from fau_lightning.facs import ACTION_UNITS
+from fau_lightning.progress import Progress
 from fau_lightning.synthetic.dataset import GENERATOR_VERSION, SyntheticConfig, generate
 
 Targets = Literal["emotion", "aus"]
@@ -193,7 +194,7 @@ class SyntheticCKPlusDataModule(CKPlusDataModule):
         generate(self.hparams.root, self.synthetic, workers=os.cpu_count() or 1)
         return super().read_records()
 
-    def extra_evidence(self) -> ProbeSet | None:
+    def extra_evidence(self, progress: Progress | None = None) -> ProbeSet | None:
         """The `evidence_subjects` further people, every FACS-coded image of each (cached)."""
         if not self.evidence_subjects:
             return None
@@ -219,6 +220,6 @@ class SyntheticCKPlusDataModule(CKPlusDataModule):
                     face_crop=self.crop.method,
                     cache_dir=str(Path(scratch) / "cache"),
                 )
-                generate(others.hparams.root, people, workers=os.cpu_count() or 1)
+                generate(others.hparams.root, people, workers=os.cpu_count() or 1, progress=progress)
                 ProbeSet.concatenate([others.probe_set(stage) for stage in ("train", "val", "test")]).save(path)
         return ProbeSet.load(path)

@@ -22,6 +22,7 @@ from fau_lightning.atomic import remove_stale_temporaries, write_atomically
 from fau_lightning.datasets.face_crop import CropSettings, crop_face
 from fau_lightning.datasets.records import FaceRecords, FileList, ImageFile, read_landmarks
 from fau_lightning.errors import DatasetFormatError
+from fau_lightning.progress import StageProgress
 
 log = logging.getLogger(__name__)
 CACHE_VERSION = 2
@@ -60,8 +61,12 @@ def _process(image: ImageFile, crop: CropSettings) -> tuple[np.ndarray, np.ndarr
 
 
 def _build(files: FileList, crop: CropSettings, workers: int) -> tuple[FaceRecords, list[str]]:
+    progress, stage = StageProgress(), f"reading and cropping {len(files.images)} images of {files.root}"
+    results = []
     with ThreadPoolExecutor(max(1, workers)) as pool:  # OpenCV releases the GIL
-        results = list(pool.map(lambda im: _process(im, crop), files.images))
+        for done, result in enumerate(pool.map(lambda im: _process(im, crop), files.images), start=1):
+            results.append(result)
+            progress(stage, done, len(files.images))
     report = [r for r in results if isinstance(r, str)]
     kept = [(im, r) for im, r in zip(files.images, results, strict=True) if not isinstance(r, str)]
     if not kept:
@@ -116,7 +121,6 @@ def load_or_build(
     path = cache_dir / f"faces-{cache_key(files, crop, extra)}.npz"
     if path.exists() and (faces := _load(path)) is not None:
         return faces, path
-    log.info("preprocessing %d images from %s into %s", len(files.images), files.root, path)
     faces, report = _build(files, crop, workers or os.cpu_count() or 1)
     report_path = path.with_suffix(".report.txt")
     write_atomically(report_path, lambda f: f.write("".join(line + "\n" for line in report).encode()))

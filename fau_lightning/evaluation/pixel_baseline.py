@@ -9,6 +9,8 @@ from dataclasses import dataclass
 import torch
 import torch.nn.functional as F
 
+from fau_lightning.progress import Progress, StageProgress
+
 
 @dataclass(frozen=True)
 class BaselineResult:
@@ -44,8 +46,9 @@ def logistic_regression_baseline(
     num_classes: int,
     l2_grid: tuple[float, ...] = (1e-4, 1e-3, 1e-2, 1e-1),
     max_iter: int = 200,
+    progress: Progress | None = None,
 ) -> BaselineResult:
-    """Each split is (images of any shape (N, ...), class indices (N,))."""
+    """Each split is (images of any shape (N, ...), class indices (N,)); `progress` is told after each L2 fit."""
 
     def flat(images: torch.Tensor) -> torch.Tensor:
         return images.reshape(len(images), -1).double()
@@ -53,6 +56,10 @@ def logistic_regression_baseline(
     x_train = flat(train[0])
     mean, std = x_train.mean(0), x_train.std(0).clamp_min(1e-6)
     x_train, x_val, x_test = ((flat(x) - mean) / std for x in (train[0], val[0], test[0]))
-    fits = {l2: _fit(x_train, train[1], num_classes, l2, max_iter) for l2 in l2_grid}
+    progress = progress or StageProgress()
+    fits = {}
+    for done, l2 in enumerate(l2_grid, start=1):
+        fits[l2] = _fit(x_train, train[1], num_classes, l2, max_iter)
+        progress("fitting the L2 strengths", done, len(l2_grid))
     best_l2 = max(l2_grid, key=lambda l2: _accuracy(fits[l2], x_val, val[1]))
     return BaselineResult(best_l2, _accuracy(fits[best_l2], x_val, val[1]), _accuracy(fits[best_l2], x_test, test[1]))

@@ -54,6 +54,7 @@ class ModelRecord:
         seed: the run's global seed (None: not known).
         package_version: the fau_lightning version that trained it.
         test: {"split": ..., "metrics": {...}} once the run tested its best checkpoint.
+        precision: the Trainer's precision in training and testing (e.g. "32-true", "bf16-mixed").
     """
 
     class_names: list[str]
@@ -65,6 +66,7 @@ class ModelRecord:
     seed: int | None = None
     package_version: str = "unknown"
     test: dict | None = None
+    precision: str | None = None
 
     @property
     def synthetic(self) -> bool:
@@ -74,8 +76,8 @@ class ModelRecord:
         return asdict(self)
 
 
-def build_record(task, data_record: dict) -> dict:
-    """The record of a task trained on a data module's data (`FaceDataModule.data_record()`)."""
+def build_record(task, data_record: dict, precision: str | None = None) -> dict:
+    """The record of a task trained on a data module's data (`FaceDataModule.data_record()`) in `precision`."""
     seed = os.environ.get("PL_GLOBAL_SEED")  # set by seed_everything
     crop = {k: list(v) if isinstance(v, tuple) else v for k, v in data_record["face_crop"].items()}
     return ModelRecord(
@@ -87,6 +89,7 @@ def build_record(task, data_record: dict) -> dict:
         training_data={k: v for k, v in data_record.items() if k not in ("face_crop", "image_size")},
         seed=int(seed) if seed is not None else None,
         package_version=package_version(),
+        precision=precision,
     ).as_dict()
 
 

@@ -20,6 +20,7 @@ import cv2
 import numpy as np
 
 from fau_lightning.facs import EMOTION_PROTOTYPES
+from fau_lightning.progress import Progress, StageProgress
 from fau_lightning.synthetic.face import (
     FaceGeometry,
     Nuisance,
@@ -167,8 +168,16 @@ def _write_subject(root: Path, subject_index: int, cfg: SyntheticConfig) -> None
         (root / "Emotion" / subject / "Thumbs.db").write_bytes(b"\0")
 
 
-def generate(root: str | os.PathLike, cfg: SyntheticConfig = SyntheticConfig(), workers: int = 1) -> Path:
+def generate(
+    root: str | os.PathLike,
+    cfg: SyntheticConfig = SyntheticConfig(),
+    workers: int = 1,
+    progress: Progress | None = None,
+) -> Path:
     """Write the set to `root` unless the same set is already there; returns `root`.
+
+    `progress("drawing faces", done, total)` is told as each subject is written (default: said through
+    the package's logger).
 
     The tree is written to a temporary sibling folder and renamed into place, so an interrupted
     run never leaves a half-written dataset behind. A synthetic set made with other settings (or by
@@ -189,15 +198,20 @@ def generate(root: str | os.PathLike, cfg: SyntheticConfig = SyntheticConfig(), 
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir(parents=True)
     subjects = range(cfg.first_subject, cfg.first_subject + cfg.num_subjects)
+    progress = progress or StageProgress()
+    stage = f"drawing the faces of {cfg.num_subjects} people"
     try:
         if workers > 1:
             from concurrent.futures import ProcessPoolExecutor
 
             with ProcessPoolExecutor(workers) as pool:
-                list(pool.map(_write_subject, [tmp] * cfg.num_subjects, subjects, [cfg] * cfg.num_subjects))
+                written = pool.map(_write_subject, [tmp] * cfg.num_subjects, subjects, [cfg] * cfg.num_subjects)
+                for done, _ in enumerate(written, start=1):
+                    progress(stage, done, cfg.num_subjects)
         else:
-            for i in subjects:
+            for done, i in enumerate(subjects, start=1):
                 _write_subject(tmp, i, cfg)
+                progress(stage, done, cfg.num_subjects)
         (tmp / MARKER).write_text(json.dumps(wanted, indent=2))
         if root.exists():
             root.rename(old)

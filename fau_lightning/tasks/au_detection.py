@@ -54,7 +54,9 @@ class AUDetector(FaceTask):
             self.metrics[f"{stage}_metrics"].update(logits.sigmoid(), targets.long())
         return loss
 
-    def _log_epoch(self, stage: str) -> None:
+    def _log_epoch(self, stage: str) -> dict[str, float]:
+        if f"{stage}_metrics" not in self.metrics:
+            return {}
         collection = self.metrics[f"{stage}_metrics"]
         values = collection.compute()
         collection.reset()
@@ -67,5 +69,7 @@ class AUDetector(FaceTask):
                 per_au = torch.where(both_seen, per_au, torch.nan)
             logged[f"{stage}/{metric}"] = per_au[both_seen].mean() if both_seen.any() else torch.tensor(float("nan"))
             logged |= {f"{stage}/{metric}_au/{name}": v for name, v in zip(self.class_names, per_au, strict=True)}
+        headline = {key: logged[key] for key in (f"{stage}/auroc", f"{stage}/f1")}
         self.log(f"{stage}/auroc", logged.pop(f"{stage}/auroc"), prog_bar=stage != "test")
         self.log_dict(logged)
+        return headline

@@ -13,6 +13,7 @@ from fau_lightning.inference.model_record import MODEL_RECORD_KEY, build_record
 from fau_lightning.models import ZeroBiasCNN, probabilities
 
 TASK_KEY = "fau_task"  # checkpoint entry naming the task class, so any command can reload it
+HISTORY_KEY = "fau_history"  # checkpoint entry: the per-epoch train and validation figures up to that checkpoint
 
 
 class FaceTask(pl.LightningModule):
@@ -77,6 +78,9 @@ class FaceTask(pl.LightningModule):
         # set past nn.Module's registration, so the compiled wrapper adds no second copy of the weights to state_dict
         object.__setattr__(self, "_forward", torch.compile(self.model) if compile else self.model)
         self.build_metrics(num_classes)
+        self.history: dict[int, dict[str, float]] = {}  # epoch -> its train and validation figures
+        self.tested_checkpoint: dict[str, int] = {}  # epoch and step of the checkpoint last loaded, e.g. for testing
+        self._loss_sums: dict[str, list[torch.Tensor]] = {}  # stage -> [sum of batch losses x images, images]
 
     def build_metrics(self, num_classes: int) -> None:
         """Create the task's torchmetrics modules (subclasses)."""
@@ -91,6 +95,9 @@ class FaceTask(pl.LightningModule):
     def log_loss(self, stage: str, loss: torch.Tensor, batch_size: int) -> None:
         """Log a batch's loss: per step and per epoch in training, per epoch (synced across devices) otherwise."""
         train = stage == "train"
+        total, images = self._loss_sums.setdefault(stage, [torch.zeros((), device=loss.device) for _ in range(2)])
+        total += loss.detach().float() * batch_size
+        images += batch_size
         self.log(
             f"{stage}/loss",
             loss,
@@ -101,9 +108,21 @@ class FaceTask(pl.LightningModule):
             prog_bar=train,
         )
 
-    def _log_epoch(self, stage: str) -> None:
-        """Log and reset the stage's metrics (subclasses)."""
+    def _log_epoch(self, stage: str) -> dict[str, float]:
+        """Log and reset the stage's metrics; returns the headline ones for the history (subclasses)."""
         raise NotImplementedError
+
+    def _end_epoch(self, stage: str) -> None:
+        """Log the stage's metrics and, in fit, keep them with the epoch's mean loss in `history`."""
+        figures = self._log_epoch(stage)
+        total, images = self._loss_sums.pop(stage, (torch.zeros(()), torch.zeros(())))
+        if stage == "test" or self.trainer.sanity_checking:
+            return
+        row = self.history.setdefault(self.current_epoch, {"epoch": self.current_epoch})
+        row["step"] = self.global_step
+        if float(images) > 0:
+            row[f"{stage}/loss"] = float(total / images)
+        row.update({key: float(value) for key, value in figures.items()})
 
     def training_step(self, batch: tuple[torch.Tensor, torch.Tensor], batch_idx: int) -> torch.Tensor:
         return self._step(batch, "train")
@@ -118,11 +137,14 @@ class FaceTask(pl.LightningModule):
         """Probabilities of a batch's images (its first element)."""
         return probabilities(self(batch[0]), self.multi_label)
 
+    def on_train_epoch_end(self) -> None:
+        self._end_epoch("train")
+
     def on_validation_epoch_end(self) -> None:
-        self._log_epoch("val")
+        self._end_epoch("val")
 
     def on_test_epoch_end(self) -> None:
-        self._log_epoch("test")
+        self._end_epoch("test")
 
     def configure_optimizers(self) -> torch.optim.Optimizer:
         hp = self.hparams
@@ -130,9 +152,27 @@ class FaceTask(pl.LightningModule):
 
     def on_save_checkpoint(self, checkpoint: dict) -> None:
         checkpoint[TASK_KEY] = f"{type(self).__module__}.{type(self).__qualname__}"
+        checkpoint[HISTORY_KEY] = [self.history[epoch] for epoch in sorted(self.history)]
         datamodule = self._trainer.datamodule if self._trainer is not None else None
         if hasattr(datamodule, "data_record"):
-            checkpoint[MODEL_RECORD_KEY] = build_record(self, datamodule.data_record())
+            checkpoint[MODEL_RECORD_KEY] = build_record(self, datamodule.data_record(), str(self.trainer.precision))
+
+    def on_train_end(self) -> None:
+        self.tested_checkpoint = {}  # the weights are now the last epoch's, whatever was loaded to resume
+
+    def weights_name(self, stage: str) -> str:
+        """What a stage's figures were computed with, for titles: "val, epoch 3" or "test, checkpoint of
+        epoch 27 (step 448)" (epochs counted from 0, as Lightning and the logged `epoch` count them).
+        """
+        if stage == "test" and self.tested_checkpoint:
+            epoch, step = self.tested_checkpoint["epoch"], self.tested_checkpoint["step"]
+            return f"test, checkpoint of epoch {epoch} (step {step})"
+        return f"{stage}, epoch {self.current_epoch}"
+
+    def on_load_checkpoint(self, checkpoint: dict) -> None:
+        self.history = {int(row["epoch"]): dict(row) for row in checkpoint.get(HISTORY_KEY, [])}
+        known = "epoch" in checkpoint and "global_step" in checkpoint
+        self.tested_checkpoint = {"epoch": checkpoint["epoch"], "step": checkpoint["global_step"]} if known else {}
 
 
 def task_class(name: str, source: str | os.PathLike) -> type[FaceTask]:

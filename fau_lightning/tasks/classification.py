@@ -50,13 +50,14 @@ class ExpressionClassifier(FaceTask):
             self.confusion[f"{stage}_confusion"].update(preds, targets)
         return loss
 
-    def _log_epoch(self, stage: str) -> None:
+    def _log_epoch(self, stage: str) -> dict[str, float]:
         values = self.metrics[f"{stage}_metrics"].compute()
         counts = values.pop(f"{stage}/class_counts")
         support = counts[:, 4].float()
         per_class = torch.where(support > 0, counts[:, 0] / support.clamp(min=1), torch.nan)
         values[f"{stage}/acc_macro"] = per_class.nanmean() if (support > 0).any() else torch.tensor(torch.nan)
         values.update({f"{stage}/acc_class/{name}": acc for name, acc in zip(self.class_names, per_class, strict=True)})
+        headline = {key: values[key] for key in (f"{stage}/acc", f"{stage}/acc_macro")}
         self.log(f"{stage}/acc", values.pop(f"{stage}/acc"), prog_bar=stage != "test")
         self.log_dict(values)
         self.metrics[f"{stage}_metrics"].reset()
@@ -66,13 +67,11 @@ class ExpressionClassifier(FaceTask):
             confusion.reset()
             self.last_confusion[stage] = matrix
             if not self.trainer.sanity_checking and self.trainer.is_global_zero:
-                title = f"{stage} epoch {self.current_epoch}, acc {float(np.trace(matrix) / max(matrix.sum(), 1)):.3f}"
+                title = f"{self.weights_name(stage)}, acc {float(np.trace(matrix) / max(matrix.sum(), 1)):.3f}"
                 log_image(
                     self.loggers,
                     f"{stage}/confusion_matrix",
                     confusion_matrix_image(matrix, self.class_names, title),
                     self.global_step,
                 )
-
-    def on_train_epoch_end(self) -> None:
-        self._log_epoch("train")
+        return headline

@@ -87,7 +87,7 @@ def table_rows(report: FAUReport) -> list[list]:
 
 def _text(value) -> str:
     if isinstance(value, bool):
-        return "**yes**" if value else "no"
+        return "yes" if value else "no"
     if isinstance(value, float):
         if math.isnan(value):
             return "–"
@@ -138,7 +138,7 @@ def html_table(report: FAUReport) -> str:
             else f"<td class='failed'>failed: {html.escape(cells['failed'])}</td>"
         )
         rest = "".join(
-            f"<tr><td class='text'>{html.escape(c)}</td><td>{html.escape(_text(cells[c]).replace('**', ''))}</td></tr>"
+            f"<tr><td class='text'>{html.escape(c)}</td><td>{html.escape(_text(cells[c]))}</td></tr>"
             for c in COLUMNS
             if c not in SHOWN and c not in ("recovered", "failed", "grade")
         )

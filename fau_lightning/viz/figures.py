@@ -122,3 +122,27 @@ def labelled_rows_image(
         ax.set_title(title, fontsize=9)
     fig.tight_layout()
     return _to_rgb(fig)
+
+
+def curves_image(history: list[dict[str, float]], title: str = "") -> np.ndarray:
+    """Per-epoch training and validation figures side by side: the loss, then each other metric the
+    history holds (e.g. acc), train and val on the same axes. `history` rows hold "epoch" and
+    "<stage>/<metric>" keys (`FaceTask.history`).
+    """
+    metrics = sorted({key.split("/", 1)[1] for row in history for key in row if "/" in key}, key=lambda m: m != "loss")
+    fig = Figure(figsize=(3.2 * max(len(metrics), 1), 2.6), dpi=100)
+    for index, metric in enumerate(metrics, start=1):
+        ax = fig.add_subplot(1, len(metrics), index)
+        for stage, style in (("train", "-"), ("val", "--")):
+            points = [(row["epoch"], row[f"{stage}/{metric}"]) for row in history if f"{stage}/{metric}" in row]
+            if points:
+                epochs, values = zip(*points, strict=True)
+                ax.plot(epochs, values, style, marker=".", label=stage)
+        ax.set_xlabel("epoch")
+        ax.set_title(metric, fontsize=9)
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=8)
+    if title:
+        fig.suptitle(title, fontsize=9)
+    fig.tight_layout()
+    return _to_rgb(fig)

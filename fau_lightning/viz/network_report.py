@@ -4,6 +4,7 @@ The same figures and numbers feed the report folder and the W&B run, so both sho
 """
 
 import json
+import shutil
 from pathlib import Path
 
 import cv2
@@ -16,10 +17,17 @@ from fau_lightning.analysis.network import NetworkAnalysis
 from fau_lightning.analysis.receptive_field import receptive_field
 from fau_lightning.analysis.verdict import FAUReport, verdict_numbers
 from fau_lightning.viz.alignment_table import markdown_table
-from fau_lightning.viz.figures import heatmap_image, image_grid, labelled_rows_image
+from fau_lightning.viz.figures import (
+    confusion_matrix_image,
+    curves_image,
+    heatmap_image,
+    image_grid,
+    labelled_rows_image,
+)
 from fau_lightning.viz.report_page import report_page
 
 FIGURE_FILES = {
+    "curves": "curves.png",
     "confusion": "confusion.png",
     "patches": "top_patches.png",
     "projections": "projections.png",
@@ -42,46 +50,54 @@ def best_unit_heatmap(report: FAUReport, layer: str) -> np.ndarray:
 
 def best_unit_patches(model: nn.Module, analysis: NetworkAnalysis) -> list[list[np.ndarray]]:
     """For each verdict, what its best unit sees in its K strongest held-out images."""
-    maxima, k = analysis.measured.evidence, analysis.settings.top_k
+    maxima, k = analysis.measured.evidence, analysis.settings.patches
     rf, top = receptive_field(model.features, analysis.settings.layer), top_k_images(maxima.values, k)
     images = analysis.prepared.evidence.images
     return [unit_patches(images, rf, maxima, v.best_unit, top[v.best_unit]) for v in analysis.fau.verdicts]
 
 
-def report_figures(model: nn.Module, analysis: NetworkAnalysis) -> dict[str, np.ndarray]:
-    """Every figure of the report, by key (FIGURE_FILES), as RGB or grayscale arrays."""
+def report_figures(model: nn.Module, analysis: NetworkAnalysis, test: dict | None, history: list[dict]) -> dict:
+    """Every figure of the report, by key (FIGURE_FILES), as RGB or grayscale arrays: the training
+    curves, the test confusion matrix (classifiers), the filters and the verdict's figures.
+    """
+    figures = {}
+    if history:
+        figures["curves"] = curves_image(history, "per epoch, up to this checkpoint (train: solid, val: dashed)")
+    if test and test.get("confusion") is not None:
+        accuracy = test["metrics"].get("test/acc", float("nan"))
+        title = f"{test['split']}: {test['weights']}, accuracy {accuracy:.3f}"
+        figures["confusion"] = confusion_matrix_image(np.array(test["confusion"]), test["class_names"], title)
     filters, layer = analysis.filters, analysis.settings.layer
     names = [f"f{f}" for f in filters.filters]
-    figures = {
-        "patches": labelled_rows_image(
-            [filters.patches[f] for f in filters.filters],
-            names,
-            title=f"{layer}: top-{analysis.settings.top_k} training patches of the most selective filters",
-        ),
-        "projections": labelled_rows_image(
-            [[filters.projections[f]] for f in filters.filters],
-            names,
-            tile_size=64,
-            title=f"strongest activation projected to pixels ({filters.method})",
-        ),
-        "conv1": image_grid(list(model.features.conv1.weight.detach().cpu().numpy()[:, 0]), 16, tile_size=20),
-    }
+    figures["patches"] = labelled_rows_image(
+        [filters.patches[f] for f in filters.filters],
+        names,
+        title=f"{layer}: top-{analysis.settings.patches} training patches of the most selective filters",
+    )
+    figures["projections"] = labelled_rows_image(
+        [[filters.projections[f]] for f in filters.filters],
+        names,
+        tile_size=64,
+        title=f"strongest activation projected to pixels ({filters.method})",
+    )
+    figures["conv1"] = image_grid(list(model.features.conv1.weight.detach().cpu().numpy()[:, 0]), 16, tile_size=20)
     fau = analysis.fau
     if fau is not None and fau.verdicts:
         figures["fau"] = best_unit_heatmap(fau, layer)
         figures["au_patches"] = labelled_rows_image(
             best_unit_patches(model, analysis),
             [f"AU{v.au}: {v.unit}" for v in fau.verdicts],
-            title=f"Top-{analysis.settings.top_k} held-out patches of each AU's best {layer} unit",
+            title=f"Top-{analysis.settings.patches} held-out patches of each AU's best {layer} unit",
         )
     return figures
 
 
-def report_numbers(analysis: NetworkAnalysis, source: str, test: dict | None, no_aus_reason: str) -> dict:
-    """report.json's content."""
+def report_numbers(source: str, test: dict | None, history: list[dict], analysis: NetworkAnalysis) -> dict:
+    """report.json's content: the checkpoint, its test figures, its training history, the filters and the verdict."""
     numbers: dict = {
         "checkpoint": source,
         "test": test,
+        "history": history,
         "filters": {
             "layer": analysis.settings.layer,
             "most_selective": analysis.filters.filters,
@@ -89,20 +105,32 @@ def report_numbers(analysis: NetworkAnalysis, source: str, test: dict | None, no
         },
     }
     if analysis.fau is not None:
-        numbers["fau"] = verdict_numbers(analysis.fau, analysis.settings.alignment)
+        numbers["fau"] = verdict_numbers(analysis.fau, analysis.settings)
     else:
-        numbers["fau"] = {"skipped": no_aus_reason}
+        numbers["fau"] = {"skipped": analysis.skipped}
     return numbers
 
 
-def write_report(folder: Path, numbers: dict, figures: dict[str, np.ndarray], fau: FAUReport | None) -> None:
-    """Write the report's files into `folder` (made here; the caller renames it into place)."""
-    folder.mkdir(parents=True)
+def write_report(
+    folder: Path, numbers: dict, figures: dict[str, np.ndarray], fau: FAUReport | None, log: str = ""
+) -> None:
+    """Write the report folder whole: its files go into a hidden folder beside it, which then replaces
+    `folder`, so an interrupted write never leaves half a report. `log`: the progress lines that made it.
+    """
+    folder = Path(folder)
+    partial = folder.with_name(f".{folder.name}.partial")
+    shutil.rmtree(partial, ignore_errors=True)
+    partial.mkdir(parents=True)
     for key, image in figures.items():
         bgr = cv2.cvtColor(image, cv2.COLOR_RGB2BGR) if image.ndim == 3 else image
-        cv2.imwrite(str(folder / FIGURE_FILES[key]), bgr)
-    (folder / "report.json").write_text(json.dumps(numbers, indent=2, default=float))
+        if not cv2.imwrite(str(partial / FIGURE_FILES[key]), bgr):
+            raise OSError(f"{partial / FIGURE_FILES[key]}: could not be written")
+    (partial / "report.json").write_text(json.dumps(numbers, indent=2, default=float))
     if fau is not None and fau.verdicts:
-        (folder / "fau_alignment.md").write_text(markdown_table(fau))
+        (partial / "fau_alignment.md").write_text(markdown_table(fau))
     files = {key: FIGURE_FILES[key] for key in figures}
-    (folder / "report.html").write_text(report_page(numbers, files, fau))
+    (partial / "report.html").write_text(report_page(numbers, files, fau))
+    if log:
+        (partial / "progress.log").write_text(log)
+    shutil.rmtree(folder, ignore_errors=True)
+    partial.rename(folder)

@@ -16,7 +16,7 @@ def _summary(numbers: dict, fau: FAUReport | None) -> str:
     """The verdict's count, each AU as a chip coloured by outcome, the evidence and the controls."""
     fau_numbers = numbers["fau"]
     if fau is None:
-        return f"<div class='summary'><p>{html.escape(fau_numbers['skipped'])}.</p></div>"
+        return f"<div class='summary'><p>No FAU verdict: {html.escape(fau_numbers['skipped'])}.</p></div>"
     chips = "".join(
         f"<span class='chip {'recovered' if v.recovered else 'failed'}' "
         f"title='{html.escape(', '.join(v.failed) or 'all four tests passed: ' + v.grade)}'>AU{v.au}</span>"
@@ -43,14 +43,33 @@ def _summary(numbers: dict, fau: FAUReport | None) -> str:
     )
 
 
+def _metric_rows(metrics: dict[str, float]) -> str:
+    return "".join(f"<tr><td class='text'>{html.escape(k)}</td><td>{v:.4f}</td></tr>" for k, v in metrics.items())
+
+
 def _test_section(numbers: dict, files_by_key: dict[str, str]) -> str:
+    """The test figures of the checkpoint (headline metrics, the rest folded away) and its confusion matrix."""
     test = numbers.get("test")
     if not test:
-        return "<p>Not tested here: the training run printed and logged its test figures.</p>"
-    rows = "".join(
-        f"<tr><td class='text'>{html.escape(k)}</td><td>{v:.4f}</td></tr>" for k, v in test["metrics"].items()
+        return "<p>Not tested.</p>"
+    headline = {k: v for k, v in test["metrics"].items() if k.count("/") == 1}
+    detail = {k: v for k, v in test["metrics"].items() if k.count("/") > 1}
+    more = f"<details><summary>per class</summary><table>{_metric_rows(detail)}</table></details>" if detail else ""
+    return (
+        f"<p>{html.escape(test['split'])}, {html.escape(test['weights'])}.</p>"
+        f"<table class='test'>{_metric_rows(headline)}</table>{more}{_image(files_by_key, 'confusion')}"
     )
-    return f"<table>{rows}</table>{_image(files_by_key, 'confusion')}"
+
+
+def _training_section(numbers: dict, files_by_key: dict[str, str]) -> str:
+    history = numbers.get("history") or []
+    if not history:
+        return "<p>The checkpoint holds no training history.</p>"
+    return (
+        f"<figure>{_image(files_by_key, 'curves')}<figcaption>Each epoch's mean training loss and validation "
+        f"figures, from epoch {history[0]['epoch']} to the checkpoint's epoch {history[-1]['epoch']}; "
+        "the checkpoint was chosen on validation, never on the test split.</figcaption></figure>"
+    )
 
 
 def _fau_section(fau: FAUReport | None, files_by_key: dict[str, str]) -> str:
@@ -77,6 +96,7 @@ def report_page(numbers: dict, files_by_key: dict[str, str], fau: FAUReport | No
         model=html.escape(numbers["checkpoint"]),
         summary=_summary(numbers, fau),
         test=_test_section(numbers, files_by_key),
+        training=_training_section(numbers, files_by_key),
         fau=_fau_section(fau, files_by_key),
         layer=html.escape(numbers["filters"]["layer"]),
         selection_images=fau.selection_images if fau is not None else "the training subjects'",

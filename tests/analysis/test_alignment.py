@@ -6,7 +6,6 @@ import torch
 
 from fau_lightning.analysis.activations import spatial_maxima, top_k_images, unit_name
 from fau_lightning.analysis.alignment import (
-    AlignmentSettings,
     LayerScores,
     RegionMap,
     align,
@@ -24,6 +23,7 @@ from fau_lightning.analysis.sequences import (
     SequenceDesign,
     co_occurrence,
 )
+from fau_lightning.analysis.settings import AlignmentSettings
 from fau_lightning.datasets.probe import NO_EMOTION, ProbeSet
 from fau_lightning.models import ZeroBiasCNN
 from tests.helpers.auroc import brute_force_auroc

@@ -1,6 +1,8 @@
 """The analysis's speed-ups change no verdict: channels-last convolutions, forward passes stopped at the
-judged layer and the separable distance computation of the region maps give the verdict that the
-plain computation gives, on a trained checkpoint of the tiny set.
+judged layer with each ReLU after its max pool, the untrained networks' shared input normalisation
+made once, occlusion of just the images the region test reads, and the separable distance computation
+of the region maps give the verdict that the plain computation gives, on a trained checkpoint of the
+tiny set.
 """
 
 from pathlib import Path
@@ -8,10 +10,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from fau_lightning.analysis import activations, filters, occlusion
+from fau_lightning.analysis import activations, controls, filters, occlusion
 from fau_lightning.analysis import verdict as verdict_module
-from fau_lightning.analysis.alignment import AlignmentSettings
 from fau_lightning.analysis.regions import NO_REGION, REGIONS
+from fau_lightning.analysis.settings import AnalysisSettings
 from fau_lightning.analysis.verdict import fau_verdict, prepare_evidence
 from fau_lightning.cli.train import build_config
 from fau_lightning.facs import REGION_LANDMARKS
@@ -55,17 +57,17 @@ def test_the_fast_measurement_gives_the_plain_verdict(
     datamodule.prepare_data()
     model = load_task(tiny_checkpoint).model.eval()
     selection, evidence = datamodule.analysis_probes()
-    settings = AlignmentSettings(shuffles=200)
+    settings = AnalysisSettings(shuffles=200, control_seeds=3, control_precision="32")
 
     def verdict():
-        prepared = prepare_evidence(model, selection, evidence, "relu3", settings, [0, 1, 2], None)
-        return fau_verdict(model, prepared, "relu3", settings)
+        prepared = prepare_evidence(model, selection, evidence, settings, None)
+        return fau_verdict(model, prepared, settings)
 
     fast, fast_units = verdict()
     plain_maxima = activations.spatial_maxima
 
-    def whole_forward(model, layer, images, captured):  # the whole network, the layer read by its hook
-        model(images)
+    def whole_forward(model, layer, images, captured):  # all the features in order, the layer read by its hook
+        model.features(images)
         return captured.pop()
 
     def plain(model, layer, batches, device="cpu", cells=1, channels_last=False):
@@ -73,7 +75,9 @@ def test_the_fast_measurement_gives_the_plain_verdict(
 
     monkeypatch.setattr(activations, "_forward_to", whole_forward)
     monkeypatch.setattr(filters, "spatial_maxima", plain)
+    monkeypatch.setattr(controls, "spatial_maxima", plain)
     monkeypatch.setattr(verdict_module, "region_label_maps", plain_region_maps)
+    monkeypatch.setattr(verdict_module, "peak_frames", lambda values, *_: np.arange(len(values)))  # occlude all
     slow, slow_units = verdict()
     assert len(fast.verdicts) >= 3
     assert np.abs(fast_units.evidence.values - slow_units.evidence.values).max() < 1e-4

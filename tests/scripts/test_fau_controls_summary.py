@@ -1,4 +1,4 @@
-"""scripts/fau_controls_summary.py reads each network's test figure from where it was recorded."""
+"""scripts/fau_controls_summary.py reads each network's test figure from its report, whichever command wrote it."""
 
 import json
 import sys
@@ -25,15 +25,15 @@ def _write(path: Path, numbers: dict) -> None:
     path.write_text(json.dumps(numbers))
 
 
-def test_a_training_written_report_takes_its_test_figure_from_the_training(
+def test_training_and_fau_analyze_reports_both_give_the_test_figure(
     tmp_path: Path, capsys: pytest.CaptureFixture
 ) -> None:
     sys.path.insert(0, str(REPO / "scripts"))
     import fau_controls_summary
 
     checkpoint = tmp_path / "au" / "checkpoints" / "best.ckpt"
-    _write(tmp_path / "au" / "result.json", {"metrics": {"test/auroc": 0.962}, "checkpoint": str(checkpoint)})
-    _write(checkpoint.with_suffix(".report") / "report.json", {"test": None, "fau": FAU})
+    _write(tmp_path / "au" / "result.json", {"metrics": {"test/auroc": 0.5}, "checkpoint": str(checkpoint)})
+    _write(checkpoint.with_suffix(".report") / "report.json", {"test": {"metrics": {"test/auroc": 0.962}}, "fau": FAU})
     analyzed = {"test": {"metrics": {"test/acc": 0.028}}, "fau": FAU}
     _write(tmp_path / "untrained_100" / "report" / "report.json", analyzed)
 

@@ -1,0 +1,140 @@
+"""The one evaluation path of a trained checkpoint: test it, judge what it learned, write its report.
+
+`fau-train fit` (when fit ends) and `fau-analyze` both call `evaluate_checkpoint`, so the test
+figures, the FAU verdict and the report folder a user reads come from one computation, whichever
+command made them. The training run's Trainer tests with its own loggers (so the run holds the test
+metrics); `fau-analyze` makes a quiet Trainer in the precision the checkpoint was trained in.
+"""
+
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pytorch_lightning as pl
+from torch import nn
+
+from fau_lightning.analysis.controls import cache_size
+from fau_lightning.analysis.network import NetworkAnalysis, analyse_network
+from fau_lightning.analysis.settings import AnalysisSettings
+from fau_lightning.checkpoints import read_checkpoint
+from fau_lightning.datamodules import FaceDataModule
+from fau_lightning.datasets.probe import ProbeSet
+from fau_lightning.progress import StageProgress
+from fau_lightning.tasks import FaceTask
+from fau_lightning.tasks.base import HISTORY_KEY
+from fau_lightning.viz.network_report import report_figures, report_numbers, write_report
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """A checkpoint's test figures, its analysis and the report made of them."""
+
+    checkpoint: str  # "" where the final weights were tested (no checkpoint callback)
+    model: nn.Module  # the tested network
+    test: dict  # report.json's "test": split, weights, epoch, step, metrics, class names, confusion
+    analysis: NetworkAnalysis
+    numbers: dict  # report.json
+    figures: dict[str, np.ndarray]  # the report's figures by key (viz.network_report.FIGURE_FILES)
+    report: Path | None  # the report folder, None where none was written
+    seconds: float  # from the test's end to the report's
+
+
+def quiet_trainer(precision: str | None = None) -> pl.Trainer:
+    """A Trainer on the CPU that logs, checkpoints and prints nothing: for testing a loaded checkpoint."""
+    return pl.Trainer(
+        accelerator="cpu",
+        precision=precision or "32-true",
+        logger=False,
+        enable_checkpointing=False,
+        enable_progress_bar=False,
+        enable_model_summary=False,
+    )
+
+
+def checkpoint_test_record(
+    trainer: pl.Trainer,
+    task: FaceTask,
+    datamodule: FaceDataModule,
+    checkpoint: str,
+    loaded: bool = False,
+    source: str = "the final weights",
+) -> dict:
+    """The test split through `trainer` with the checkpoint's weights (loaded here unless `loaded`; the
+    task's own, called `source`, where `checkpoint` is ""): the test record report.json keeps. Every rank tests.
+    """
+    reload = checkpoint if checkpoint and not loaded else None
+    results = trainer.test(task, datamodule=datamodule, ckpt_path=reload, verbose=False)
+    metrics = {k: float(v) for k, v in (results[0] if results else {}).items() if k.startswith("test/")}
+    confusion = getattr(task, "last_confusion", {}).get("test")
+    weights = task.tested_checkpoint
+    return {
+        "split": datamodule.test_split_name,
+        "weights": task.weights_name("test") if checkpoint else source,
+        "epoch": weights.get("epoch") if checkpoint else None,
+        "step": weights.get("step") if checkpoint else None,
+        "metrics": metrics,
+        "class_names": list(task.class_names),
+        "confusion": confusion.tolist() if confusion is not None else None,
+    }
+
+
+def evaluate_checkpoint(
+    checkpoint: str,
+    task: FaceTask,
+    datamodule: FaceDataModule,
+    trainer: pl.Trainer,
+    settings: AnalysisSettings,
+    control_cache: str | Path | None,
+    verdict: bool = True,
+    output: Path | None = None,
+    extra_evidence: ProbeSet | None = None,
+    progress: StageProgress | None = None,
+    source: str = "",
+    loaded: bool = False,
+) -> Evaluation | None:
+    """Test the checkpoint with `trainer`, then on rank zero analyse the tested weights (filter pictures
+    and, with `verdict` and FACS-coded data, the FAU verdict) and write the report folder.
+
+    Args:
+        checkpoint: the checkpoint file ("": test and judge `task` as it is).
+        task: the task whose network is tested; it holds the checkpoint's weights afterwards.
+        datamodule: the data: the test split, the training subjects (where units are chosen) and the
+            held-out people (where they are judged).
+        trainer: tests the checkpoint (the training run's own, or `quiet_trainer`).
+        settings: the analysis's settings.
+        control_cache: where the untrained networks' figures are cached (None: not cached).
+        verdict: judge the FAU verdict (False: test, curves and filter pictures only).
+        output: the report folder (default: beside the checkpoint, `<checkpoint>.report`; none
+            without a checkpoint).
+        extra_evidence: further FACS-coded people the network never saw, added to the held-out evidence.
+        progress: told each stage's steps; its lines are kept in the report as progress.log.
+        source: what the report calls the weights (default: the checkpoint's path).
+        loaded: `task` already holds the checkpoint's weights (`load_task`), so the trainer need not load it.
+
+    Returns:
+        The evaluation on rank zero, None on other ranks.
+    """
+    progress = progress or StageProgress()
+    progress.note(f"testing {checkpoint or 'the final weights'} on the {datamodule.test_split_name}")
+    source = source or checkpoint or "the final weights"
+    test = checkpoint_test_record(trainer, task, datamodule, checkpoint, loaded, source)
+    if not trainer.is_global_zero:
+        return None
+    start = time.perf_counter()
+    history = list(read_checkpoint(checkpoint).get(HISTORY_KEY, [])) if checkpoint else []
+    selection, evidence = datamodule.analysis_probes(progress)
+    if extra_evidence is not None:
+        evidence = ProbeSet.concatenate([evidence, extra_evidence])
+    model = task.model.eval()
+    analysis = analyse_network(model, selection, evidence, settings, control_cache, progress=progress, verdict=verdict)
+    if control_cache is not None and analysis.fau is not None:
+        entries, size = cache_size(control_cache)
+        progress.note(f"untrained networks' cache {control_cache}: {entries} entries, {size / 1e3:.0f} kB")
+    progress.note("drawing the report")
+    numbers = report_numbers(source, test, history, analysis)
+    figures = report_figures(model, analysis, test, history)
+    folder = output or (Path(checkpoint).with_suffix(".report") if checkpoint else None)
+    if folder is not None:
+        write_report(folder, numbers, figures, analysis.fau, "\n".join(progress.lines) + "\n")
+    return Evaluation(checkpoint, model, test, analysis, numbers, figures, folder, time.perf_counter() - start)
