@@ -289,7 +289,7 @@ def summary(
         lines.append(verdict_line(fau) if fau is not None else f"FAU verdict: none ({evaluation.analysis.skipped})")
         if evaluation.report is not None:
             lines.append(
-                f"report of the tested checkpoint (test, curves, verdict, filters; {evaluation.seconds:.0f} s): "
+                f"report of the tested checkpoint ({evaluation.seconds:.0f} s): "
                 f"{evaluation.report / 'report.html'}"
             )
     return "\n".join(lines)

@@ -16,7 +16,7 @@ from fau_lightning.analysis.controls import default_control_cache
 from fau_lightning.checkpoints import read_checkpoint
 from fau_lightning.cli.analyze import main as analyze
 from fau_lightning.cli.train import WANDB_DATA_FOLDER, run_cli
-from tests.helpers.tiny import tiny_args
+from tests.helpers.tiny import REPO, tiny_args
 from tests.helpers.wandb_run_reader import _records, read_offline_run
 
 
@@ -135,3 +135,24 @@ def test_a_quick_experiment_skips_the_verdict_and_keeps_the_rest(
     out = capsys.readouterr().out.strip().splitlines()
     assert out[-2] == "FAU verdict: none (not asked for)"
     assert out[-1].startswith("report of the tested checkpoint (") and out[-1].endswith("report.html")
+
+
+def test_the_tensorboard_overlay_logs_beside_wandb(tiny_synthetic_root: Path, tmp_path: Path) -> None:
+    """configs/loggers/tensorboard.yaml: the run's curves, confusion matrices and report figures in
+    TensorBoard too, read back from its event files.
+    """
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+    overlay = tmp_path / "tensorboard.yaml"  # the shipped overlay, logging under tmp_path
+    overlay.write_text((REPO / "configs" / "loggers" / "tensorboard.yaml").read_text().replace("runs", str(tmp_path)))
+    run_cli(["fit", *tiny_args(tiny_synthetic_root, tmp_path, "--config", str(overlay), "--analysis.control_seeds=2")])
+    wandb.finish()
+    scalars, images = set(), set()
+    for events in (tmp_path / "tensorboard").glob("version_*/events.*"):
+        accumulator = EventAccumulator(str(events))
+        accumulator.Reload()
+        scalars |= set(accumulator.Tags()["scalars"])
+        images |= set(accumulator.Tags()["images"])
+    assert {"val/acc", "train/acc", "test/acc", "fau/recovered_aus"} <= scalars
+    assert {"test/confusion_matrix", "fau/relu3_auroc", "filters/relu3_top_patches"} <= images
+    assert list((tmp_path / "wandb").glob("offline-run-*"))
