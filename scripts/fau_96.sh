@@ -23,8 +23,9 @@ train() {  # name, config, extra fau-train arguments...
   shift 2
   mkdir -p "$out/$name"
   start=$(date +%s)
-  .venv/bin/fau-train fit --config "$config" "${size[@]}" --checkpoint_dir "$out/$name/checkpoints" \
-      --results_json "$out/$name/result.json" --trainer.enable_progress_bar=false "$@" > "$out/$name/train.log" 2>&1
+  .venv/bin/python scripts/log_run.py "$out/$name/train.log" -- \
+      .venv/bin/fau-train fit --config "$config" "${size[@]}" --checkpoint_dir "$out/$name/checkpoints" \
+      --results_json "$out/$name/result.json" "$@"
   echo "$name: trained and judged in $(($(date +%s) - start)) s"
 }
 
@@ -35,8 +36,9 @@ train au configs/synthetic_au.yaml \
 read -r strong clear < <(.venv/bin/python scripts/grade_thresholds.py "$out" au)
 echo "grades at 96x96: strong from $strong, clear from $clear"
 start=$(date +%s)
-.venv/bin/fau-analyze --untrained 100 --config configs/synthetic.yaml --output "$out/untrained_100/report" \
-    --analysis.strong_auroc "$strong" --analysis.clear_auroc "$clear" -- "${size[@]}" > "$out/untrained_100.log" 2>&1
+.venv/bin/python scripts/log_run.py "$out/untrained_100.log" -- \
+    .venv/bin/fau-analyze --untrained 100 --config configs/synthetic.yaml --output "$out/untrained_100/report" \
+    --analysis.strong_auroc "$strong" --analysis.clear_auroc "$clear" -- "${size[@]}"
 echo "untrained_100: judged in $(($(date +%s) - start)) s"
 for seed in 0 1 2; do
   train "seed_$seed" configs/synthetic.yaml --seed_everything "$seed" \

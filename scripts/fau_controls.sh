@@ -21,8 +21,8 @@ mkdir -p "$out"
 train() {  # name, config, extra fau-train arguments...
   local name=$1 config=$2
   shift 2
-  .venv/bin/fau-train fit --config "$config" --checkpoint_dir "$out/$name/checkpoints" \
-      --results_json "$out/$name/result.json" --trainer.enable_progress_bar=false "$@"
+  .venv/bin/python scripts/log_run.py "$out/$name/train.log" -- .venv/bin/fau-train fit --config "$config" \
+      --checkpoint_dir "$out/$name/checkpoints" --results_json "$out/$name/result.json" "$@"
 }
 analyze() {  # name, config, model (a checkpoint, or --untrained SEED)...: judged twice, on two evidence sets
   local name=$1 config=$2

@@ -21,12 +21,12 @@ for run in "${runs[@]}"; do
   mkdir -p "$out/$name"
   start=$(date +%s)
   if [[ "${1:-}" == "--judge_only" ]]; then
-    .venv/bin/fau-analyze "$(checkpoint "$name")" > "$out/$name/analyze.log" 2>&1
+    .venv/bin/python scripts/log_run.py "$out/$name/analyze.log" -- .venv/bin/fau-analyze "$(checkpoint "$name")"
     echo "$name: judged in $(($(date +%s) - start)) s"
   else
-    .venv/bin/fau-train fit --config configs/synthetic.yaml --seed_everything "$seed" --data.init_args.fold "$fold" \
-        --checkpoint_dir "$out/$name/checkpoints" --results_json "$out/$name/result.json" \
-        --trainer.enable_progress_bar=false > "$out/$name/train.log" 2>&1
+    .venv/bin/python scripts/log_run.py "$out/$name/train.log" -- \
+        .venv/bin/fau-train fit --config configs/synthetic.yaml --seed_everything "$seed" --data.init_args.fold "$fold" \
+        --checkpoint_dir "$out/$name/checkpoints" --results_json "$out/$name/result.json"
     echo "$name: trained and judged in $(($(date +%s) - start)) s"
   fi
 done
