@@ -15,7 +15,7 @@ def __getattr__(name: str):  # noqa: ANN202 (the API loads only when asked for, 
 
         return getattr(expression_model, name)
     if name == "sample_photographs":
-        from fau_lightning.datasets import real_photos
+        from fau_lightning.readers import real_photos
 
         return real_photos.sample_photographs
     raise AttributeError(f"module 'fau_lightning' has no attribute {name!r}")

@@ -15,8 +15,8 @@ import time
 import numpy as np
 
 from fau_lightning.analysis.controls import control_aurocs
+from fau_lightning.analysis.pipeline import judge, measure_units, prepare_evidence, verdict_line
 from fau_lightning.analysis.settings import AnalysisSettings
-from fau_lightning.analysis.verdict import judge, measure_units, prepare_evidence, verdict_line
 from fau_lightning.cli.train import build_config
 from fau_lightning.tasks import load_task
 

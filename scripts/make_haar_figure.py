@@ -11,8 +11,8 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from fau_lightning.datasets.face_crop import CropSettings, crop_face, detect_face
-from fau_lightning.datasets.real_photos import sample_photographs
+from fau_lightning.readers.face_crop import CropSettings, crop_face, detect_face
+from fau_lightning.readers.real_photos import sample_photographs
 
 SETTINGS = CropSettings(method="haar", size=96, haar_min_size=0.15)
 

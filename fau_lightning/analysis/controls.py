@@ -28,9 +28,9 @@ import torch
 from torch import nn
 
 from fau_lightning.analysis.activations import spatial_maxima
-from fau_lightning.analysis.alignment import LayerScores, best_units, whole_maps
 from fau_lightning.analysis.auroc import stratified_auroc
 from fau_lightning.analysis.sequences import SequenceDesign
+from fau_lightning.analysis.statistics import LayerScores, best_units, whole_maps
 from fau_lightning.atomic import write_atomically
 from fau_lightning.models import ZeroBiasCNN
 

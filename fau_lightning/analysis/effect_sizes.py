@@ -6,8 +6,8 @@ other AU where the AUs come independently.
 import numpy as np
 
 from fau_lightning.analysis.auroc import auroc_matrix, pooled_auroc, ranks_within
+from fau_lightning.analysis.probes import NO_EMOTION
 from fau_lightning.analysis.sequences import SequenceDesign
-from fau_lightning.datasets.probe import NO_EMOTION
 
 GRADES = ("strong", "clear", "weak")
 

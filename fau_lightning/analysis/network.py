@@ -10,9 +10,9 @@ from pathlib import Path
 from torch import nn
 
 from fau_lightning.analysis.filters import FilterReport, filter_report, layer_maxima
+from fau_lightning.analysis.pipeline import FAUEvidence, FAUReport, UnitMeasurements, fau_verdict, prepare_evidence
+from fau_lightning.analysis.probes import ProbeSet
 from fau_lightning.analysis.settings import AnalysisSettings
-from fau_lightning.analysis.verdict import FAUEvidence, FAUReport, UnitMeasurements, fau_verdict, prepare_evidence
-from fau_lightning.datasets.probe import ProbeSet
 from fau_lightning.progress import Progress
 
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from fau_lightning.datasets.probe import ProbeSet
+from fau_lightning.analysis.probes import ProbeSet
 
 NEUTRAL_STRATUM = 0  # neutral frames, whatever their sequence's emotion: they never show an AU
 

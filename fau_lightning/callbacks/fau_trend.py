@@ -4,8 +4,8 @@ import pytorch_lightning as pl
 from pytorch_lightning.callbacks import Callback
 
 from fau_lightning.analysis.controls import default_control_cache
+from fau_lightning.analysis.pipeline import FAUEvidence, fau_verdict, prepare_evidence, verdict_scalars
 from fau_lightning.analysis.settings import AnalysisSettings
-from fau_lightning.analysis.verdict import FAUEvidence, fau_verdict, prepare_evidence, verdict_scalars
 from fau_lightning.errors import SettingError
 
 

@@ -8,7 +8,7 @@ from pytorch_lightning.callbacks import Callback
 
 from fau_lightning.analysis.filters import filter_report
 from fau_lightning.errors import SettingError
-from fau_lightning.tasks.image_logging import log_image
+from fau_lightning.run_logging.images import log_image
 from fau_lightning.viz.figures import image_grid
 
 

@@ -28,8 +28,9 @@ from pytorch_lightning.loggers import WandbLogger
 
 from fau_lightning import datamodules
 from fau_lightning.analysis.controls import clear_cache, default_control_cache, untrained_copy
+from fau_lightning.analysis.pipeline import verdict_line
+from fau_lightning.analysis.probes import ProbeSet
 from fau_lightning.analysis.settings import AnalysisSettings
-from fau_lightning.analysis.verdict import verdict_line
 from fau_lightning.cli.common import (
     CommandParser,
     add_settings_flags,
@@ -40,13 +41,12 @@ from fau_lightning.cli.common import (
     split_at_double_dash,
 )
 from fau_lightning.cli.evaluation import Evaluation, evaluate_checkpoint, quiet_trainer
-from fau_lightning.cli.evaluation_logging import log_evaluation
 from fau_lightning.cli.train import WANDB_DATA_FOLDER, build_config
 from fau_lightning.datamodules import FaceDataModule
-from fau_lightning.datasets.probe import ProbeSet
 from fau_lightning.errors import SettingError
 from fau_lightning.inference.model_record import MODEL_RECORD_KEY
 from fau_lightning.progress import StageProgress
+from fau_lightning.cli.evaluation_logging import log_evaluation
 from fau_lightning.tasks import load_task, read_checkpoint
 
 

@@ -5,9 +5,9 @@ per-AU table with each best unit's top patches. The same numbers and figures as 
 import numpy as np
 from pytorch_lightning.loggers import Logger, WandbLogger
 
-from fau_lightning.analysis.verdict import verdict_scalars
+from fau_lightning.analysis.pipeline import verdict_scalars
 from fau_lightning.cli.evaluation import Evaluation
-from fau_lightning.tasks.image_logging import log_image
+from fau_lightning.run_logging.images import log_image
 from fau_lightning.viz.alignment_table import COLUMNS, table_rows
 from fau_lightning.viz.figures import image_grid
 from fau_lightning.viz.network_report import best_unit_patches

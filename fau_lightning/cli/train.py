@@ -13,13 +13,12 @@ from pytorch_lightning.utilities.rank_zero import rank_zero_only
 
 from fau_lightning import callbacks as _callbacks  # noqa: F401  imported so callbacks resolve by short name
 from fau_lightning.analysis.controls import default_control_cache
+from fau_lightning.analysis.pipeline import verdict_line
 from fau_lightning.analysis.settings import AnalysisSettings
-from fau_lightning.analysis.verdict import verdict_line
 from fau_lightning.atomic import write_json_atomically
 from fau_lightning.callbacks import PredictionWriter
 from fau_lightning.cli.common import exit_on_input_error, output_path, show_progress
 from fau_lightning.cli.evaluation import Evaluation, evaluate_checkpoint
-from fau_lightning.cli.evaluation_logging import log_evaluation
 from fau_lightning.cli.lightning_internals import drop_wandb_anonymous
 from fau_lightning.cli.precision import precision_for
 from fau_lightning.cli.quiet import silence_library_noise
@@ -28,6 +27,7 @@ from fau_lightning.datamodules import (
 )
 from fau_lightning.inference.model_record import MODEL_RECORD_KEY, SYNTHETIC_WARNING, record_test_result
 from fau_lightning.progress import StageProgress
+from fau_lightning.cli.evaluation_logging import log_evaluation
 from fau_lightning.tasks import FaceTask, checked_task_class, read_checkpoint
 
 CONFIG_FILENAME = "fau_config.yaml"  # W&B writes its own config.yaml; ours must not clash with it

@@ -10,11 +10,11 @@ import pytorch_lightning as pl
 import torch
 from torch.utils.data import DataLoader, Dataset, Sampler
 
+from fau_lightning.analysis.probes import ProbeSet
 from fau_lightning.datamodules.device_batches import DeviceBatches
-from fau_lightning.datasets.probe import ProbeSet
-from fau_lightning.datasets.records import FaceRecords
 from fau_lightning.errors import SettingError
 from fau_lightning.progress import Progress
+from fau_lightning.readers.records import FaceRecords
 from fau_lightning.transforms.augment import AugmentRanges, apply_params, sample_params
 
 Stage = Literal["train", "val", "test"]

@@ -10,17 +10,17 @@ from typing import Literal
 
 import numpy as np
 
+from fau_lightning.analysis.probes import ProbeSet
 from fau_lightning.datamodules.base import FaceDataModule
-from fau_lightning.datasets.cache import load_or_build
-from fau_lightning.datasets.ck_plus import read_layout
-from fau_lightning.datasets.face_crop import CropMethod, CropSettings
-from fau_lightning.datasets.folds import split_masks
-from fau_lightning.datasets.labels import get_label_set
-from fau_lightning.datasets.probe import ProbeSet
-from fau_lightning.datasets.records import FaceRecords
 from fau_lightning.errors import SettingError
 from fau_lightning.facs import ACTION_UNITS
 from fau_lightning.progress import Progress
+from fau_lightning.readers.cache import load_or_build
+from fau_lightning.readers.ck_plus import read_layout
+from fau_lightning.readers.face_crop import CropMethod, CropSettings
+from fau_lightning.readers.folds import split_masks
+from fau_lightning.readers.labels import get_label_set
+from fau_lightning.readers.records import FaceRecords
 from fau_lightning.synthetic.dataset import GENERATOR_VERSION, SyntheticConfig, generate
 
 Targets = Literal["emotion", "aus"]

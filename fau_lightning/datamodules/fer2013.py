@@ -3,9 +3,9 @@
 import numpy as np
 
 from fau_lightning.datamodules.base import FaceDataModule
-from fau_lightning.datasets.fer2013 import FER_EMOTIONS, USAGES, read_fer2013
-from fau_lightning.datasets.records import FaceRecords
 from fau_lightning.errors import SettingError
+from fau_lightning.readers.fer2013 import FER_EMOTIONS, USAGES, read_fer2013
+from fau_lightning.readers.records import FaceRecords
 
 
 class FER2013DataModule(FaceDataModule):

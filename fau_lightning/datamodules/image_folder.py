@@ -11,11 +11,11 @@ from pathlib import Path
 import numpy as np
 
 from fau_lightning.datamodules.base import FaceDataModule
-from fau_lightning.datasets.cache import load_or_build
-from fau_lightning.datasets.face_crop import CropMethod, CropSettings
-from fau_lightning.datasets.image_folder import list_image_folder, stratified_split
-from fau_lightning.datasets.records import FaceRecords
 from fau_lightning.errors import SettingError
+from fau_lightning.readers.cache import load_or_build
+from fau_lightning.readers.face_crop import CropMethod, CropSettings
+from fau_lightning.readers.image_folder import list_image_folder, stratified_split
+from fau_lightning.readers.records import FaceRecords
 
 
 class ImageFolderDataModule(FaceDataModule):

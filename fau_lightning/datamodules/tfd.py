@@ -3,9 +3,9 @@
 import numpy as np
 
 from fau_lightning.datamodules.base import FaceDataModule
-from fau_lightning.datasets.records import NO_LABEL, FaceRecords
-from fau_lightning.datasets.tfd import NUM_SPLITS, TFD_EXPRESSIONS, read_tfd
 from fau_lightning.errors import SettingError
+from fau_lightning.readers.records import NO_LABEL, FaceRecords
+from fau_lightning.readers.tfd import NUM_SPLITS, TFD_EXPRESSIONS, read_tfd
 
 
 class TFDDataModule(FaceDataModule):

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from fau_lightning.datasets.face_crop import CropSettings, cut_box, detect_faces
+from fau_lightning.readers.face_crop import CropSettings, cut_box, detect_faces
 
 Box = tuple[int, int, int, int]  # x0, y0, x1, y1 in source pixels
 

@@ -8,8 +8,8 @@ from pathlib import Path, PurePath
 import cv2
 import numpy as np
 
-from fau_lightning.datasets.records import IMAGE_SUFFIXES
 from fau_lightning.errors import SettingError
+from fau_lightning.readers.records import IMAGE_SUFFIXES
 
 VIDEO_SUFFIXES = frozenset({".mp4", ".avi", ".mov", ".mkv", ".webm", ".m4v", ".mpg", ".mpeg", ".wmv"})
 

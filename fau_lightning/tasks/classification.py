@@ -6,8 +6,8 @@ import torch.nn.functional as F
 from torchmetrics import MetricCollection
 from torchmetrics.classification import MulticlassAccuracy, MulticlassConfusionMatrix, MulticlassStatScores
 
+from fau_lightning.run_logging.images import log_image
 from fau_lightning.tasks.base import FaceTask
-from fau_lightning.tasks.image_logging import log_image
 from fau_lightning.viz.figures import confusion_matrix_image
 
 STAGES = ("train", "val", "test")

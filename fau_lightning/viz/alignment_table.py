@@ -3,8 +3,8 @@
 import html
 import math
 
-from fau_lightning.analysis.alignment import AUVerdict
-from fau_lightning.analysis.verdict import FAUReport, verdict_line
+from fau_lightning.analysis.pipeline import FAUReport, verdict_line
+from fau_lightning.analysis.statistics import AUVerdict
 from fau_lightning.facs import ACTION_UNITS
 
 COLUMNS = [

@@ -14,8 +14,8 @@ from torch import nn
 from fau_lightning.analysis.activations import top_k_images
 from fau_lightning.analysis.filters import unit_patches
 from fau_lightning.analysis.network import NetworkAnalysis
+from fau_lightning.analysis.pipeline import FAUReport, verdict_numbers
 from fau_lightning.analysis.receptive_field import receptive_field
-from fau_lightning.analysis.verdict import FAUReport, verdict_numbers
 from fau_lightning.viz.alignment_table import markdown_table
 from fau_lightning.viz.figures import (
     confusion_matrix_image,

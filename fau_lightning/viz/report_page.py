@@ -4,7 +4,7 @@ import html
 from importlib.resources import files
 from string import Template
 
-from fau_lightning.analysis.verdict import FAUReport, grade_counts, power_note
+from fau_lightning.analysis.pipeline import FAUReport, grade_counts, power_note
 from fau_lightning.viz.alignment_table import html_table
 
 

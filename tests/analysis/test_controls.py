@@ -8,7 +8,6 @@ import numpy as np
 import pytest
 import torch
 
-from fau_lightning.analysis.alignment import LayerScores, held_out_auroc, whole_maps
 from fau_lightning.analysis.controls import (
     cache_size,
     clear_cache,
@@ -17,8 +16,9 @@ from fau_lightning.analysis.controls import (
     untrained_copy,
 )
 from fau_lightning.analysis.filters import layer_values
+from fau_lightning.analysis.probes import ProbeSet
 from fau_lightning.analysis.sequences import SequenceDesign
-from fau_lightning.datasets.probe import ProbeSet
+from fau_lightning.analysis.statistics import LayerScores, held_out_auroc, whole_maps
 from fau_lightning.models import ZeroBiasCNN
 
 

@@ -4,13 +4,13 @@ independently, and whole filter maps as units.
 
 import numpy as np
 
-from fau_lightning.analysis.alignment import LayerScores, align, whole_maps
 from fau_lightning.analysis.auroc import stratified_auroc
 from fau_lightning.analysis.effect_sizes import grade, grade_thresholds, person_intervals, specificity
+from fau_lightning.analysis.probes import NO_EMOTION
 from fau_lightning.analysis.sequences import SequenceDesign
 from fau_lightning.analysis.settings import AlignmentSettings
-from fau_lightning.datasets.probe import NO_EMOTION
-from tests.analysis.test_alignment import _design, _scores_with_planted_filter, _two_regions, make_probe
+from fau_lightning.analysis.statistics import LayerScores, align, whole_maps
+from tests.analysis.test_statistics import _design, _scores_with_planted_filter, _two_regions, make_probe
 
 
 def _noisy(labels: np.ndarray, people: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:

@@ -11,10 +11,10 @@ import numpy as np
 import pytest
 
 from fau_lightning.analysis import activations, controls, filters, occlusion
-from fau_lightning.analysis import verdict as verdict_module
+from fau_lightning.analysis import pipeline as verdict_module
+from fau_lightning.analysis.pipeline import fau_verdict, prepare_evidence
 from fau_lightning.analysis.regions import NO_REGION, REGIONS
 from fau_lightning.analysis.settings import AnalysisSettings
-from fau_lightning.analysis.verdict import fau_verdict, prepare_evidence
 from fau_lightning.cli.train import build_config
 from fau_lightning.facs import REGION_LANDMARKS
 from fau_lightning.tasks import load_task

@@ -16,9 +16,9 @@ import pytest
 import torch
 
 from fau_lightning.cli import analyze, export, predict, train
-from fau_lightning.datasets.ck_plus import read_emotion
-from fau_lightning.datasets.fer2013 import read_fer2013
-from fau_lightning.datasets.real_photos import sample_photographs
+from fau_lightning.readers.ck_plus import read_emotion
+from fau_lightning.readers.fer2013 import read_fer2013
+from fau_lightning.readers.real_photos import sample_photographs
 from tests.helpers.ck_plus_files import float_line
 from tests.helpers.fer2013_files import row
 from tests.helpers.tiny import REPO, csv_logger_args, tiny_args

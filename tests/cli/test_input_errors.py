@@ -7,8 +7,8 @@ import pytest
 import torch
 
 from fau_lightning.cli import analyze, baseline, export, predict, train
-from fau_lightning.datasets.real_photos import sample_photographs
 from fau_lightning.errors import CheckpointError
+from fau_lightning.readers.real_photos import sample_photographs
 from fau_lightning.tasks import read_checkpoint
 from tests.helpers.ck_plus_files import write_sequence
 from tests.helpers.tiny import REPO

@@ -4,15 +4,15 @@ import numpy as np
 import pytest
 import torch
 
+from fau_lightning.analysis.probes import ProbeSet
 from fau_lightning.datamodules import CKPlusDataModule, SyntheticCKPlusDataModule
-from fau_lightning.datasets.ck_plus import UNLABELLED
-from fau_lightning.datasets.probe import ProbeSet
+from fau_lightning.readers.ck_plus import UNLABELLED
 from tests.helpers.tiny import TINY_SYNTHETIC
 
 
 def _subjects(dm: CKPlusDataModule, split: str) -> set[str]:
     keep, _ = dm.label_set.encode(dm.records.label)
-    from fau_lightning.datasets.folds import split_masks
+    from fau_lightning.readers.folds import split_masks
 
     masks = split_masks(dm.records.subject[keep], dm.records.all_subjects, dm.hparams.fold)
     return set(dm.records.subject[keep][masks[split]])

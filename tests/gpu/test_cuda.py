@@ -13,7 +13,7 @@ import torch
 from fau_lightning.cli import export, predict
 from fau_lightning.cli.precision import precision_for
 from fau_lightning.datamodules.device_batches import DeviceBatches
-from fau_lightning.datasets.real_photos import sample_photographs
+from fau_lightning.readers.real_photos import sample_photographs
 from fau_lightning.tasks import ExpressionClassifier
 from fau_lightning.transforms.augment import AugmentRanges
 

@@ -13,7 +13,7 @@ import cv2
 import numpy as np
 
 from fau_lightning.cli import export, predict
-from fau_lightning.datasets.real_photos import sample_photographs
+from fau_lightning.readers.real_photos import sample_photographs
 from tests.helpers.tiny import REPO
 
 

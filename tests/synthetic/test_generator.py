@@ -5,9 +5,9 @@ import cv2
 import numpy as np
 import pytest
 
-from fau_lightning.datasets.ck_plus import read_emotion, read_facs
-from fau_lightning.datasets.records import read_landmarks
 from fau_lightning.facs import ACTION_UNITS, REGION_LANDMARKS
+from fau_lightning.readers.ck_plus import read_emotion, read_facs
+from fau_lightning.readers.records import read_landmarks
 from fau_lightning.synthetic.dataset import MARKER, SyntheticConfig, generate
 from fau_lightning.synthetic.face import FaceGeometry, Nuisance, Pose, render_frame
 from tests.helpers.tiny import TINY_SYNTHETIC

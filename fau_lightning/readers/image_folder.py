@@ -11,8 +11,8 @@ from pathlib import Path
 
 import numpy as np
 
-from fau_lightning.datasets.records import IMAGE_SUFFIXES, FileList, ImageFile
 from fau_lightning.errors import DatasetFormatError, SettingError
+from fau_lightning.readers.records import IMAGE_SUFFIXES, FileList, ImageFile
 
 SPLIT_FOLDERS = ("train", "val", "test")
 

@@ -12,14 +12,14 @@ ignored. This module only reads the layout: no pixels are decoded here.
 import os
 from pathlib import Path
 
-from fau_lightning.datasets.records import (
+from fau_lightning.errors import DatasetFormatError, SettingError
+from fau_lightning.readers.records import (
     IMAGE_SUFFIXES,
     NO_LABEL,
     FileList,
     ImageFile,
     read_floats,
 )
-from fau_lightning.errors import DatasetFormatError, SettingError
 
 IMAGE_DIR = "cohn-kanade-images"
 EMOTION_DIRS = ("Emotion", "Emotion_labels")

@@ -19,10 +19,10 @@ import cv2
 import numpy as np
 
 from fau_lightning.atomic import remove_stale_temporaries, write_atomically
-from fau_lightning.datasets.face_crop import CropSettings, crop_face
-from fau_lightning.datasets.records import FaceRecords, FileList, ImageFile, read_landmarks
 from fau_lightning.errors import DatasetFormatError
 from fau_lightning.progress import StageProgress
+from fau_lightning.readers.face_crop import CropSettings, crop_face
+from fau_lightning.readers.records import FaceRecords, FileList, ImageFile, read_landmarks
 
 log = logging.getLogger(__name__)
 CACHE_VERSION = 2

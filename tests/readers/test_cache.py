@@ -6,11 +6,11 @@ import cv2
 import numpy as np
 import pytest
 
-from fau_lightning.datasets import cache
-from fau_lightning.datasets.cache import load_or_build
-from fau_lightning.datasets.ck_plus import read_layout
-from fau_lightning.datasets.face_crop import CropSettings
 from fau_lightning.errors import DatasetFormatError
+from fau_lightning.readers import cache
+from fau_lightning.readers.cache import load_or_build
+from fau_lightning.readers.ck_plus import read_layout
+from fau_lightning.readers.face_crop import CropSettings
 from tests.helpers.ck_plus_files import write_sequence
 
 CROP = CropSettings(method="landmarks", size=32)

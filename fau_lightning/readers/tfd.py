@@ -11,8 +11,8 @@ from pathlib import Path
 
 import numpy as np
 
-from fau_lightning.datasets.records import NO_LABEL, FaceRecords
 from fau_lightning.errors import DatasetFormatError
+from fau_lightning.readers.records import NO_LABEL, FaceRecords
 
 # Expression order 1..7 of `labs_ex`, as TFD's users have it (the source does not state it).
 TFD_EXPRESSIONS = ("anger", "disgust", "fear", "happy", "sad", "surprise", "neutral")

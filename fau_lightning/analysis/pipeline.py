@@ -16,7 +16,17 @@ import numpy as np
 from torch import nn
 
 from fau_lightning.analysis.activations import SpatialMaxima, unit_name
-from fau_lightning.analysis.alignment import (
+from fau_lightning.analysis.auroc import auroc_matrix
+from fau_lightning.analysis.controls import control_aurocs
+from fau_lightning.analysis.effect_sizes import GRADES
+from fau_lightning.analysis.filters import layer_maxima, layer_values
+from fau_lightning.analysis.occlusion import region_label_maps, response_regions
+from fau_lightning.analysis.probes import ProbeSet
+from fau_lightning.analysis.receptive_field import receptive_field
+from fau_lightning.analysis.regions import REGIONS, UNKNOWN, unresolved_groups
+from fau_lightning.analysis.sequences import SequenceDesign
+from fau_lightning.analysis.settings import AlignmentSettings, AnalysisSettings
+from fau_lightning.analysis.statistics import (
     AUVerdict,
     LayerScores,
     RegionMap,
@@ -25,16 +35,6 @@ from fau_lightning.analysis.alignment import (
     summary_numbers,
     whole_maps,
 )
-from fau_lightning.analysis.auroc import auroc_matrix
-from fau_lightning.analysis.controls import control_aurocs
-from fau_lightning.analysis.effect_sizes import GRADES
-from fau_lightning.analysis.filters import layer_maxima, layer_values
-from fau_lightning.analysis.occlusion import region_label_maps, response_regions
-from fau_lightning.analysis.receptive_field import receptive_field
-from fau_lightning.analysis.regions import REGIONS, UNKNOWN, unresolved_groups
-from fau_lightning.analysis.sequences import SequenceDesign
-from fau_lightning.analysis.settings import AlignmentSettings, AnalysisSettings
-from fau_lightning.datasets.probe import ProbeSet
 from fau_lightning.facs import ACTION_UNITS
 from fau_lightning.progress import Progress
 

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from fau_lightning.datamodules import ImageFolderDataModule
-from fau_lightning.datasets.image_folder import stratified_split
+from fau_lightning.readers.image_folder import stratified_split
 from tests.helpers.image_folder_files import write_folder
 
 

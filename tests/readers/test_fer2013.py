@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from fau_lightning.datamodules.fer2013 import FER2013DataModule
-from fau_lightning.datasets.fer2013 import FER2013FormatError, read_fer2013
+from fau_lightning.readers.fer2013 import FER2013FormatError, read_fer2013
 from tests.helpers.fer2013_files import row, write_csv
 
 

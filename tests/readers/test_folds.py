@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from fau_lightning.datasets.folds import split_masks, subject_folds
+from fau_lightning.readers.folds import split_masks, subject_folds
 
 
 def test_sorted_subject_i_goes_to_fold_i_mod_10() -> None:

@@ -4,8 +4,8 @@ import cv2
 import numpy as np
 import pytest
 
-from fau_lightning.datasets.face_crop import CropSettings, crop_face, detect_face
-from fau_lightning.datasets.real_photos import sample_photographs
+from fau_lightning.readers.face_crop import CropSettings, crop_face, detect_face
+from fau_lightning.readers.real_photos import sample_photographs
 
 # Face centre and side in pixels, read by eye off docs/images/haar_real_photos.png.
 FACES = {"grace_hopper": ((266, 222), 235), "astronaut": ((223, 114), 97)}

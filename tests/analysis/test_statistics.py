@@ -5,7 +5,16 @@ import pytest
 import torch
 
 from fau_lightning.analysis.activations import spatial_maxima, top_k_images, unit_name
-from fau_lightning.analysis.alignment import (
+from fau_lightning.analysis.auroc import auroc_matrix, stratified_auroc
+from fau_lightning.analysis.probes import NO_EMOTION, ProbeSet
+from fau_lightning.analysis.regions import NO_REGION, UNKNOWN, region_test
+from fau_lightning.analysis.sequences import (
+    NEUTRAL_STRATUM,
+    SequenceDesign,
+    co_occurrence,
+)
+from fau_lightning.analysis.settings import AlignmentSettings
+from fau_lightning.analysis.statistics import (
     LayerScores,
     RegionMap,
     align,
@@ -16,15 +25,6 @@ from fau_lightning.analysis.alignment import (
     sequence_peaks,
     summary_numbers,
 )
-from fau_lightning.analysis.auroc import auroc_matrix, stratified_auroc
-from fau_lightning.analysis.regions import NO_REGION, UNKNOWN, region_test
-from fau_lightning.analysis.sequences import (
-    NEUTRAL_STRATUM,
-    SequenceDesign,
-    co_occurrence,
-)
-from fau_lightning.analysis.settings import AlignmentSettings
-from fau_lightning.datasets.probe import NO_EMOTION, ProbeSet
 from fau_lightning.models import ZeroBiasCNN
 from tests.helpers.auroc import brute_force_auroc
 

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import numpy as np
 
-from fau_lightning.datasets.records import FaceRecords
 from fau_lightning.errors import DatasetFormatError
+from fau_lightning.readers.records import FaceRecords
 
 FER_EMOTIONS = ("angry", "disgust", "fear", "happy", "sad", "surprise", "neutral")
 USAGES = ("Training", "PublicTest", "PrivateTest")

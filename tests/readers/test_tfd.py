@@ -7,7 +7,7 @@ import pytest
 import torch
 
 from fau_lightning.datamodules.tfd import TFDDataModule
-from fau_lightning.datasets.tfd import TFDFormatError, read_tfd
+from fau_lightning.readers.tfd import TFDFormatError, read_tfd
 from tests.helpers.tfd_files import tfd_variables, write_v5, write_v73
 
 

@@ -3,7 +3,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from fau_lightning.datasets.ck_plus import UNLABELLED, CKPlusFormatError, read_layout
+from fau_lightning.readers.ck_plus import UNLABELLED, CKPlusFormatError, read_layout
 from tests.helpers.ck_plus_files import float_line, write_sequence
 
 

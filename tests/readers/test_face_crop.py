@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from fau_lightning.datasets.face_crop import CropSettings, crop_face
+from fau_lightning.readers.face_crop import CropSettings, crop_face
 
 
 def test_landmark_crop_is_a_square_around_the_points_with_margin() -> None:
