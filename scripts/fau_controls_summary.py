@@ -10,6 +10,8 @@ from pathlib import Path
 
 from fau_seeds_summary import region_table, training_report
 
+from fau_lightning.evaluation.task_reports import report_of
+
 ROWS = [
     ("untrained_100", "untrained network, seed 100", "at most 1"),
     ("untrained_101", "untrained network, seed 101", "at most 1"),
@@ -49,9 +51,7 @@ def summary_table(folder: Path, report: str) -> None:
             continue
         numbers = json.loads((found / "report.json").read_text())
         fau, metrics = numbers["fau"], numbers["test"]["metrics"]  # training and fau-analyze reports alike
-        test = (
-            f"AUROC {metrics['test/auroc']:.3f}" if "test/auroc" in metrics else f"accuracy {metrics['test/acc']:.3f}"
-        )
+        test = report_of(numbers["test"]).headline_text(metrics, digits=3)
         recovered = [a["au"] for a in fau["alignments"] if a["recovered"]]
         counts = " | ".join(
             str(int(fau[k]))

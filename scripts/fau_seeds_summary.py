@@ -10,6 +10,8 @@ import math
 import sys
 from pathlib import Path
 
+from fau_lightning.evaluation.task_reports import report_of
+
 FOLDS = ["seed_0", "fold_1", "fold_2"]  # seed 0
 GRADES = ("strong", "clear", "weak")
 HEADLINE_SHARE = 0.8  # an AU is in the headline when recovered with at least this share of the seeds (4 of 5)
@@ -24,9 +26,9 @@ def training_report(folder: Path, name: str) -> Path:
 
 
 def load(folder: Path, name: str) -> tuple[dict, dict]:
-    """(the verdict of the training's tested checkpoint and its test metrics, from its report.json)."""
+    """(the verdict of the training's tested checkpoint and its test record, from its report.json)."""
     numbers = json.loads((training_report(folder, name) / "report.json").read_text())
-    return numbers["fau"], numbers["test"]["metrics"]
+    return numbers["fau"], numbers["test"]
 
 
 def run_table(reports: dict[str, tuple[dict, dict]]) -> list[str]:
@@ -34,10 +36,10 @@ def run_table(reports: dict[str, tuple[dict, dict]]) -> list[str]:
         "| training | test accuracy | recovered | strong | clear | weak | specific | whole maps | AUs recovered |",
         "|---|---|---|---|---|---|---|---|---|",
     ]
-    for name, (fau, metrics) in reports.items():
+    for name, (fau, test) in reports.items():
         grades = " | ".join(str(len(fau["grades"][g])) for g in GRADES)
         lines.append(
-            f"| {name.replace('_', ' ')} | {metrics['test/acc']:.3f} | **{len(fau['recovered'])}** | {grades} | "
+            f"| {name.replace('_', ' ')} | {test['metrics'][report_of(test).headline]:.3f} | **{len(fau['recovered'])}** | {grades} | "
             f"{int(fau['fau/specific_aus'])} | {len(fau['whole_map']['recovered'])} | "
             f"{', '.join(map(str, fau['recovered']))} |"
         )

@@ -19,6 +19,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from fau_lightning.evaluation.task_reports import report_of
+
 REPO = Path(__file__).resolve().parents[1]
 CHECKPOINT_CALLBACKS = json.dumps(
     [
@@ -168,9 +170,9 @@ def report(info: dict, done: list[Stage], work: Path, smoke: bool) -> str:
     lines += ["", f"CUDA tests: {summary[-1] if summary else 'no summary line'}"]
     split = work / "split.json"
     if split.exists():
-        metrics = json.loads(split.read_text())["metrics"]
+        record = json.loads(split.read_text())
         seconds = next(s.seconds for s in done if s.name == "one paper-protocol split")
-        lines += ["", f"One paper-protocol split: {seconds:.1f} s wall, test accuracy {metrics.get('test/acc', 'n/a')}"]
+        lines += ["", f"One paper-protocol split: {seconds:.1f} s wall, test {report_of(record).headline_text(record['metrics'])}"]
     table = work / "crossval" / "summary.md"
     if table.exists():
         seconds = next(s.seconds for s in done if s.name == "ten-split table")

@@ -41,12 +41,12 @@ from fau_lightning.cli.common import (
     split_at_double_dash,
 )
 from fau_lightning.cli.evaluation import Evaluation, evaluate_checkpoint, quiet_trainer
+from fau_lightning.cli.evaluation_logging import log_evaluation
 from fau_lightning.cli.train import WANDB_DATA_FOLDER, build_config
 from fau_lightning.datamodules import FaceDataModule
 from fau_lightning.errors import SettingError
 from fau_lightning.inference.model_record import MODEL_RECORD_KEY
 from fau_lightning.progress import StageProgress
-from fau_lightning.cli.evaluation_logging import log_evaluation
 from fau_lightning.tasks import load_task, read_checkpoint
 
 

@@ -32,13 +32,8 @@ from fau_lightning.atomic import write_atomically, write_json_atomically
 from fau_lightning.cli.common import CommandParser, config_args, exit_on_input_error, split_at_double_dash
 from fau_lightning.cli.train import build_config
 from fau_lightning.errors import SettingError
-from fau_lightning.evaluation.crossval_summary import (
-    CrossvalSummary,
-    SplitResult,
-    summarize,
-    to_csv,
-    to_markdown,
-)
+from fau_lightning.evaluation.crossval_summary import AUSummary, CrossvalSummary
+from fau_lightning.evaluation.task_reports import report_of
 from fau_lightning.viz.figures import confusion_matrix_image
 
 HEARTBEAT_S = 20.0  # while splits run, each one's latest line is said at least this often
@@ -194,8 +189,8 @@ def run_splits(plan: Plan) -> list[int]:
             left = (len(todo) + len(running)) * (sum(durations) / len(durations)) / plan.parallel
             timing = f"elapsed {_minutes(time.monotonic() - start)}, ETA {_minutes(left)}"
             if ok:
-                metrics = json.loads((split_dir(plan, fold) / "result.json").read_text())["metrics"]
-                outcome = f"accuracy {metrics.get('test/acc', float('nan')):.4f}"
+                record = json.loads((split_dir(plan, fold) / "result.json").read_text())
+                outcome = report_of(record).headline_text(record["metrics"])
             else:
                 outcome = f"FAILED (exit {process.returncode}), see its train.log"
                 failed.append(fold)
@@ -216,41 +211,38 @@ def _minutes(seconds: float) -> str:
     return f"{int(seconds // 60)}m{int(seconds % 60):02d}s"
 
 
-def collect(plan: Plan) -> list[SplitResult]:
-    results = []
-    for fold in plan.folds:
-        path = split_dir(plan, fold) / "result.json"
-        if path.exists():
-            record = json.loads(path.read_text())
-            metrics = record["metrics"]
-            results.append(
-                SplitResult(
-                    fold,
-                    metrics["test/acc"],
-                    metrics["test/acc_macro"],
-                    np.array(record["confusion"]),
-                    record["class_names"],
-                )
-            )
-    return results
+def collect(plan: Plan) -> dict[int, dict]:
+    """The finished splits' test records (split -> its result.json)."""
+    paths = {fold: split_dir(plan, fold) / "result.json" for fold in plan.folds}
+    return {fold: json.loads(path.read_text()) for fold, path in paths.items() if path.exists()}
 
 
-def write_summary(plan: Plan, summary: CrossvalSummary) -> None:
+def summarize_records(records: dict[int, dict]) -> CrossvalSummary | AUSummary:
+    """The splits summarised as their task declares (`report` in each record); splits of different tasks are refused."""
+    reports = {report_of(record, f"split_{fold}/result.json").name for fold, record in records.items()}
+    if len(reports) > 1:
+        raise SettingError(f"the splits come from different tasks ({', '.join(sorted(reports))}); use another --output")
+    return report_of(next(iter(records.values()))).summarize_splits(records)
+
+
+def write_summary(plan: Plan, summary: CrossvalSummary | AUSummary) -> None:
     import cv2
 
     title = f"{plan.group}: {len(summary.splits)} splits"
-    write_atomically(plan.output / "summary.csv", lambda f: f.write(to_csv(summary).encode()))
-    write_atomically(plan.output / "summary.md", lambda f: f.write(to_markdown(summary, title).encode()))
-    image = confusion_matrix_image(summary.confusion, summary.class_names, f"{title}, summed")
-    ok, png = cv2.imencode(".png", cv2.cvtColor(image, cv2.COLOR_RGB2BGR))
-    if not ok:
-        raise RuntimeError("OpenCV could not encode the summary confusion matrix as PNG")
-    write_atomically(plan.output / "summary_confusion.png", lambda f: f.write(png.tobytes()))
+    write_atomically(plan.output / "summary.csv", lambda f: f.write(summary.to_csv().encode()))
+    write_atomically(plan.output / "summary.md", lambda f: f.write(summary.to_markdown(title).encode()))
+    image = None
+    if summary.confusion is not None:
+        image = confusion_matrix_image(summary.confusion, summary.class_names, f"{title}, summed")
+        ok, png = cv2.imencode(".png", cv2.cvtColor(image, cv2.COLOR_RGB2BGR))
+        if not ok:
+            raise RuntimeError("OpenCV could not encode the summary confusion matrix as PNG")
+        write_atomically(plan.output / "summary_confusion.png", lambda f: f.write(png.tobytes()))
     if plan.wandb is not None:
         _log_summary_to_wandb(plan, summary, image)
 
 
-def _log_summary_to_wandb(plan: Plan, summary: CrossvalSummary, image: np.ndarray) -> None:
+def _log_summary_to_wandb(plan: Plan, summary: CrossvalSummary | AUSummary, image: np.ndarray | None) -> None:
     import wandb
 
     mode = "offline" if plan.wandb.get("offline", True) else "online"
@@ -264,25 +256,11 @@ def _log_summary_to_wandb(plan: Plan, summary: CrossvalSummary, image: np.ndarra
         mode=mode,
         resume="allow",
     )
-    table = wandb.Table(columns=["split", "accuracy", "macro_accuracy"])
-    for r in summary.splits:
-        table.add_data(r.split, r.accuracy, r.macro_accuracy)
-    per_class = {
-        f"crossval/acc_class/{n}": float(a) for n, a in zip(summary.class_names, summary.per_class, strict=True)
-    }
-    run.log(
-        {
-            "crossval/splits": table,
-            "crossval/acc_mean": summary.mean,
-            "crossval/acc_std": summary.std,
-            "crossval/acc_pooled": summary.pooled_accuracy,
-            "crossval/confusion_matrix": wandb.Image(image),
-            **per_class,
-        }
-    )
-    run.summary.update(
-        {"crossval/acc_mean": summary.mean, "crossval/acc_std": summary.std, "crossval/num_splits": len(summary.splits)}
-    )
+    columns, rows = summary.split_table()
+    scalars = summary.scalars()
+    figures = {"crossval/confusion_matrix": wandb.Image(image)} if image is not None else {}
+    run.log({"crossval/splits": wandb.Table(columns=columns, data=rows), **scalars, **figures})
+    run.summary.update({k: v for k, v in scalars.items() if k.count("/") == 1} | {"crossval/num_splits": len(rows)})
     run.finish()
 
 
@@ -353,11 +331,11 @@ def _crossval(argv: list[str]) -> None:
         )
     plan.output.mkdir(parents=True, exist_ok=True)
     failed = run_splits(plan)
-    results = collect(plan)
-    if results:
-        summary = summarize(results)
+    records = collect(plan)
+    if records:
+        summary = summarize_records(records)
         write_summary(plan, summary)
-        print(to_markdown(summary, f"{plan.group}: {len(results)} of {len(plan.folds)} splits"))
+        print(summary.to_markdown(f"{plan.group}: {len(records)} of {len(plan.folds)} splits"))
         print(f"crossval: summary in {plan.output / 'summary.md'} and {plan.output / 'summary.csv'}")
     if failed:
         raise SystemExit(

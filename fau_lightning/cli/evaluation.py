@@ -66,16 +66,12 @@ def checkpoint_test_record(
     reload = checkpoint if checkpoint and not loaded else None
     results = trainer.test(task, datamodule=datamodule, ckpt_path=reload, verbose=False)
     metrics = {k: float(v) for k, v in (results[0] if results else {}).items() if k.startswith("test/")}
-    confusion = getattr(task, "last_confusion", {}).get("test")
     weights = task.tested_checkpoint
     return {
-        "split": datamodule.test_split_name,
+        **task.test_record(metrics, datamodule.test_split_name),
         "weights": task.weights_name("test") if checkpoint else source,
         "epoch": weights.get("epoch") if checkpoint else None,
         "step": weights.get("step") if checkpoint else None,
-        "metrics": metrics,
-        "class_names": list(task.class_names),
-        "confusion": confusion.tolist() if confusion is not None else None,
     }
 
 

@@ -1,6 +1,5 @@
 """`fau-train`: the LightningCLI entry point (fit / validate / test / predict)."""
 
-import math
 import os
 import sys
 from pathlib import Path
@@ -19,6 +18,7 @@ from fau_lightning.atomic import write_json_atomically
 from fau_lightning.callbacks import PredictionWriter
 from fau_lightning.cli.common import exit_on_input_error, output_path, show_progress
 from fau_lightning.cli.evaluation import Evaluation, evaluate_checkpoint
+from fau_lightning.cli.evaluation_logging import log_evaluation
 from fau_lightning.cli.lightning_internals import drop_wandb_anonymous
 from fau_lightning.cli.precision import precision_for
 from fau_lightning.cli.quiet import silence_library_noise
@@ -27,7 +27,6 @@ from fau_lightning.datamodules import (
 )
 from fau_lightning.inference.model_record import MODEL_RECORD_KEY, SYNTHETIC_WARNING, record_test_result
 from fau_lightning.progress import StageProgress
-from fau_lightning.cli.evaluation_logging import log_evaluation
 from fau_lightning.tasks import FaceTask, checked_task_class, read_checkpoint
 
 CONFIG_FILENAME = "fau_config.yaml"  # W&B writes its own config.yaml; ours must not clash with it
@@ -204,21 +203,15 @@ class FauCLI(LightningCLI):
         if checkpoint:  # the model card's test figures travel with the checkpoint
             record_test_result(checkpoint, evaluation.test["split"], evaluation.test["metrics"])
         self._write_results(evaluation.test, checkpoint)
-        print(summary(self.trainer, evaluation.test["metrics"], checkpoint, evaluation))
+        print(summary(self.trainer, self.model, evaluation.test["metrics"], checkpoint, evaluation))
 
     def after_test(self) -> None:
         if not self.trainer.is_global_zero:
             return
         metrics = {k: float(v) for k, v in self.trainer.callback_metrics.items() if k.startswith("test/")}
-        confusion = getattr(self.model, "last_confusion", {}).get("test")
-        test = {
-            "split": self.datamodule.test_split_name,
-            "metrics": metrics,
-            "class_names": list(self.model.class_names),
-            "confusion": confusion.tolist() if confusion is not None else None,
-        }
+        test = self.model.test_record(metrics, self.datamodule.test_split_name)
         self._write_results(test, self._setting("ckpt_path"))
-        print(summary(self.trainer, metrics, self._setting("ckpt_path")))
+        print(summary(self.trainer, self.model, metrics, self._setting("ckpt_path")))
 
     def _write_results(self, test: dict, checkpoint: str | None) -> None:
         """--results_json: the test record and the checkpoint it is of (written atomically)."""
@@ -257,23 +250,17 @@ def claim_version(root: Path) -> int:
 
 
 def summary(
-    trainer: pl.Trainer, results: dict, checkpoint: str | None, evaluation: Evaluation | None = None
+    trainer: pl.Trainer,
+    task: FaceTask,
+    results: dict,
+    checkpoint: str | None,
+    evaluation: Evaluation | None = None,
 ) -> str:
-    """What a user wants at the end of a run: the test figures, where everything went and, after fit,
-    the verdict and the report, last.
+    """What a user wants at the end of a run: the test figures (as the task's report reads them), where
+    everything went and, after fit, the verdict and the report, last.
     """
     tested_on = getattr(trainer.datamodule, "test_split_name", "test split")
-    if "test/auroc" in results:  # AU detection
-        lines = [
-            f"test mean AUROC over AUs ({tested_on}): {results['test/auroc']:.4f}",
-            f"test mean F1 over AUs: {results['test/f1']:.4f}",
-        ]
-    else:
-        lines = [f"test accuracy ({tested_on}): {results.get('test/acc', float('nan')):.4f}"]
-        lines.append(f"test mean per-class accuracy: {results.get('test/acc_macro', float('nan')):.4f}")
-    absent = [k.rsplit("/", 1)[1] for k, v in results.items() if "_class/" in k and math.isnan(v)]
-    if absent:
-        lines.append(f"classes with no test image (no accuracy, left out of the mean): {', '.join(absent)}")
+    lines = task.report.summary_lines(results, tested_on)
     lines.append(f"checkpoint tested: {checkpoint or 'the final weights (no checkpoint callback)'}")
     for logger in trainer.loggers:
         if isinstance(logger, WandbLogger):

@@ -14,6 +14,7 @@ from torchmetrics.classification import (
     MultilabelStatScores,
 )
 
+from fau_lightning.evaluation.task_reports import AUDetectionReport
 from fau_lightning.tasks.base import FaceTask
 
 STAGES = ("train", "val", "test")
@@ -29,6 +30,7 @@ class AUDetector(FaceTask):
     """
 
     selection_metric = "val/auroc"  # what the best checkpoint is chosen on
+    report = AUDetectionReport()
     multi_label = True
 
     def build_metrics(self, num_classes: int) -> None:

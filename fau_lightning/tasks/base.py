@@ -3,12 +3,16 @@ record in each checkpoint of which task wrote it.
 """
 
 import os
+from abc import ABC, abstractmethod
+from typing import ClassVar
 
+import numpy as np
 import pytorch_lightning as pl
 import torch
 
 from fau_lightning.checkpoints import read_checkpoint
 from fau_lightning.errors import CheckpointError, SettingError
+from fau_lightning.evaluation.task_reports import TaskReport
 from fau_lightning.inference.model_record import MODEL_RECORD_KEY, build_record
 from fau_lightning.models import ZeroBiasCNN, probabilities
 
@@ -16,7 +20,7 @@ TASK_KEY = "fau_task"  # checkpoint entry naming the task class, so any command 
 HISTORY_KEY = "fau_history"  # checkpoint entry: the per-epoch train and validation figures up to that checkpoint
 
 
-class FaceTask(pl.LightningModule):
+class FaceTask(pl.LightningModule, ABC):
     """The zero-bias CNN with `num_classes` outputs, trained by SGD with momentum (the paper's defaults).
 
     Speed options, none of which changes what is computed: `channels_last` keeps activations in
@@ -39,8 +43,9 @@ class FaceTask(pl.LightningModule):
         compile: run the forward pass through torch.compile.
     """
 
-    selection_metric: str  # the validation metric (higher is better) a best checkpoint is chosen on; set by each task
-    multi_label = False  # outputs are one softmax over classes (True: a sigmoid per label)
+    selection_metric: ClassVar[str]  # the validation metric (higher is better) a best checkpoint is chosen on
+    report: ClassVar[TaskReport]  # its headline test figure, the end-of-run summary, the cross-validation summary
+    multi_label: ClassVar[bool] = False  # outputs are one softmax over classes (True: a sigmoid per label)
 
     def __init__(
         self,
@@ -82,15 +87,16 @@ class FaceTask(pl.LightningModule):
         self.tested_checkpoint: dict[str, int] = {}  # epoch and step of the checkpoint last loaded, e.g. for testing
         self._loss_sums: dict[str, list[torch.Tensor]] = {}  # stage -> [sum of batch losses x images, images]
 
+    @abstractmethod
     def build_metrics(self, num_classes: int) -> None:
-        """Create the task's torchmetrics modules (subclasses)."""
+        """Create the task's torchmetrics modules."""
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self._forward(x.contiguous(memory_format=self.memory_format))
 
+    @abstractmethod
     def _step(self, batch: tuple[torch.Tensor, torch.Tensor], stage: str) -> torch.Tensor:
-        """Loss of one batch, with the stage's metrics updated (subclasses)."""
-        raise NotImplementedError
+        """Loss of one batch, with the stage's metrics updated."""
 
     def log_loss(self, stage: str, loss: torch.Tensor, batch_size: int) -> None:
         """Log a batch's loss: per step and per epoch in training, per epoch (synced across devices) otherwise."""
@@ -108,9 +114,26 @@ class FaceTask(pl.LightningModule):
             prog_bar=train,
         )
 
+    @abstractmethod
     def _log_epoch(self, stage: str) -> dict[str, float]:
-        """Log and reset the stage's metrics; returns the headline ones for the history (subclasses)."""
-        raise NotImplementedError
+        """Log and reset the stage's metrics; returns the headline ones for the history."""
+
+    def test_confusion(self) -> np.ndarray | None:
+        """The latest test epoch's confusion matrix, for tasks that have one."""
+        return None
+
+    def test_record(self, metrics: dict[str, float], split: str) -> dict:
+        """What a test leaves for result.json and report.json: the report that reads it, the split, the
+        metrics, the class names and the confusion matrix (None where the task has none).
+        """
+        confusion = self.test_confusion()
+        return {
+            "report": self.report.name,
+            "split": split,
+            "metrics": metrics,
+            "class_names": list(self.class_names),
+            "confusion": confusion.tolist() if confusion is not None else None,
+        }
 
     def _end_epoch(self, stage: str) -> None:
         """Log the stage's metrics and, in fit, keep them with the epoch's mean loss in `history`."""

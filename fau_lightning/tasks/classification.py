@@ -6,6 +6,7 @@ import torch.nn.functional as F
 from torchmetrics import MetricCollection
 from torchmetrics.classification import MulticlassAccuracy, MulticlassConfusionMatrix, MulticlassStatScores
 
+from fau_lightning.evaluation.task_reports import ClassificationReport
 from fau_lightning.run_logging.images import log_image
 from fau_lightning.tasks.base import FaceTask
 from fau_lightning.viz.figures import confusion_matrix_image
@@ -25,6 +26,7 @@ class ExpressionClassifier(FaceTask):
     """
 
     selection_metric = "val/acc"  # what the best checkpoint is chosen on
+    report = ClassificationReport()
 
     def build_metrics(self, num_classes: int) -> None:
         metrics = MetricCollection(
@@ -38,6 +40,9 @@ class ExpressionClassifier(FaceTask):
             {f"{stage}_confusion": MulticlassConfusionMatrix(num_classes) for stage in ("val", "test")}
         )
         self.last_confusion: dict[str, np.ndarray] = {}  # stage -> counts of the latest val/test epoch
+
+    def test_confusion(self) -> np.ndarray | None:
+        return self.last_confusion.get("test")
 
     def _step(self, batch: tuple[torch.Tensor, torch.Tensor], stage: str) -> torch.Tensor:
         images, targets = batch

@@ -7,12 +7,7 @@ import numpy as np
 import pytest
 
 from fau_lightning.cli.crossval import main, parse_folds
-from fau_lightning.evaluation.crossval_summary import (
-    SplitResult,
-    summarize,
-    to_csv,
-    to_markdown,
-)
+from fau_lightning.evaluation.crossval_summary import SplitResult, summarize, summarize_aus
 from tests.helpers.tiny import REPO, TINY_TRAINING, tiny_data_args
 from tests.helpers.wandb_run_reader import read_offline_run
 
@@ -37,11 +32,11 @@ def test_summary_numbers() -> None:
     assert np.array_equal(summary.confusion, c1 + c2)
     assert summary.pooled_accuracy == pytest.approx(11 / 13)
     assert np.allclose(summary.per_class, [4 / 5, 3 / 4, 1.0])
-    csv = to_csv(summary)
+    csv = summary.to_csv()
     assert "0,0.8333,0.8000" in csv and "mean,0.7738," in csv and "a,4,1,0" in csv
-    assert "77.4 ± 8.4 %" in to_markdown(summary)
+    assert "77.4 ± 8.4 %" in summary.to_markdown()
     empty_class = summarize([SplitResult(0, 5 / 6, 0.8, c1, NAMES)])
-    assert np.isnan(empty_class.per_class[2]) and "| – |" in to_markdown(empty_class)
+    assert np.isnan(empty_class.per_class[2]) and "| – |" in empty_class.to_markdown()
     with pytest.raises(ValueError, match="disagree on the class names"):
         summarize([SplitResult(0, 1, 1, c1, NAMES), SplitResult(1, 1, 1, c2, ["x", "y", "z"])])
 
@@ -131,3 +126,43 @@ def test_the_default_folder_is_named_by_the_settings() -> None:
     first, same, other = plan(), plan("--data.fold=3"), plan("--model.lr=0.05")
     assert first.output == same.output and first.output.name.startswith("synthetic-")  # the fold is not a setting
     assert other.output != first.output and other.group != first.group
+
+
+@pytest.mark.parametrize(
+    ("config", "headline", "per_split"),
+    [
+        ("synthetic.yaml", r"\*\*Test accuracy over 2 splits: ", r"split 0 done, 1 of 2: accuracy \d\.\d{4}"),
+        (
+            "synthetic_au.yaml",
+            r"\*\*Test mean AUROC over AUs, 2 splits: ",
+            r"split 0 done, 1 of 2: AUROC \d\.\d{4}",
+        ),
+    ],
+)
+def test_each_task_is_summarised_as_it_declares(
+    config: str, headline: str, per_split: str, tiny_synthetic_root: Path, tmp_path: Path, capsys: pytest.CaptureFixture
+) -> None:
+    output = tmp_path / "sweep"
+    overrides = [*tiny_data_args(tiny_synthetic_root, tmp_path), *TINY_TRAINING, "--trainer.max_epochs=1"]
+    main(["--config", str(REPO / "configs" / config), "--folds", "0-1", "--output", str(output), "--", *overrides])
+    assert re.search(per_split, capsys.readouterr().out)
+    table = (output / "summary.md").read_text()
+    assert re.search(headline, table)
+    records = {f: json.loads((output / f"split_{f}" / "result.json").read_text()) for f in (0, 1)}
+    csv = (output / "summary.csv").read_text().splitlines()
+    if config == "synthetic_au.yaml":
+        assert {r["report"] for r in records.values()} == {"au_detection"} and records[0]["confusion"] is None
+        summary = summarize_aus(records)
+        au = records[0]["class_names"][0]
+        aurocs = [records[f]["metrics"][f"test/auroc_au/{au}"] for f in (0, 1)]
+        assert summary.per_au("auroc")[0] == pytest.approx((np.mean(aurocs), np.std(aurocs, ddof=1)))
+        row = next(line for line in csv if line.startswith(f"{au},"))
+        assert float(row.split(",")[1]) == pytest.approx(np.mean(aurocs), abs=1e-4)
+        assert f"| {au} | {np.mean(aurocs):.3f} ± {np.std(aurocs, ddof=1):.3f} |" in table
+        assert not (output / "summary_confusion.png").exists()
+    else:
+        assert {r["report"] for r in records.values()} == {"classification"}
+        assert csv[1].startswith("0,") and float(csv[1].split(",")[1]) == pytest.approx(
+            records[0]["metrics"]["test/acc"], abs=1e-4
+        )
+        assert (output / "summary_confusion.png").exists()

@@ -33,7 +33,8 @@ def test_training_and_fau_analyze_reports_both_give_the_test_figure(
 
     checkpoint = tmp_path / "au" / "checkpoints" / "best.ckpt"
     _write(tmp_path / "au" / "result.json", {"metrics": {"test/auroc": 0.5}, "checkpoint": str(checkpoint)})
-    _write(checkpoint.with_suffix(".report") / "report.json", {"test": {"metrics": {"test/auroc": 0.962}}, "fau": FAU})
+    tested = {"report": "au_detection", "metrics": {"test/auroc": 0.962}}
+    _write(checkpoint.with_suffix(".report") / "report.json", {"test": tested, "fau": FAU})
     analyzed = {"test": {"metrics": {"test/acc": 0.028}}, "fau": FAU}
     _write(tmp_path / "untrained_100" / "report" / "report.json", analyzed)
 
