@@ -18,3 +18,7 @@ class DatasetFormatError(InputError):
 
 class CheckpointError(InputError):
     """A file that is not a readable fau_lightning checkpoint: "<path>: <what is wrong>"."""
+
+
+class OutputError(InputError):
+    """An output that cannot be written where the user asked: "<path>: <what is wrong>"."""

@@ -24,9 +24,9 @@ import torch
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from fau_lightning.checkpoint.record import ModelRecord  # noqa: E402
 from fau_lightning.inference.faces import PhotoDetector, cut_faces, find_faces  # noqa: E402
 from fau_lightning.inference.inputs import Frame, InputFile  # noqa: E402
-from fau_lightning.inference.model_record import ModelRecord  # noqa: E402
 from fau_lightning.inference.predictor import Predictor, pick_device  # noqa: E402
 from fau_lightning.models import WithProbabilities, ZeroBiasCNN  # noqa: E402
 from fau_lightning.readers.real_photos import sample_photographs  # noqa: E402

@@ -15,7 +15,6 @@ not the same numbers).
 """
 
 import copy
-import hashlib
 import os
 import warnings
 from collections import OrderedDict
@@ -31,10 +30,11 @@ from fau_lightning.analysis.activations import spatial_maxima
 from fau_lightning.analysis.auroc import stratified_auroc
 from fau_lightning.analysis.sequences import SequenceDesign
 from fau_lightning.analysis.statistics import LayerScores, best_units, whole_maps
-from fau_lightning.atomic import write_atomically
+from fau_lightning.files import cache_key, remove_stale_temporaries, write_atomically
 from fau_lightning.models import ZeroBiasCNN
+from fau_lightning.pixels import to_unit_float
 
-CACHE_VERSION = 4  # 4: each AU's best units' held-out AUROCs only (3: every unit's values, 26 MB a network)
+CACHE_VERSION = 5  # 5: keyed by files.cache_key; 4: each AU's best units' held-out AUROCs only (3: every unit's values)
 
 
 def default_control_cache() -> Path:
@@ -112,7 +112,7 @@ def _shared_inputs(model: nn.Module, images: np.ndarray, batch_size: int = 64) -
     batches = []
     with torch.no_grad():
         for start in range(0, len(images), batch_size):
-            x = torch.from_numpy(images[start : start + batch_size]).unsqueeze(1).float().div(255).to(device)
+            x = to_unit_float(images[start : start + batch_size]).unsqueeze(1).to(device)
             for module in shared:
                 x = module(x)
             batches.append(x.contiguous(memory_format=torch.channels_last))
@@ -155,24 +155,12 @@ def _chosen_aurocs(
     )
 
 
-def data_digest(*arrays: np.ndarray) -> str:
-    """The sha256 of arrays' shapes, types and bytes, in order."""
-    digest = hashlib.sha256()
-    for array in arrays:
-        array = np.ascontiguousarray(array)
-        digest.update(f"{array.shape}|{array.dtype}".encode())
-        digest.update(array.tobytes())
-    return digest.hexdigest()
-
-
-def cache_key(model: nn.Module, layer: str, cells: int, seed: int, precision: str, data: str) -> str:
+def control_key(model: nn.Module, layer: str, cells: int, seed: int, precision: str, data: str) -> str:
     """What an untrained network's AUROCs depend on: architecture, layer and its cells, seed, arithmetic
-    and the probe data (`data_digest` of the images and labels).
+    and the probe data (`cache_key` of the images and labels).
     """
-    digest = hashlib.sha256(f"{CACHE_VERSION}|{model!r}|{layer}|{cells}|{seed}|{precision}|{data}".encode())
-    for name, tensor in model.state_dict().items():
-        digest.update(f"{name}:{tuple(tensor.shape)}".encode())
-    return digest.hexdigest()[:24]
+    shapes = [f"{name}:{tuple(tensor.shape)}" for name, tensor in model.state_dict().items()]
+    return cache_key(CACHE_VERSION, repr(model), layer, cells, seed, precision, data, shapes, length=24)
 
 
 def _load(path: Path, key: str, columns: int) -> ControlAurocs | None:
@@ -211,11 +199,13 @@ def control_aurocs(
         raise ValueError(f"precision must be 32 or bf16, got {precision!r}")
     device = next(model.parameters()).device
     columns = selection[1].labels.shape[1]
-    data = data_digest(selection[0], selection[1].labels, selection[1].strata, evidence[0], evidence[1].labels)
+    data = cache_key(selection[0], selection[1].labels, selection[1].strata, evidence[0], evidence[1].labels, length=64)
     inputs: list[list[torch.Tensor]] = []  # selection and evidence batches, made at the first network not cached
+    if cache_dir is not None:
+        remove_stale_temporaries(cache_dir)  # entries whose writer was killed
     results = []
     for done, seed in enumerate(seeds, start=1):
-        key = cache_key(model, layer, cells, seed, precision, data)
+        key = control_key(model, layer, cells, seed, precision, data)
         path = Path(cache_dir) / f"control-{key}.npz" if cache_dir else None
         entry = _load(path, key, columns) if path is not None and path.exists() else None
         if entry is None:

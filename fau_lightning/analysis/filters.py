@@ -11,13 +11,14 @@ from torch import nn
 from fau_lightning.analysis.activations import SpatialMaxima, spatial_maxima, top_k_images
 from fau_lightning.analysis.deconvnet import deconvnet, guided_backprop
 from fau_lightning.analysis.receptive_field import ReceptiveField, receptive_field
+from fau_lightning.pixels import to_unit_float
 
 PROJECTIONS = {"deconvnet": deconvnet, "guided_backprop": guided_backprop}
 
 
 def _batches(images: np.ndarray, batch_size: int, device: torch.device):
     for start in range(0, len(images), batch_size):
-        yield torch.from_numpy(images[start : start + batch_size]).unsqueeze(1).float().div(255).to(device)
+        yield to_unit_float(images[start : start + batch_size]).unsqueeze(1).to(device)
 
 
 def layer_maxima(
@@ -91,7 +92,7 @@ def filter_report(
     for f in filters:
         patches[f] = unit_patches(images, rf, maxima, f, top[f])
         best = int(top[f][0])
-        image = torch.from_numpy(images[best]).float().div(255)[None, None].to(device)
+        image = to_unit_float(images[best])[None, None].to(device)
         projected = (
             project(model.features, layer, image, (f, int(maxima.rows[best, f]), int(maxima.cols[best, f])))[0]
             .cpu()

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from fau_lightning.atomic import write_atomically
+from fau_lightning.files import write_atomically
 
 PROBE_ARRAYS = ("images", "au_present", "landmarks", "sequence", "emotion", "apex", "subject")
 NO_EMOTION = -1  # emotion code of images whose sequence has FACS codes but no emotion label

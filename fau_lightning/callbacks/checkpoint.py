@@ -6,6 +6,7 @@ import pytorch_lightning as pl
 from pytorch_lightning.callbacks import ModelCheckpoint
 
 from fau_lightning.errors import SettingError
+from fau_lightning.files import temporary_path
 
 
 class BestValidationCheckpoint(ModelCheckpoint):
@@ -59,7 +60,7 @@ class BestValidationCheckpoint(ModelCheckpoint):
         if not self.keep_last or trainer.sanity_checking or not self.dirpath:
             return
         path = os.path.join(self.dirpath, self.CHECKPOINT_NAME_LAST + self.FILE_EXTENSION)
-        tmp = path + ".tmp"
+        tmp = str(temporary_path(path))  # the writing rank's name: rank zero writes the file and renames it
         trainer.save_checkpoint(tmp, weights_only=False)  # the whole state, to resume from; every rank takes part
         if trainer.is_global_zero:
             os.replace(tmp, path)

@@ -31,6 +31,8 @@ from fau_lightning.analysis.controls import clear_cache, default_control_cache, 
 from fau_lightning.analysis.pipeline import verdict_line
 from fau_lightning.analysis.probes import ProbeSet
 from fau_lightning.analysis.settings import AnalysisSettings
+from fau_lightning.checkpoint import read_checkpoint
+from fau_lightning.checkpoint.record import MODEL_RECORD_KEY
 from fau_lightning.cli.common import (
     CommandParser,
     add_settings_flags,
@@ -45,9 +47,8 @@ from fau_lightning.cli.evaluation_logging import log_evaluation
 from fau_lightning.cli.train import WANDB_DATA_FOLDER, build_config
 from fau_lightning.datamodules import FaceDataModule
 from fau_lightning.errors import SettingError
-from fau_lightning.inference.model_record import MODEL_RECORD_KEY
 from fau_lightning.progress import StageProgress
-from fau_lightning.tasks import load_task, read_checkpoint
+from fau_lightning.tasks import load_task
 
 
 def log_to_wandb(evaluation: Evaluation, report: Path, project: str, online: bool) -> str:

@@ -15,7 +15,6 @@ one group (fixed ids, so a resumed split continues its run), plus a `summary` ru
 """
 
 import argparse
-import hashlib
 import json
 import os
 import re
@@ -28,12 +27,12 @@ from pathlib import Path
 
 import numpy as np
 
-from fau_lightning.atomic import write_atomically, write_json_atomically
 from fau_lightning.cli.common import CommandParser, config_args, exit_on_input_error, split_at_double_dash
 from fau_lightning.cli.train import build_config
 from fau_lightning.errors import SettingError
 from fau_lightning.evaluation.crossval_summary import AUSummary, CrossvalSummary
 from fau_lightning.evaluation.task_reports import report_of
+from fau_lightning.files import cache_key, write_atomically, write_json_atomically
 from fau_lightning.viz.figures import confusion_matrix_image
 
 HEARTBEAT_S = 20.0  # while splits run, each one's latest line is said at least this often
@@ -70,10 +69,6 @@ def shared_settings(config: dict) -> dict:
     return {
         k: v for k, v in flat.items() if k not in PER_SPLIT_SETTINGS and not k.startswith(("config.", *logger_paths))
     }
-
-
-def fingerprint(settings: dict) -> str:
-    return hashlib.sha256(json.dumps(settings, sort_keys=True, default=str).encode()).hexdigest()[:8]
 
 
 def settings_conflicts(plan: "Plan") -> list[str]:
@@ -273,7 +268,7 @@ def make_plan(args: argparse.Namespace, overrides: list[str]) -> Plan:
     logger = cli.config.trainer.logger
     is_wandb = bool(logger) and str(getattr(logger, "class_path", "")).endswith("WandbLogger")
     settings = shared_settings(json.loads(json.dumps(cli.config.as_dict(), default=str)))
-    short_hash = fingerprint(settings)
+    short_hash = cache_key(settings, length=8)
     name = "+".join(Path(c).stem for c in args.config)
     output = Path(args.output or Path("runs") / "crossval" / f"{name}-{short_hash}")
     group = re.sub(r"[^A-Za-z0-9_-]", "-", args.group or output.name)

@@ -18,7 +18,7 @@ from fau_lightning.analysis.controls import cache_size
 from fau_lightning.analysis.network import NetworkAnalysis, analyse_network
 from fau_lightning.analysis.probes import ProbeSet
 from fau_lightning.analysis.settings import AnalysisSettings
-from fau_lightning.checkpoints import read_checkpoint
+from fau_lightning.checkpoint.reading import read_checkpoint
 from fau_lightning.datamodules import FaceDataModule
 from fau_lightning.progress import StageProgress
 from fau_lightning.tasks import FaceTask

@@ -13,11 +13,11 @@ import argparse
 import sys
 from pathlib import Path
 
+from fau_lightning.checkpoint.record import SYNTHETIC_WARNING
 from fau_lightning.cli.common import CommandParser, exit_on_input_error, output_path
 from fau_lightning.errors import SettingError
 from fau_lightning.inference.export import export_format, export_network, parity
 from fau_lightning.inference.model_card import model_card, write_model_card
-from fau_lightning.inference.model_record import SYNTHETIC_WARNING
 from fau_lightning.inference.predictor import Predictor
 
 PARITY_TOLERANCE = 1e-4

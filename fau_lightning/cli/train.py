@@ -14,8 +14,9 @@ from fau_lightning import callbacks as _callbacks  # noqa: F401  imported so cal
 from fau_lightning.analysis.controls import default_control_cache
 from fau_lightning.analysis.pipeline import verdict_line
 from fau_lightning.analysis.settings import AnalysisSettings
-from fau_lightning.atomic import write_json_atomically
 from fau_lightning.callbacks import PredictionWriter
+from fau_lightning.checkpoint import checked_task_name, read_checkpoint
+from fau_lightning.checkpoint.record import MODEL_RECORD_KEY, SYNTHETIC_WARNING, record_test_result
 from fau_lightning.cli.common import exit_on_input_error, output_path, show_progress
 from fau_lightning.cli.evaluation import Evaluation, evaluate_checkpoint
 from fau_lightning.cli.evaluation_logging import log_evaluation
@@ -25,9 +26,9 @@ from fau_lightning.cli.quiet import silence_library_noise
 from fau_lightning.datamodules import (
     FaceDataModule,  # imports every data module, so short names resolve
 )
-from fau_lightning.inference.model_record import MODEL_RECORD_KEY, SYNTHETIC_WARNING, record_test_result
+from fau_lightning.files import write_json_atomically
 from fau_lightning.progress import StageProgress
-from fau_lightning.tasks import FaceTask, checked_task_class, read_checkpoint
+from fau_lightning.tasks import FaceTask
 
 CONFIG_FILENAME = "fau_config.yaml"  # W&B writes its own config.yaml; ours must not clash with it
 LIGHTNING_CHECKPOINT_NAMES = ("last", "best", "hpc")  # resolved by Lightning itself
@@ -114,7 +115,7 @@ class FauCLI(LightningCLI):
         path = config.get("ckpt_path")
         named = path and str(path) not in LIGHTNING_CHECKPOINT_NAMES and not str(path).startswith("registry")
         if named:
-            checked_task_class(read_checkpoint(path), path)
+            checked_task_name(read_checkpoint(path), path)
 
     def before_instantiate_classes(self) -> None:
         config = self.config[self.subcommand] if self.subcommand else self.config
@@ -176,7 +177,7 @@ class FauCLI(LightningCLI):
             else None
         )
         if self._setting("ckpt_path") == "last" and last is not None and last.is_file():
-            checked_task_class(read_checkpoint(last), last)  # a damaged or foreign last.ckpt: one line
+            checked_task_name(read_checkpoint(last), last)  # a damaged or foreign last.ckpt: one line
 
     def after_fit(self) -> None:
         """With test_after_fit: the best checkpoint (by validation) through the one evaluation path: tested

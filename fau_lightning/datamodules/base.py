@@ -13,6 +13,7 @@ from torch.utils.data import DataLoader, Dataset, Sampler
 from fau_lightning.analysis.probes import ProbeSet
 from fau_lightning.datamodules.device_batches import DeviceBatches
 from fau_lightning.errors import SettingError
+from fau_lightning.pixels import to_unit_float
 from fau_lightning.progress import Progress
 from fau_lightning.readers.records import FaceRecords
 from fau_lightning.transforms.augment import AugmentRanges, apply_params, sample_params
@@ -45,7 +46,7 @@ class FaceImages(Dataset):
         return len(self.targets)
 
     def __getitem__(self, index: int) -> tuple[torch.Tensor, torch.Tensor]:
-        return self.images[index].unsqueeze(0).float().div_(255), self.targets[index]
+        return to_unit_float(self.images[index].unsqueeze(0)), self.targets[index]
 
 
 class NumberedFaces(FaceImages):

@@ -1,7 +1,5 @@
 """LightningDataModules for CK+ and for the built-in synthetic set in CK+ format."""
 
-import hashlib
-import json
 import os
 import tempfile
 from dataclasses import asdict, replace
@@ -14,6 +12,7 @@ from fau_lightning.analysis.probes import ProbeSet
 from fau_lightning.datamodules.base import FaceDataModule
 from fau_lightning.errors import SettingError
 from fau_lightning.facs import ACTION_UNITS
+from fau_lightning.files import cache_key
 from fau_lightning.progress import Progress
 from fau_lightning.readers.cache import load_or_build
 from fau_lightning.readers.ck_plus import read_layout
@@ -209,7 +208,7 @@ class SyntheticCKPlusDataModule(CKPlusDataModule):
             "crop": asdict(self.crop),
             **{k: self.hparams[k] for k in ("last_frames", "fold", "num_folds")},
         }
-        key = hashlib.sha256(json.dumps(settings, sort_keys=True).encode()).hexdigest()[:16]
+        key = cache_key(settings)
         path = self._cache_dir() / f"evidence-{key}.npz"
         if not path.exists():
             path.parent.mkdir(parents=True, exist_ok=True)

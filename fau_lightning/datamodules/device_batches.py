@@ -10,6 +10,7 @@ from collections.abc import Iterator
 import torch
 from torch.utils.data import DistributedSampler
 
+from fau_lightning.pixels import to_unit_float
 from fau_lightning.transforms.augment import AugmentRanges
 from fau_lightning.transforms.batch_augment import BatchAugmentation
 
@@ -65,5 +66,5 @@ class DeviceBatches:
             augment = BatchAugmentation(self.augment, hash((self.seed, epoch, self.rank)) % 2**63)
         for start in range(0, len(indices), self.batch_size):
             batch = indices[start : start + self.batch_size]
-            images = self.images[batch].unsqueeze(1).float().div_(255)
+            images = to_unit_float(self.images[batch].unsqueeze(1))
             yield (augment(images) if augment is not None else images), self.targets[batch]

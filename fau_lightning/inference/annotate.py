@@ -13,6 +13,8 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from fau_lightning.errors import OutputError
+from fau_lightning.files import replaced_when_done, temporary_path
 from fau_lightning.inference.faces import Box
 from fau_lightning.inference.inputs import Frame, InputFile, mirrored
 
@@ -92,10 +94,6 @@ def video_copy(folder: Path, source: InputFile) -> tuple[Path, str]:
     return (mirror if suffix in MP4_SUFFIXES else mirror.with_name(mirror.name + ".mp4")), "mp4v"
 
 
-def _temporary(path: Path) -> Path:
-    return path.with_name(f".{path.stem}.tmp-{os.getpid()}{path.suffix}")
-
-
 class Annotator:
     """Writes the annotated copies of a run's frames, which arrive in order, one file after another.
 
@@ -131,20 +129,19 @@ class Annotator:
         if not cv2.haveImageWriter(str(path)):
             path = path.with_name(path.name + ".png")
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = _temporary(path)
-        try:
-            if cv2.imwrite(str(tmp), image):
-                os.replace(tmp, path)
-                self.written.append(path)
-        finally:
-            tmp.unlink(missing_ok=True)
+        with replaced_when_done(path) as tmp:
+            if not cv2.imwrite(str(tmp), image):
+                raise OutputError(f"{path}: OpenCV could not write the annotated copy there")
+        self.written.append(path)
 
     def _start_video(self, first: Frame, shape: tuple[int, ...]) -> None:
         path, codec = video_copy(self.folder, first.source)
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = _temporary(path)
+        tmp = temporary_path(path)
         fps = (first.fps or 25.0) / self.every
         writer = cv2.VideoWriter(str(tmp), cv2.VideoWriter_fourcc(*codec), fps, (shape[1], shape[0]))
+        if not writer.isOpened():
+            raise OutputError(f"{path}: OpenCV could not open a {codec} video for the annotated copy there")
         self._video = (first.source, writer, tmp, path)
 
     def _finish_video(self) -> None:
@@ -153,9 +150,10 @@ class Annotator:
         _, writer, tmp, path = self._video
         self._video = None
         writer.release()
-        if tmp.exists():
-            os.replace(tmp, path)
-            self.written.append(path)
+        if not tmp.exists():
+            raise OutputError(f"{path}: OpenCV wrote no annotated video there")
+        os.replace(tmp, path)
+        self.written.append(path)
 
     def close(self) -> None:
         self._finish_video()

@@ -16,6 +16,7 @@ import numpy as np
 import torch
 
 from fau_lightning.errors import SettingError
+from fau_lightning.files import replaced_when_done
 from fau_lightning.models import WithProbabilities
 
 ExportFormat = Literal["onnx", "torchscript"]
@@ -69,8 +70,7 @@ def export_network(network: WithProbabilities, input_size: int, path: Path, expo
     """
     network = network.eval().cpu()
     example = torch.rand(2, 1, input_size, input_size)
-    tmp = path.with_name(f".{path.stem}.tmp-{os.getpid()}{path.suffix}")
-    try:
+    with replaced_when_done(path) as tmp:
         if export_format == "onnx":
             _require("onnx", "onnxscript")
             with _quiet_exporters(), open(os.devnull, "w") as devnull, contextlib.redirect_stdout(devnull):
@@ -89,9 +89,6 @@ def export_network(network: WithProbabilities, input_size: int, path: Path, expo
                 torch.jit.save(torch.jit.trace(network, example), str(tmp))
         else:
             raise SettingError(f"--format: must be onnx or torchscript, got {export_format!r}")
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
 
 
 def _require(*modules: str) -> None:

@@ -17,10 +17,10 @@ from collections.abc import Iterable, Iterator, Sequence
 
 import numpy as np
 
+from fau_lightning.checkpoint.record import SYNTHETIC_WARNING, ModelRecord
 from fau_lightning.errors import SettingError
 from fau_lightning.inference.faces import PhotoDetector
 from fau_lightning.inference.inputs import Frame, InputFile, list_inputs, read_frames
-from fau_lightning.inference.model_record import SYNTHETIC_WARNING, ModelRecord
 from fau_lightning.inference.predictor import FacePrediction, Predictor
 from fau_lightning.inference.rows import class_columns
 

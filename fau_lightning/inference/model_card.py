@@ -13,10 +13,10 @@ from pathlib import Path
 
 import cv2
 
-from fau_lightning.atomic import write_atomically, write_json_atomically
+from fau_lightning.checkpoint.record import SYNTHETIC_WARNING, ModelRecord
+from fau_lightning.files import write_atomically, write_json_atomically
 from fau_lightning.inference.export import INPUT_NAME, OUTPUT_NAME
 from fau_lightning.inference.faces import PhotoDetector
-from fau_lightning.inference.model_record import SYNTHETIC_WARNING, ModelRecord
 from fau_lightning.readers.face_crop import BORDER, HAAR_CASCADE, INTERPOLATION
 
 # The training crop's settings that applied under each method (the rest of CropSettings did not).

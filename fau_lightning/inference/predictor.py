@@ -7,11 +7,18 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
+from fau_lightning.checkpoint import (
+    ModelRecord,
+    checked_task_name,
+    network_from_checkpoint,
+    read_checkpoint,
+    read_record,
+)
 from fau_lightning.errors import SettingError
 from fau_lightning.inference.faces import Box, PhotoDetector, cut_faces, find_faces
 from fau_lightning.inference.inputs import Frame
-from fau_lightning.inference.model_record import ModelRecord, read_record
 from fau_lightning.models import WithProbabilities
+from fau_lightning.pixels import to_unit_float
 
 
 @dataclass(frozen=True)
@@ -83,20 +90,20 @@ class Predictor:
         """Load a checkpoint safely (tensors and plain values only) with its record; flags fill what an
         older checkpoint lacks (`read_record`).
         """
-        from fau_lightning.tasks import load_task, read_checkpoint
-
-        record = read_record(read_checkpoint(path), path, image_size, class_names)
-        task = load_task(path)
-        network = WithProbabilities(task.model, record.multi_label)
-        return cls(network, record, pick_device(device), batch_size, dict(task.hparams))
+        checkpoint = read_checkpoint(path)
+        checked_task_name(checkpoint, path)
+        record = read_record(checkpoint, path, image_size, class_names)
+        network = WithProbabilities(network_from_checkpoint(checkpoint, path), record.multi_label)
+        hyperparameters = {k: v for k, v in checkpoint.get("hyper_parameters", {}).items() if not k.startswith("_")}
+        return cls(network, record, pick_device(device), batch_size, hyperparameters)
 
     @torch.inference_mode()
     def classify(self, faces: np.ndarray) -> np.ndarray:
         """(N, S, S) uint8 faces at the input size -> (N, classes) probabilities, in batches."""
         out = []
         for start in range(0, len(faces), self.batch_size):
-            batch = torch.from_numpy(faces[start : start + self.batch_size]).to(self.device)
-            out.append(self.network(batch.unsqueeze(1).float().div_(255)).float().cpu().numpy())
+            batch = to_unit_float(torch.from_numpy(faces[start : start + self.batch_size]).to(self.device)).unsqueeze(1)
+            out.append(self.network(batch).float().cpu().numpy())
         return np.concatenate(out) if out else np.zeros((0, len(self.record.class_names)), np.float32)
 
     def predict(

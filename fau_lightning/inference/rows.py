@@ -11,6 +11,7 @@ from typing import Literal
 import numpy as np
 
 from fau_lightning.errors import SettingError
+from fau_lightning.files import temporary_path
 
 RowFormat = Literal["csv", "jsonl"]
 THRESHOLD = 0.5  # a multi-label output is predicted present at or above this probability
@@ -56,7 +57,7 @@ class RowWriter:
 
     def __enter__(self) -> "RowWriter":
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._tmp = self.path.with_name(f".{self.path.name}.tmp-{os.getpid()}")
+        self._tmp = temporary_path(self.path)
         self._file = open(self._tmp, "w", newline="")
         if self.row_format == "csv":
             self._csv = csv.DictWriter(self._file, fieldnames=self.columns + self.class_names)

@@ -6,8 +6,6 @@ temporary file and renamed into place: an interrupted run leaves no half-written
 that cannot be read is rebuilt, never trusted.
 """
 
-import hashlib
-import json
 import logging
 import os
 import warnings
@@ -18,8 +16,8 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from fau_lightning.atomic import remove_stale_temporaries, write_atomically
 from fau_lightning.errors import DatasetFormatError
+from fau_lightning.files import cache_key, remove_stale_temporaries, write_atomically
 from fau_lightning.progress import StageProgress
 from fau_lightning.readers.face_crop import CropSettings, crop_face
 from fau_lightning.readers.records import FaceRecords, FileList, ImageFile, read_landmarks
@@ -28,25 +26,25 @@ log = logging.getLogger(__name__)
 CACHE_VERSION = 2
 
 
-def _fingerprint(files: FileList) -> str:
-    digest = hashlib.sha256()
+def _file_states(files: FileList) -> list[str]:
+    """Every file the cache is made from, as path, size and modification time."""
     read = [im.path for im in files.images] + [im.landmarks_path for im in files.images if im.landmarks_path]
+    states = []
     for path in sorted(set(read + files.label_files)):
         st = path.stat()
-        digest.update(f"{path.relative_to(files.root)}|{st.st_size}|{st.st_mtime_ns}\n".encode())
-    return digest.hexdigest()
+        states.append(f"{path.relative_to(files.root)}|{st.st_size}|{st.st_mtime_ns}")
+    return states
 
 
-def cache_key(files: FileList, crop: CropSettings, extra: dict) -> str:
+def faces_key(files: FileList, crop: CropSettings, extra: dict) -> str:
     settings = {
         "cache_version": CACHE_VERSION,
         "root": str(files.root.resolve()),
         "crop": asdict(crop),
         **extra,
         "subjects": files.subjects,  # they decide the folds, even those with no image chosen
-        "files": _fingerprint(files),
     }
-    return hashlib.sha256(json.dumps(settings, sort_keys=True).encode()).hexdigest()[:16]
+    return cache_key(settings, _file_states(files))
 
 
 def _process(image: ImageFile, crop: CropSettings) -> tuple[np.ndarray, np.ndarray, bool] | str:
@@ -118,7 +116,7 @@ def load_or_build(
     cache_dir.mkdir(parents=True, exist_ok=True)
     for stale in remove_stale_temporaries(cache_dir):
         log.info("removed %s, left by a write that was killed", stale)
-    path = cache_dir / f"faces-{cache_key(files, crop, extra)}.npz"
+    path = cache_dir / f"faces-{faces_key(files, crop, extra)}.npz"
     if path.exists() and (faces := _load(path)) is not None:
         return faces, path
     faces, report = _build(files, crop, workers or os.cpu_count() or 1)

@@ -20,6 +20,7 @@ import cv2
 import numpy as np
 
 from fau_lightning.facs import EMOTION_PROTOTYPES
+from fau_lightning.files import temporary_path
 from fau_lightning.progress import Progress, StageProgress
 from fau_lightning.synthetic.face import (
     FaceGeometry,
@@ -193,8 +194,7 @@ def generate(
             f"{root} exists but does not hold a synthetic set ({marker} missing); "
             "delete it or point data.root elsewhere"
         )
-    tmp = root.with_name(f".{root.name}.tmp-{os.getpid()}")
-    old = root.with_name(f".{root.name}.old-{os.getpid()}")
+    tmp, old = temporary_path(root), temporary_path(root.with_name(f"{root.name}-old"))
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir(parents=True)
     subjects = range(cfg.first_subject, cfg.first_subject + cfg.num_subjects)

@@ -2,6 +2,7 @@
 record in each checkpoint of which task wrote it.
 """
 
+import importlib
 import os
 from abc import ABC, abstractmethod
 from typing import ClassVar
@@ -10,13 +11,13 @@ import numpy as np
 import pytorch_lightning as pl
 import torch
 
-from fau_lightning.checkpoints import read_checkpoint
-from fau_lightning.errors import CheckpointError, SettingError
+from fau_lightning.checkpoint import MODEL_RECORD_KEY, TASK_KEY, checked_task_name, read_checkpoint
+from fau_lightning.checkpoint.allowed_tasks import TASK_MODULES
+from fau_lightning.checkpoint.record import build_record
+from fau_lightning.errors import SettingError
 from fau_lightning.evaluation.task_reports import TaskReport
-from fau_lightning.inference.model_record import MODEL_RECORD_KEY, build_record
 from fau_lightning.models import ZeroBiasCNN, probabilities
 
-TASK_KEY = "fau_task"  # checkpoint entry naming the task class, so any command can reload it
 HISTORY_KEY = "fau_history"  # checkpoint entry: the per-epoch train and validation figures up to that checkpoint
 
 
@@ -178,7 +179,15 @@ class FaceTask(pl.LightningModule, ABC):
         checkpoint[HISTORY_KEY] = [self.history[epoch] for epoch in sorted(self.history)]
         datamodule = self._trainer.datamodule if self._trainer is not None else None
         if hasattr(datamodule, "data_record"):
-            checkpoint[MODEL_RECORD_KEY] = build_record(self, datamodule.data_record(), str(self.trainer.precision))
+            seed = os.environ.get("PL_GLOBAL_SEED")  # Lightning's seed_everything sets it
+            checkpoint[MODEL_RECORD_KEY] = build_record(
+                self.class_names,
+                self.multi_label,
+                bool(self.hparams.get("norm_divide_by_std")),
+                datamodule.data_record(),
+                str(self.trainer.precision),
+                int(seed) if seed is not None else None,
+            )
 
     def on_train_end(self) -> None:
         self.tested_checkpoint = {}  # the weights are now the last epoch's, whatever was loaded to resume
@@ -198,42 +207,10 @@ class FaceTask(pl.LightningModule, ABC):
         self.tested_checkpoint = {"epoch": checkpoint["epoch"], "step": checkpoint["global_step"]} if known else {}
 
 
-def task_class(name: str, source: str | os.PathLike) -> type[FaceTask]:
-    """The task class a checkpoint names (`fau_task`, or its hyper-parameters' `_class_path`), found
-    among this package's tasks by name: nothing is imported on a checkpoint's say-so.
-
-    Raises:
-        CheckpointError: it names anything else.
-    """
-    tasks, pending = {}, list(FaceTask.__subclasses__())
-    while pending:
-        cls = pending.pop()
-        pending += cls.__subclasses__()
-        if cls.__module__.startswith("fau_lightning.tasks"):
-            tasks[f"{cls.__module__}.{cls.__qualname__}"] = tasks[f"fau_lightning.tasks.{cls.__qualname__}"] = cls
-    if name not in tasks:
-        raise CheckpointError(f"{source}: names the task {name!r}, which is not one of fau_lightning's tasks")
-    return tasks[name]
-
-
-LIGHTNING_INSTANTIATOR = "pytorch_lightning.cli.instantiate_module"  # what LightningCLI records
-
-
 def checked_task_class(checkpoint: dict, source: str | os.PathLike) -> type[FaceTask]:
-    """The task a checkpoint was written by, after checking every name in it that Lightning or this
-    package would import: `fau_task`, and the hyper-parameters' `_class_path` and `_instantiator`
-    (checkpoints from before `fau_task` are classifiers).
-
-    Raises:
-        CheckpointError: a name that is not one of fau_lightning's tasks, or another instantiator.
-    """
-    hparams = checkpoint.get("hyper_parameters") or {}
-    instantiator = hparams.get("_instantiator", LIGHTNING_INSTANTIATOR)
-    if instantiator != LIGHTNING_INSTANTIATOR:
-        raise CheckpointError(f"{source}: names the instantiator {instantiator!r}, not Lightning's")
-    if "_class_path" in hparams:
-        task_class(str(hparams["_class_path"]), source)
-    return task_class(str(checkpoint.get(TASK_KEY, "fau_lightning.tasks.classification.ExpressionClassifier")), source)
+    """The task class a checkpoint was written by, once every name in it is checked (`checked_task_name`)."""
+    name = checked_task_name(checkpoint, source)
+    return getattr(importlib.import_module(TASK_MODULES[name]), name)
 
 
 def load_task(checkpoint_path: str | os.PathLike, map_location: str | torch.device = "cpu") -> FaceTask:

@@ -12,13 +12,35 @@ per seed; albumentations applies the geometry.
 """
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
+import cv2
 import numpy as np
 
-os.environ.setdefault("NO_ALBUMENTATIONS_UPDATE", "1")
-import albumentations as A  # noqa: E402
-import cv2  # noqa: E402
+from fau_lightning.pixels import to_unit_float
+
+
+@contextmanager
+def _no_update_check() -> Iterator[None]:
+    """Albumentations asks the network for a newer version when imported unless NO_ALBUMENTATIONS_UPDATE
+    is set: set for the import (here, and in each data-loader worker that imports this module), then
+    the environment is left as it was.
+    """
+    before = os.environ.get("NO_ALBUMENTATIONS_UPDATE")
+    os.environ["NO_ALBUMENTATIONS_UPDATE"] = "1"
+    try:
+        yield
+    finally:
+        if before is None:
+            del os.environ["NO_ALBUMENTATIONS_UPDATE"]
+        else:
+            os.environ["NO_ALBUMENTATIONS_UPDATE"] = before
+
+
+with _no_update_check():
+    import albumentations as A
 
 
 @dataclass(frozen=True)
@@ -72,7 +94,7 @@ def apply_params(image: np.ndarray, p: AugmentParams) -> np.ndarray:
             ),
         ]
     )
-    warped = geometry(image=image)["image"].astype(np.float32) / 255
+    warped = to_unit_float(geometry(image=image)["image"]).numpy()
     jittered = np.power(warped, p.power) * p.gain + p.offset
     low, high = jittered.min(), jittered.max()
     return (jittered - low) / (high - low) if high > low else np.zeros_like(jittered)

@@ -16,6 +16,7 @@ from fau_lightning.analysis.filters import unit_patches
 from fau_lightning.analysis.network import NetworkAnalysis
 from fau_lightning.analysis.pipeline import FAUReport, verdict_numbers
 from fau_lightning.analysis.receptive_field import receptive_field
+from fau_lightning.files import temporary_path
 from fau_lightning.viz.alignment_table import markdown_table
 from fau_lightning.viz.figures import (
     confusion_matrix_image,
@@ -118,7 +119,7 @@ def write_report(
     `folder`, so an interrupted write never leaves half a report. `log`: the progress lines that made it.
     """
     folder = Path(folder)
-    partial = folder.with_name(f".{folder.name}.partial")
+    partial = temporary_path(folder)
     shutil.rmtree(partial, ignore_errors=True)
     partial.mkdir(parents=True)
     for key, image in figures.items():

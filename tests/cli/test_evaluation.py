@@ -13,7 +13,7 @@ import pytest
 import wandb
 
 from fau_lightning.analysis.controls import default_control_cache
-from fau_lightning.checkpoints import read_checkpoint
+from fau_lightning.checkpoint.reading import read_checkpoint
 from fau_lightning.cli.analyze import main as analyze
 from fau_lightning.cli.train import WANDB_DATA_FOLDER, run_cli
 from tests.helpers.tiny import REPO, tiny_args

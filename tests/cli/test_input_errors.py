@@ -6,10 +6,10 @@ from pathlib import Path
 import pytest
 import torch
 
+from fau_lightning.checkpoint import read_checkpoint
 from fau_lightning.cli import analyze, baseline, export, predict, train
 from fau_lightning.errors import CheckpointError
 from fau_lightning.readers.real_photos import sample_photographs
-from fau_lightning.tasks import read_checkpoint
 from tests.helpers.ck_plus_files import write_sequence
 from tests.helpers.tiny import REPO
 

@@ -13,10 +13,10 @@ import numpy as np
 import pytest
 import torch
 
+from fau_lightning.checkpoint import read_checkpoint
+from fau_lightning.checkpoint.record import MODEL_RECORD_KEY
 from fau_lightning.cli import predict
-from fau_lightning.inference.model_record import MODEL_RECORD_KEY
 from fau_lightning.readers.real_photos import sample_photographs
-from fau_lightning.tasks import read_checkpoint
 
 # Face centre and side in pixels, read by eye (as in tests/readers/test_haar_real_photos.py).
 FACES = {"grace_hopper": ((266, 222), 235), "astronaut": ((223, 114), 97)}

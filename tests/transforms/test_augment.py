@@ -127,11 +127,39 @@ def test_each_image_of_an_epoch_draws_its_own_augmentation() -> None:
     assert len({tuple(img.flatten()[:50].tolist()) for batch in batches for img in batch[0]}) == 8
 
 
-def test_albumentations_is_told_not_to_reach_the_network() -> None:
+OFFLINE_IMPORT = """
+import os, sys, urllib.request
+calls = []
+def refuse(self, *args, **kwargs):
+    calls.append(args)
+    raise OSError("offline in this test")
+urllib.request.OpenerDirector.open = refuse
+import importlib
+importlib.import_module(sys.argv[1])
+print(len(calls), os.environ.get("NO_ALBUMENTATIONS_UPDATE"))
+"""
+
+
+@pytest.mark.parametrize(
+    ("module", "said"), [("fau_lightning.transforms.augment", "0 None"), ("albumentations", "1 None")]
+)
+def test_albumentations_never_reaches_the_network_and_the_environment_is_left_alone(module: str, said: str) -> None:
+    import os
     import subprocess
     import sys
 
-    code = "import os; import fau_lightning.transforms.augment; print(os.environ.get('NO_ALBUMENTATIONS_UPDATE'))"
-    env = {k: v for k, v in __import__("os").environ.items() if k != "NO_ALBUMENTATIONS_UPDATE"}
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120)
-    assert out.stdout.strip() == "1"  # set before albumentations was imported, inherited by workers
+    env = {k: v for k, v in os.environ.items() if k != "NO_ALBUMENTATIONS_UPDATE"}
+    out = subprocess.run([sys.executable, "-c", OFFLINE_IMPORT, module], capture_output=True, text=True, env=env)
+    assert out.stdout.strip().splitlines()[-1] == said  # albumentations alone asks once: the test can see it
+
+
+def test_importing_the_package_changes_no_environment_variable() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import os, cv2, torch, pytorch_lightning, torchmetrics, wandb; before = dict(os.environ); "  # theirs
+        "import fau_lightning, fau_lightning.cli.train, fau_lightning.cli.analyze, fau_lightning.cli.predict; "
+        "print(sorted(set(os.environ.items()) ^ set(before.items())))"
+    )
+    assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True).stdout.strip() == "[]"

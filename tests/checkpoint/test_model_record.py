@@ -5,9 +5,9 @@ from pathlib import Path
 import pytest
 import torch
 
+from fau_lightning.checkpoint import read_checkpoint
+from fau_lightning.checkpoint.record import MODEL_RECORD_KEY, read_record
 from fau_lightning.errors import CheckpointError
-from fau_lightning.inference.model_record import MODEL_RECORD_KEY, read_record
-from fau_lightning.tasks import read_checkpoint
 
 
 def test_a_trained_checkpoint_records_what_prediction_needs(tiny_checkpoint: Path) -> None:

@@ -11,9 +11,10 @@ from importlib.metadata import PackageNotFoundError, version
 
 import torch
 
-from fau_lightning.atomic import write_atomically
-from fau_lightning.checkpoints import read_checkpoint
+from fau_lightning.checkpoint.allowed_tasks import TASK_KEY
+from fau_lightning.checkpoint.reading import read_checkpoint
 from fau_lightning.errors import CheckpointError
+from fau_lightning.files import write_atomically
 
 MODEL_RECORD_KEY = "fau_model"
 
@@ -76,18 +77,33 @@ class ModelRecord:
         return asdict(self)
 
 
-def build_record(task, data_record: dict, precision: str | None = None) -> dict:
-    """The record of a task trained on a data module's data (`FaceDataModule.data_record()`) in `precision`."""
-    seed = os.environ.get("PL_GLOBAL_SEED")  # set by seed_everything
+def build_record(
+    class_names: list[str],
+    multi_label: bool,
+    norm_divide_by_std: bool,
+    data_record: dict,
+    precision: str | None = None,
+    seed: int | None = None,
+) -> dict:
+    """The record of a network trained on a data module's data (`FaceDataModule.data_record()`).
+
+    Args:
+        class_names: a name per output.
+        multi_label: outputs are independent sigmoids.
+        norm_divide_by_std: the network's local contrast step also divides by the local standard deviation.
+        data_record: what the data module says of its data (image size, face crop, dataset, fold, ...).
+        precision: the Trainer's precision.
+        seed: the run's global seed, if one was set.
+    """
     crop = {k: list(v) if isinstance(v, tuple) else v for k, v in data_record["face_crop"].items()}
     return ModelRecord(
-        class_names=list(task.class_names),
-        multi_label=task.multi_label,
+        class_names=list(class_names),
+        multi_label=multi_label,
         input_size=int(data_record["image_size"]),
         face_crop=crop,
-        normalisation=normalisation(bool(task.hparams.get("norm_divide_by_std"))),
+        normalisation=normalisation(norm_divide_by_std),
         training_data={k: v for k, v in data_record.items() if k not in ("face_crop", "image_size")},
-        seed=int(seed) if seed is not None else None,
+        seed=seed,
         package_version=package_version(),
         precision=precision,
     ).as_dict()
@@ -122,7 +138,7 @@ def read_record(
     num_classes = hparams.get("num_classes", len(names))
     if len(names) != num_classes:
         raise CheckpointError(f"{path}: --class_names gives {len(names)} names for the network's {num_classes} outputs")
-    multi_label = checkpoint.get("fau_task", "").endswith("AUDetector")
+    multi_label = checkpoint.get(TASK_KEY, "").endswith("AUDetector")
     return ModelRecord(class_names=list(names), multi_label=multi_label, input_size=int(image_size))
 
 
