@@ -10,6 +10,7 @@ import math
 import sys
 from pathlib import Path
 
+from fau_lightning.analysis.verdict_tests import VerdictTest
 from fau_lightning.evaluation.task_reports import report_of
 
 FOLDS = ["seed_0", "fold_1", "fold_2"]  # seed 0
@@ -99,8 +100,9 @@ def region_table(verdicts: dict[str, dict]) -> list[str]:
     ]
     for name, fau in verdicts.items():
         quadrant = [a for a in fau["alignments"] if a["region"] and unit_half(a["unit"])]
-        same = sum(("region" not in a["failed"]) == (unit_half(a["unit"]) == face_half(a["region"])) for a in quadrant)
-        alone = [f"AU {a['au']} ({a['unit']}, {a['found_in']})" for a in fau["alignments"] if a["failed"] == ["region"]]
+        region = VerdictTest.REGION
+        same = sum((region not in a["failed"]) == (unit_half(a["unit"]) == face_half(a["region"])) for a in quadrant)
+        alone = [f"AU {a['au']} ({a['unit']}, {a['found_in']})" for a in fau["alignments"] if a["failed"] == [region]]
         lines.append(f"| {name.replace('_', ' ')} | {same} of {len(quadrant)} | {', '.join(alone) or '–'} |")
     return lines
 

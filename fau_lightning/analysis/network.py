@@ -44,12 +44,15 @@ def analyse_network(
     skipped = "" if selection.has_aus else "the data has no FACS AU labels"
     skipped = skipped or ("" if verdict else "not asked for")
     if skipped:
-        return NetworkAnalysis(settings, filter_report_of(model, selection, settings), None, None, None, skipped)
+        filters = filter_report_of(model, selection, settings)
+        return NetworkAnalysis(
+            settings=settings, filters=filters, prepared=None, fau=None, measured=None, skipped=skipped
+        )
     if prepared is None:
         prepared = prepare_evidence(model, selection, evidence, settings, control_cache, progress)
     fau, measured = fau_verdict(model, prepared, settings, progress)
     filters = filter_report_of(model, selection, settings, measured.selection)
-    return NetworkAnalysis(settings, filters, prepared, fau, measured)
+    return NetworkAnalysis(settings=settings, filters=filters, prepared=prepared, fau=fau, measured=measured)
 
 
 def filter_report_of(model: nn.Module, selection: ProbeSet, settings: AnalysisSettings, maxima=None) -> FilterReport:

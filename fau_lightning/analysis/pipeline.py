@@ -23,13 +23,12 @@ from fau_lightning.analysis.filters import layer_maxima, layer_values
 from fau_lightning.analysis.occlusion import region_label_maps, response_regions
 from fau_lightning.analysis.probes import ProbeSet
 from fau_lightning.analysis.receptive_field import receptive_field
-from fau_lightning.analysis.regions import REGIONS, UNKNOWN, unresolved_groups
+from fau_lightning.analysis.regions import REGIONS, UNKNOWN, RegionMap, unresolved_groups
 from fau_lightning.analysis.sequences import SequenceDesign
 from fau_lightning.analysis.settings import AlignmentSettings, AnalysisSettings
 from fau_lightning.analysis.statistics import (
     AUVerdict,
     LayerScores,
-    RegionMap,
     align,
     peak_frames,
     summary_numbers,

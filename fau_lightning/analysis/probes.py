@@ -5,6 +5,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from fau_lightning.errors import InputError
 from fau_lightning.files import write_atomically
 
 PROBE_ARRAYS = ("images", "au_present", "landmarks", "sequence", "emotion", "apex", "subject")
@@ -34,14 +35,14 @@ class ProbeSet:
         """Images without AUs or landmarks, each its own sequence (folder, TFD and FER data)."""
         n = len(images)
         return ProbeSet(
-            images,
-            [],
-            np.zeros((n, 0), bool),
-            np.full((n, 68, 2), np.nan, np.float32),
-            np.arange(n),
-            np.full(n, NO_EMOTION),
-            np.ones(n, bool),
-            np.arange(n).astype(str),
+            images=images,
+            au_codes=[],
+            au_present=np.zeros((n, 0), bool),
+            landmarks=np.full((n, 68, 2), np.nan, np.float32),
+            sequence=np.arange(n),
+            emotion=np.full(n, NO_EMOTION),
+            apex=np.ones(n, bool),
+            subject=np.arange(n).astype(str),
         )
 
     def __len__(self) -> int:
@@ -53,16 +54,8 @@ class ProbeSet:
 
     def subset(self, keep: np.ndarray) -> "ProbeSet":
         """The images selected by a boolean mask or index array, in that order."""
-        return ProbeSet(
-            self.images[keep],
-            self.au_codes,
-            self.au_present[keep],
-            self.landmarks[keep],
-            self.sequence[keep],
-            self.emotion[keep],
-            self.apex[keep],
-            self.subject[keep],
-        )
+        arrays = {name: getattr(self, name)[keep] for name in PROBE_ARRAYS}
+        return ProbeSet(au_codes=self.au_codes, **arrays)
 
     def sample(self, max_images: int, seed: int = 0) -> "ProbeSet":
         """Whole sequences drawn at random until at most max_images images are taken (all, in order, if fewer)."""
@@ -75,17 +68,27 @@ class ProbeSet:
 
     @staticmethod
     def concatenate(parts: list["ProbeSet"]) -> "ProbeSet":
-        """One probe set from several with the same AU columns; sequence ids are kept apart."""
+        """One probe set from several coding the same AUs, in any column order (matched by AU code, in
+        the first part's order); sequence ids are kept apart.
+
+        Raises:
+            InputError: the parts code different sets of AUs.
+        """
+        codes = parts[0].au_codes
+        for part in parts[1:]:
+            if sorted(part.au_codes) != sorted(codes):
+                raise InputError(f"the probe sets code different AUs: {sorted(codes)} and {sorted(part.au_codes)}")
         offsets = np.cumsum([0] + [int(p.sequence.max()) + 1 if len(p) else 0 for p in parts[:-1]])
+        columns = [[p.au_codes.index(code) for code in codes] for p in parts]
         return ProbeSet(
-            np.concatenate([p.images for p in parts]),
-            parts[0].au_codes,
-            np.concatenate([p.au_present for p in parts]),
-            np.concatenate([p.landmarks for p in parts]),
-            np.concatenate([p.sequence + o for p, o in zip(parts, offsets, strict=True)]),
-            np.concatenate([p.emotion for p in parts]),
-            np.concatenate([p.apex for p in parts]),
-            np.concatenate([p.subject for p in parts]),
+            images=np.concatenate([p.images for p in parts]),
+            au_codes=codes,
+            au_present=np.concatenate([p.au_present[:, c] for p, c in zip(parts, columns, strict=True)]),
+            landmarks=np.concatenate([p.landmarks for p in parts]),
+            sequence=np.concatenate([p.sequence + o for p, o in zip(parts, offsets, strict=True)]),
+            emotion=np.concatenate([p.emotion for p in parts]),
+            apex=np.concatenate([p.apex for p in parts]),
+            subject=np.concatenate([p.subject for p in parts]),
         )
 
     @property

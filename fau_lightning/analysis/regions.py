@@ -58,3 +58,29 @@ def region_test(unit_regions: np.ndarray, all_regions: np.ndarray, targets: list
     hits = int(np.isin(mine, targets).sum())
     base = float(np.isin(everyone, targets).mean())
     return RegionEvidence(hits / len(mine), base, float(binom.sf(hits - 1, len(mine), base)))
+
+
+@dataclass(frozen=True)
+class RegionMap:
+    """The facial regions that `LayerScores.regions` indexes, the regions each AU acts on, and the
+    groups of regions the layer cannot tell apart (`regions.unresolved_groups`), tested as one.
+    """
+
+    names: tuple[str, ...]  # region index -> name
+    au_regions: dict[int, tuple[str, ...]]  # AU -> the regions it acts on
+    groups: tuple[tuple[str, ...], ...] = ()  # regions merged for this layer; each region in at most one
+
+    def name(self, index: int) -> str:
+        return self.names[index] if index >= 0 else "elsewhere"
+
+    def group_of(self, region: str) -> tuple[str, ...]:
+        return next((group for group in self.groups if region in group), (region,))
+
+    def targets(self, au: int) -> list[int]:
+        """Indices of the AU's regions and of the regions merged with them."""
+        merged = {name for region in self.au_regions[au] for name in self.group_of(region)}
+        return sorted(self.names.index(name) for name in merged)
+
+    def describe(self, au: int) -> str:
+        """The AU's regions as tested: "mouth / chin", or "brows+eyes" where the layer merges them."""
+        return " / ".join(dict.fromkeys("+".join(self.group_of(region)) for region in self.au_regions[au]))

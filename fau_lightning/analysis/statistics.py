@@ -19,19 +19,21 @@ docs/fau_alignment.md gives the reasons for each choice.
 from dataclasses import dataclass, field
 
 import numpy as np
-from scipy import stats
 
 from fau_lightning.analysis.activations import unit_name
-from fau_lightning.analysis.auroc import (
-    auroc_matrix,
-    pooled_auroc,
-    ranks_within,
-    stratified_auroc,
-)
-from fau_lightning.analysis.effect_sizes import GRADES, grade, person_intervals, specificity
-from fau_lightning.analysis.regions import UNKNOWN, region_test
+from fau_lightning.analysis.auroc import auroc_matrix, stratified_auroc
+from fau_lightning.analysis.effect_sizes import GRADES, grade, specificity
+from fau_lightning.analysis.regions import RegionMap
 from fau_lightning.analysis.sequences import SequenceDesign, co_occurrence
 from fau_lightning.analysis.settings import AlignmentSettings
+from fau_lightning.analysis.verdict_tests import (
+    ControlTest,
+    ShuffleTest,
+    VerdictTest,
+    control_test,
+    shuffle_test,
+    unit_region_test,
+)
 
 
 @dataclass(frozen=True)
@@ -58,34 +60,10 @@ def whole_maps(scores: LayerScores) -> LayerScores:
     return LayerScores(np.take_along_axis(per_filter, peak, axis=2)[..., 0], regions, 1)
 
 
-@dataclass(frozen=True)
-class RegionMap:
-    """The facial regions that `LayerScores.regions` indexes, the regions each AU acts on, and the
-    groups of regions the layer cannot tell apart (`regions.unresolved_groups`), tested as one.
-    """
-
-    names: tuple[str, ...]  # region index -> name
-    au_regions: dict[int, tuple[str, ...]]  # AU -> the regions it acts on
-    groups: tuple[tuple[str, ...], ...] = ()  # regions merged for this layer; each region in at most one
-
-    def name(self, index: int) -> str:
-        return self.names[index] if index >= 0 else "elsewhere"
-
-    def group_of(self, region: str) -> tuple[str, ...]:
-        return next((group for group in self.groups if region in group), (region,))
-
-    def targets(self, au: int) -> list[int]:
-        """Indices of the AU's regions and of the regions merged with them."""
-        merged = {name for region in self.au_regions[au] for name in self.group_of(region)}
-        return sorted(self.names.index(name) for name in merged)
-
-    def describe(self, au: int) -> str:
-        """The AU's regions as tested: "mouth / chin", or "brows+eyes" where the layer merges them."""
-        return " / ".join(dict.fromkeys("+".join(self.group_of(region)) for region in self.au_regions[au]))
-
-
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class AUVerdict:
+    """One AU's verdict and its evidence (built by keyword only: many of its fields are floats)."""
+
     au: int
     sequences: int  # held-out sequences showing the AU
     best_unit: int  # chosen on the selection set: column of the layer's unit maxima
@@ -109,7 +87,7 @@ class AUVerdict:
     specific_auroc: float  # the unit's AUROC for its AU where AUs come independently (no emotion label)
     rival: int  # there, the other tested AU the unit answers most (-1: none)
     rival_auroc: float  # and its AUROC for that AU
-    failed: tuple[str, ...] = field(default=())  # tests not passed: chance, control, within emotion, region
+    failed: tuple[VerdictTest, ...] = field(default=())  # tests not passed, in VerdictTest's order
     grade: str = ""  # recovered AUs: strong, clear or weak by within-emotion AUROC (effect_sizes.grade)
 
     @property
@@ -145,49 +123,6 @@ def held_out_auroc(
     return stratified_auroc(evidence[:, best], evidence_design.labels)
 
 
-@dataclass(frozen=True)
-class ControlTest:
-    """Each AU's held-out AUROC against the untrained networks' AUROCs for it."""
-
-    mean: np.ndarray  # (T,)
-    sd: np.ndarray  # (T,)
-    p_value: np.ndarray  # (T,) one-sided: an untrained network drawn from the same distribution does as well
-    passed: np.ndarray  # (T,) bool, Holm-corrected over the T AUs
-
-
-def control_test(auroc: np.ndarray, controls: np.ndarray, alpha: float) -> ControlTest:
-    """`auroc` (T,) against `controls` (C, T), one row per untrained network.
-
-    A new untrained network's AUROC, if they are normal, lies above mean + t·sd·sqrt(1 + 1/C) with
-    the t distribution's tail probability (a prediction bound; C - 1 degrees of freedom), so an
-    untrained network passes for any one AU with chance p and, after Holm's step-down correction,
-    for any of the T AUs with chance at most `alpha`. With fewer than two controls nothing passes.
-    """
-    count, tests = len(controls), auroc.shape[0]
-    if count < 2:
-        nan = np.full(tests, np.nan)
-        return ControlTest(controls.mean(axis=0) if count else nan, nan, nan, np.zeros(tests, bool))
-    mean, sd = controls.mean(axis=0), controls.std(axis=0, ddof=1)
-    scale = np.maximum(sd, 1e-12) * np.sqrt(1 + 1 / count)
-    p_value = stats.t.sf((auroc - mean) / scale, df=count - 1)
-    return ControlTest(mean, sd, p_value, holm(p_value, alpha))
-
-
-def holm(p_values: np.ndarray, alpha: float) -> np.ndarray:
-    """Holm's step-down: reject the smallest p-values in turn while the i-th smallest is at most alpha / (T - i)."""
-    passed = np.zeros(len(p_values), bool)
-    for rank, index in enumerate(np.argsort(p_values, kind="stable")):
-        if not p_values[index] <= alpha / (len(p_values) - rank):
-            break
-        passed[index] = True
-    return passed
-
-
-def corrected_quantile(null: np.ndarray, tests: int, alpha: float) -> np.ndarray:
-    """(U,) the 1 - alpha / tests quantile of each column of a null distribution (S, U)."""
-    return np.nanquantile(null, 1 - alpha / max(tests, 1), axis=0)
-
-
 def sequence_peaks(values: np.ndarray, design: SequenceDesign, k: int) -> np.ndarray:
     """(F, K) image index of each unit's strongest frame in each of its K strongest sequences."""
     order = np.argsort(design.index, kind="stable")  # images grouped by sequence
@@ -203,6 +138,22 @@ def sequence_peaks(values: np.ndarray, design: SequenceDesign, k: int) -> np.nda
     return np.take_along_axis(frame, top, axis=0).T
 
 
+@dataclass(frozen=True)
+class _Measured:
+    """Everything the verdict reads for the tested AUs, measured once (T: the tested AUs)."""
+
+    tested: np.ndarray  # (T,) AU columns
+    best: np.ndarray  # (T,) each AU's best unit, chosen on the selection set
+    train_auroc: np.ndarray  # (T,)
+    overall: ShuffleTest
+    within: ShuffleTest
+    control: ControlTest
+    answers: np.ndarray  # (T, T) row j: AU j's unit answering each tested AU where AUs come independently
+    together: np.ndarray  # (U, U) co-occurrence of the AUs in sequences
+    held_out_sequences: np.ndarray  # (U,)
+    peaks: np.ndarray | None  # (units, K) region of each unit's peak frames
+
+
 def align(
     au_codes: list[int],
     selection: LayerScores,
@@ -216,95 +167,76 @@ def align(
     """The verdict for every AU with enough sequences in both sets.
 
     `controls`: for each untrained network, its `held_out_auroc` (U,) over the same AU columns; at
-    least two are needed for the control test (`control_test`).
+    least two are needed for the control test (`verdict_tests.control_test`).
     Without controls or regions those tests cannot be passed, and say so in `failed`.
     """
-    selection_labels, evidence_labels = selection_design.labels, evidence_design.labels
     counts = [*selection_design.sequence_counts(), *evidence_design.sequence_counts()]
     tested = np.flatnonzero(np.all([c >= settings.min_sequences for c in counts], axis=0))
     if not len(tested):
         return []
-    best, train_auc = best_units(selection.values, selection_labels[:, tested], selection_design.strata)
+    best, train_auroc = best_units(selection.values, selection_design.labels[:, tested], selection_design.strata)
     scores = evidence.values[:, best]  # (N, T) each tested AU's best unit on held-out subjects
-    labels = evidence_labels[:, tested]
+    overall = shuffle_test(scores, evidence_design, tested, settings, within_emotion=False)
+    control_aurocs = np.array([c[tested] for c in controls or []]).reshape(-1, len(tested))
+    measured = _Measured(
+        tested=tested,
+        best=best,
+        train_auroc=train_auroc,
+        overall=overall,
+        within=shuffle_test(scores, evidence_design, tested, settings, within_emotion=True),
+        control=control_test(overall.auroc, control_aurocs, settings.alpha),
+        answers=specificity(scores, evidence_design, tested),
+        together=co_occurrence(np.concatenate([selection_design.au_sets, evidence_design.au_sets])),
+        held_out_sequences=counts[2],
+        peaks=_peak_regions(evidence, evidence_design, regions, settings.top_sequences),
+    )
+    return [_verdict(measured, j, au_codes, regions, settings, evidence.cells) for j in range(len(tested))]
 
-    def observed_and_chance(strata: np.ndarray, within_emotion: bool) -> tuple[np.ndarray, np.ndarray]:
-        ranks = ranks_within(scores, strata)
-        shuffled = evidence_design.shuffled_labels(settings.shuffles, settings.seed + within_emotion, within_emotion)[
-            ..., tested
-        ]
-        return pooled_auroc(ranks, labels, strata), corrected_quantile(
-            pooled_auroc(ranks, shuffled, strata), len(tested), settings.alpha
-        )
 
-    overall_strata = np.zeros(len(scores), np.int64)
-    auc, chance = observed_and_chance(overall_strata, within_emotion=False)
-    within, within_chance = observed_and_chance(evidence_design.strata, within_emotion=True)
-    intervals = [
-        person_intervals(scores, labels, strata, evidence_design.person, settings.resamples, settings.seed)
-        for strata in (overall_strata, evidence_design.strata)
-    ]
-    answers = specificity(scores, evidence_design, tested)  # (T, T)
-    within_support = evidence_design.within_emotion_positives()[tested]
-    control = control_test(auc, np.array([c[tested] for c in controls or []]).reshape(-1, len(tested)), settings.alpha)
-    together = co_occurrence(np.concatenate([selection_design.au_sets, evidence_design.au_sets]))
-    peaks = _peak_regions(evidence, evidence_design, regions, settings.top_sequences)
-    results = []
-    for j, column in enumerate(tested):
-        au, f = au_codes[column], int(best[j])
-        failed = []
-        if not auc[j] > chance[j]:
-            failed.append("chance")
-        if not control.passed[j]:
-            failed.append("control")
-        if within_support[j] < settings.min_sequences or not within[j] > within_chance[j]:
-            failed.append("within emotion")
-        known = regions is not None and au in regions.au_regions
-        region, targets = (regions.describe(au), regions.targets(au)) if known else ("", [])
-        share, base, found = float("nan"), float("nan"), ""
-        # without occlusion evidence, or where the layer merges every region, nothing can be placed
-        if peaks is not None and 0 < len(targets) < len(regions.names):
-            evidence_of_region = region_test(peaks[f], peaks.ravel(), targets)
-            share, base = evidence_of_region.share, evidence_of_region.base_rate
-            mine = peaks[f][peaks[f] != UNKNOWN]
-            found = regions.name(int(np.bincount(mine + 1).argmax()) - 1) if len(mine) else ""
-            if not evidence_of_region.p_value < settings.alpha:
-                failed.append("region")
-        else:
-            failed.append("region")
-        partner = int(np.argmax(together[column])) if together[column].max() > 0 else -1
-        others = np.where(np.arange(len(tested)) == j, np.nan, answers[j])
-        rival = int(np.nanargmax(others)) if np.isfinite(others).any() else -1
-        results.append(
-            AUVerdict(
-                au,
-                int(counts[2][column]),
-                f,
-                unit_name(f, evidence.cells),
-                float(train_auc[j]),
-                float(auc[j]),
-                float(chance[j]),
-                float(control.mean[j]),
-                float(control.sd[j]),
-                float(control.p_value[j]),
-                float(within[j]),
-                float(within_chance[j]),
-                region,
-                share,
-                base,
-                found,
-                au_codes[partner] if partner >= 0 else -1,
-                float(together[column, partner]) if partner >= 0 else 0.0,
-                tuple(float(x) for x in intervals[0][j]),
-                tuple(float(x) for x in intervals[1][j]),
-                float(answers[j, j]),
-                au_codes[tested[rival]] if rival >= 0 else -1,
-                float(others[rival]) if rival >= 0 else float("nan"),
-                tuple(failed),
-                "" if failed else grade(float(within[j]), settings.strong_auroc, settings.clear_auroc),
-            )
-        )
-    return results
+def _verdict(
+    m: _Measured, j: int, au_codes: list[int], regions: RegionMap | None, settings: AlignmentSettings, cells: int
+) -> AUVerdict:
+    """The verdict of the j-th tested AU, from what `align` measured."""
+    column, unit = int(m.tested[j]), int(m.best[j])
+    au = au_codes[column]
+    region = unit_region_test(unit, au, m.peaks, regions, settings.alpha)
+    passed = {
+        VerdictTest.CHANCE: m.overall.passed[j],
+        VerdictTest.CONTROL: m.control.passed[j],
+        VerdictTest.WITHIN_EMOTION: m.within.passed[j],
+        VerdictTest.REGION: region.passed,
+    }
+    failed = tuple(test for test in VerdictTest if not passed[test])
+    partner = int(np.argmax(m.together[column])) if m.together[column].max() > 0 else -1
+    others = np.where(np.arange(len(m.tested)) == j, np.nan, m.answers[j])
+    rival = int(np.nanargmax(others)) if np.isfinite(others).any() else -1
+    return AUVerdict(
+        au=au,
+        sequences=int(m.held_out_sequences[column]),
+        best_unit=unit,
+        unit=unit_name(unit, cells),
+        train_auroc=float(m.train_auroc[j]),
+        auroc=float(m.overall.auroc[j]),
+        chance=float(m.overall.chance[j]),
+        control_mean=float(m.control.mean[j]),
+        control_sd=float(m.control.sd[j]),
+        control_p=float(m.control.p_value[j]),
+        within_auroc=float(m.within.auroc[j]),
+        within_chance=float(m.within.chance[j]),
+        region=region.region,
+        region_share=region.share,
+        region_base_rate=region.base_rate,
+        found_in=region.found_in,
+        partner=au_codes[partner] if partner >= 0 else -1,
+        partner_share=float(m.together[column, partner]) if partner >= 0 else 0.0,
+        auroc_interval=tuple(float(x) for x in m.overall.interval[j]),
+        within_interval=tuple(float(x) for x in m.within.interval[j]),
+        specific_auroc=float(m.answers[j, j]),
+        rival=au_codes[m.tested[rival]] if rival >= 0 else -1,
+        rival_auroc=float(others[rival]) if rival >= 0 else float("nan"),
+        failed=failed,
+        grade="" if failed else grade(float(m.within.auroc[j]), settings.strong_auroc, settings.clear_auroc),
+    )
 
 
 def peak_frames(values: np.ndarray, design: SequenceDesign, cells: int, k: int) -> np.ndarray:
@@ -329,16 +261,16 @@ def _peak_regions(
 def summary_numbers(results: list[AUVerdict]) -> dict[str, float]:
     """For dashboards: how many AUs were tested, passed each test, and were recovered; mean held-out AUROCs."""
 
-    def count(test: str) -> float:
+    def count(test: VerdictTest) -> float:
         return float(sum(test not in r.failed for r in results))
 
     return {
         "fau/tested_aus": float(len(results)),
         "fau/recovered_aus": float(sum(r.recovered for r in results)),
-        "fau/above_chance_aus": count("chance"),
-        "fau/above_control_aus": count("control"),
-        "fau/within_emotion_aus": count("within emotion"),
-        "fau/region_aus": count("region"),
+        "fau/above_chance_aus": count(VerdictTest.CHANCE),
+        "fau/above_control_aus": count(VerdictTest.CONTROL),
+        "fau/within_emotion_aus": count(VerdictTest.WITHIN_EMOTION),
+        "fau/region_aus": count(VerdictTest.REGION),
         **{f"fau/{g}_aus": float(sum(r.grade == g for r in results)) for g in GRADES},
         "fau/specific_aus": float(sum(r.specific for r in results)),
         "fau/mean_heldout_auroc": float(np.mean([r.auroc for r in results])) if results else float("nan"),

@@ -75,6 +75,26 @@ def checkpoint_test_record(
     }
 
 
+def _analysis(
+    model: nn.Module,
+    datamodule: FaceDataModule,
+    settings: AnalysisSettings,
+    control_cache: str | Path | None,
+    verdict: bool,
+    extra_evidence: ProbeSet | None,
+    progress: StageProgress,
+) -> NetworkAnalysis:
+    """The network's filter pictures and FAU verdict on the data's probe sets, with the cache's size said."""
+    selection, evidence = datamodule.analysis_probes(progress)
+    if extra_evidence is not None:
+        evidence = ProbeSet.concatenate([evidence, extra_evidence])
+    analysis = analyse_network(model, selection, evidence, settings, control_cache, progress=progress, verdict=verdict)
+    if control_cache is not None and analysis.fau is not None:
+        entries, size = cache_size(control_cache)
+        progress.note(f"untrained networks' cache {control_cache}: {entries} entries, {size / 1e3:.0f} kB")
+    return analysis
+
+
 def evaluate_checkpoint(
     checkpoint: str,
     task: FaceTask,
@@ -95,14 +115,12 @@ def evaluate_checkpoint(
     Args:
         checkpoint: the checkpoint file ("": test and judge `task` as it is).
         task: the task whose network is tested; it holds the checkpoint's weights afterwards.
-        datamodule: the data: the test split, the training subjects (where units are chosen) and the
-            held-out people (where they are judged).
+        datamodule: the data: its test split, training subjects (units chosen) and held-out people (judged).
         trainer: tests the checkpoint (the training run's own, or `quiet_trainer`).
         settings: the analysis's settings.
         control_cache: where the untrained networks' figures are cached (None: not cached).
         verdict: judge the FAU verdict (False: test, curves and filter pictures only).
-        output: the report folder (default: beside the checkpoint, `<checkpoint>.report`; none
-            without a checkpoint).
+        output: the report folder (default `<checkpoint>.report`; none without a checkpoint).
         extra_evidence: further FACS-coded people the network never saw, added to the held-out evidence.
         progress: told each stage's steps; its lines are kept in the report as progress.log.
         source: what the report calls the weights (default: the checkpoint's path).
@@ -119,18 +137,21 @@ def evaluate_checkpoint(
         return None
     start = time.perf_counter()
     history = list(read_checkpoint(checkpoint).get(HISTORY_KEY, [])) if checkpoint else []
-    selection, evidence = datamodule.analysis_probes(progress)
-    if extra_evidence is not None:
-        evidence = ProbeSet.concatenate([evidence, extra_evidence])
     model = task.model.eval()
-    analysis = analyse_network(model, selection, evidence, settings, control_cache, progress=progress, verdict=verdict)
-    if control_cache is not None and analysis.fau is not None:
-        entries, size = cache_size(control_cache)
-        progress.note(f"untrained networks' cache {control_cache}: {entries} entries, {size / 1e3:.0f} kB")
+    analysis = _analysis(model, datamodule, settings, control_cache, verdict, extra_evidence, progress)
     progress.note("drawing the report")
     numbers = report_numbers(source, test, history, analysis)
     figures = report_figures(model, analysis, test, history)
     folder = output or (Path(checkpoint).with_suffix(".report") if checkpoint else None)
     if folder is not None:
         write_report(folder, numbers, figures, analysis.fau, "\n".join(progress.lines) + "\n")
-    return Evaluation(checkpoint, model, test, analysis, numbers, figures, folder, time.perf_counter() - start)
+    return Evaluation(
+        checkpoint=checkpoint,
+        model=model,
+        test=test,
+        analysis=analysis,
+        numbers=numbers,
+        figures=figures,
+        report=folder,
+        seconds=time.perf_counter() - start,
+    )

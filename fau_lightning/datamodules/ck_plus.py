@@ -144,14 +144,14 @@ class CKPlusDataModule(FaceDataModule):
         order = np.lexsort((faces.source, sequence))
         first[order[1:]] = sequence[order[1:]] != sequence[order[:-1]]
         return ProbeSet(
-            faces.images[idx],
-            faces.au_codes.tolist(),
-            faces.au_present[idx],
-            faces.landmarks[idx],
-            sequence[idx],
-            faces.label[idx],
-            ~first[idx],
-            faces.subject[idx],
+            images=faces.images[idx],
+            au_codes=faces.au_codes.tolist(),
+            au_present=faces.au_present[idx],
+            landmarks=faces.landmarks[idx],
+            sequence=sequence[idx],
+            emotion=faces.label[idx],
+            apex=~first[idx],
+            subject=faces.subject[idx],
         )
 
 

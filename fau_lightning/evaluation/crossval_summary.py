@@ -106,7 +106,14 @@ def summarize(results: list[SplitResult]) -> CrossvalSummary:
     with np.errstate(invalid="ignore", divide="ignore"):
         per_class = np.diag(confusion) / confusion.sum(axis=1)  # NaN for a class without test images
     mean, std = _mean_std(accuracies)
-    return CrossvalSummary(sorted(results, key=lambda r: r.split), mean, std, confusion, per_class, names)
+    return CrossvalSummary(
+        splits=sorted(results, key=lambda r: r.split),
+        mean=mean,
+        std=std,
+        confusion=confusion,
+        per_class=per_class,
+        class_names=names,
+    )
 
 
 @dataclass(frozen=True)
@@ -184,4 +191,11 @@ def summarize_aus(records: dict[int, dict]) -> AUSummary:
         return np.array([[records[s]["metrics"].get(f"test/{metric}_au/{au}", np.nan) for au in aus] for s in splits])
 
     means = {m: np.array([records[s]["metrics"].get(f"test/{m}", np.nan) for s in splits]) for m in ("auroc", "f1")}
-    return AUSummary(splits, list(aus), grid("auroc"), grid("f1"), means["auroc"], means["f1"])
+    return AUSummary(
+        splits=splits,
+        aus=list(aus),
+        auroc=grid("auroc"),
+        f1=grid("f1"),
+        mean_auroc=means["auroc"],
+        mean_f1=means["f1"],
+    )

@@ -112,7 +112,7 @@ def read_layout(root: str | os.PathLike, last_frames: int = 3) -> FileList:
             for frame, code, frame_aus in chosen:
                 lm = root / LANDMARK_DIR / rel / f"{frame.stem}_landmarks.txt"
                 landmarks = lm if lm.is_file() else None
-                images.append(ImageFile(frame, code, subject, seq_dir.name, frame_aus, landmarks))
+                images.append(ImageFile(frame, code, subject, seq_dir.name, aus=frame_aus, landmarks_path=landmarks))
     if not any(im.label != UNLABELLED for im in images):
         raise CKPlusFormatError(f"{root}: no labelled sequence found (no *_emotion.txt under {emotion_dir})")
     return FileList(root, images, subjects, label_files)

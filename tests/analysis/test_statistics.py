@@ -7,7 +7,7 @@ import torch
 from fau_lightning.analysis.activations import spatial_maxima, top_k_images, unit_name
 from fau_lightning.analysis.auroc import auroc_matrix, stratified_auroc
 from fau_lightning.analysis.probes import NO_EMOTION, ProbeSet
-from fau_lightning.analysis.regions import NO_REGION, UNKNOWN, region_test
+from fau_lightning.analysis.regions import NO_REGION, UNKNOWN, RegionMap, region_test
 from fau_lightning.analysis.sequences import (
     NEUTRAL_STRATUM,
     SequenceDesign,
@@ -16,15 +16,13 @@ from fau_lightning.analysis.sequences import (
 from fau_lightning.analysis.settings import AlignmentSettings
 from fau_lightning.analysis.statistics import (
     LayerScores,
-    RegionMap,
     align,
     best_units,
-    control_test,
     held_out_auroc,
-    holm,
     sequence_peaks,
     summary_numbers,
 )
+from fau_lightning.analysis.verdict_tests import control_test, holm
 from fau_lightning.models import ZeroBiasCNN
 from tests.helpers.auroc import brute_force_auroc
 
