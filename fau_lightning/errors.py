@@ -9,7 +9,16 @@ class InputError(ValueError):
 
 
 class SettingError(InputError):
-    """A setting outside what it can be: "<setting>: <what is wrong>"."""
+    """A setting outside what it can be: "<setting>: <what is wrong>".
+
+    Library code names its own parameter (`setting`, e.g. "device"); a console command shows that
+    parameter as its flag (`cli/common.exit_on_input_error`). Without `setting`, the message names it.
+    """
+
+    def __init__(self, message: str, setting: str | None = None) -> None:
+        super().__init__(f"{setting}: {message}" if setting else message)
+        self.setting = setting
+        self.detail = message
 
 
 class DatasetFormatError(InputError):

@@ -20,8 +20,12 @@ Result = TypeVar("Result")
 INPUT_ERRORS = (InputError, FileNotFoundError, NotADirectoryError, IsADirectoryError, PermissionError)
 
 
-def input_error_line(err: BaseException) -> str:
-    """The error as one line that names the path or setting."""
+def input_error_line(err: BaseException, flags: dict[str, str] | None = None) -> str:
+    """The error as one line that names the path or setting; a library parameter named by a
+    `SettingError` is shown as the command's flag (`flags`: parameter -> flag; default `--<parameter>`).
+    """
+    if isinstance(err, SettingError) and err.setting:
+        return f"{(flags or {}).get(err.setting, '--' + err.setting)}: {err.detail.strip().splitlines()[0]}"
     if isinstance(err, OSError) and err.filename is not None and err.strerror:
         return f"{err.filename}: {err.strerror}"
     if isinstance(err, argparse.ArgumentError):
@@ -54,10 +58,11 @@ def config_error_line(message: str) -> str:
     return f"{setting}: {detail}" if setting else detail
 
 
-def exit_on_input_error(prog: str, run: Callable[[], Result]) -> Result:
+def exit_on_input_error(prog: str, run: Callable[[], Result], flags: dict[str, str] | None = None) -> Result:
     """Run a console command; an error in what the user gave ends it with one line on stderr,
     `<prog>: error: <path or setting>: <what is wrong>`, and exit status 2. `FAU_DEBUG=1` shows the
-    traceback instead. Any other exception is a bug and propagates.
+    traceback instead. Any other exception is a bug and propagates. `flags`: the command's flag for a
+    library parameter whose name differs from it (e.g. row_format -> --format).
     """
     try:
         return run()
@@ -65,7 +70,7 @@ def exit_on_input_error(prog: str, run: Callable[[], Result]) -> Result:
         cause = _input_error_in(err)
         if cause is None or os.environ.get("FAU_DEBUG", "") not in ("", "0"):
             raise
-        print(f"{prog}: error: {input_error_line(cause)}", file=sys.stderr)
+        print(f"{prog}: error: {input_error_line(cause, flags)}", file=sys.stderr)
         raise SystemExit(2) from None
 
 

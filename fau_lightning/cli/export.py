@@ -16,12 +16,29 @@ from pathlib import Path
 from fau_lightning.checkpoint.record import SYNTHETIC_WARNING
 from fau_lightning.cli.common import CommandParser, exit_on_input_error, output_path
 from fau_lightning.errors import SettingError
-from fau_lightning.inference.export import export_format, export_network, parity
+from fau_lightning.inference.export import FORMAT_OF_SUFFIX, ExportFormat, export_network, parity
 from fau_lightning.inference.model_card import model_card, write_model_card
 from fau_lightning.inference.predictor import Predictor
 
 PARITY_TOLERANCE = 1e-4
 ARCHITECTURE_KEYS = ("in_channels", "widths", "hidden_units", "dropout", "init", "norm_divide_by_std")
+
+
+def export_format(path: Path, asked: ExportFormat | None) -> ExportFormat:
+    """The format to write: the one `--format` names, else the one the file's suffix names.
+
+    Raises:
+        SettingError: `--format` contradicts the suffix, or neither names a format.
+    """
+    implied = FORMAT_OF_SUFFIX.get(path.suffix.lower())
+    if asked is not None and implied is not None and asked != implied:
+        raise SettingError(f"--format {asked}: contradicts --output {path}, whose suffix means {implied}")
+    if asked is None and implied is None:
+        suffixes = ", ".join(FORMAT_OF_SUFFIX)
+        raise SettingError(
+            f"--output {path}: its suffix names no format ({suffixes}); give --format onnx or torchscript"
+        )
+    return asked or implied
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -73,7 +90,7 @@ def run(argv: list[str] | None = None) -> Path:
 
 def main(argv: list[str] | None = None) -> None:
     """The `fau-export` console script."""
-    exit_on_input_error("fau-export", lambda: run(argv))
+    exit_on_input_error("fau-export", lambda: run(argv), flags={"export_format": "--format"})
 
 
 if __name__ == "__main__":

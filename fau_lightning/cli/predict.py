@@ -143,7 +143,7 @@ def run(argv: list[str] | None = None) -> Counter:
 
 def main(argv: list[str] | None = None) -> None:
     """The `fau-predict` console script."""
-    exit_on_input_error("fau-predict", lambda: run(argv))
+    exit_on_input_error("fau-predict", lambda: run(argv), flags={"row_format": "--format"})
 
 
 if __name__ == "__main__":

@@ -29,23 +29,6 @@ FORMAT_OF_SUFFIX: dict[str, ExportFormat] = {
 }
 
 
-def export_format(path: Path, asked: ExportFormat | None) -> ExportFormat:
-    """The format to write: the one `--format` names, else the one the file's suffix names.
-
-    Raises:
-        SettingError: `--format` contradicts the suffix, or neither names a format.
-    """
-    implied = FORMAT_OF_SUFFIX.get(path.suffix.lower())
-    if asked is not None and implied is not None and asked != implied:
-        raise SettingError(f"--format {asked}: contradicts --output {path}, whose suffix means {implied}")
-    if asked is None and implied is None:
-        suffixes = ", ".join(FORMAT_OF_SUFFIX)
-        raise SettingError(
-            f"--output {path}: its suffix names no format ({suffixes}); give --format onnx or torchscript"
-        )
-    return asked or implied
-
-
 @contextlib.contextmanager
 def _quiet_exporters():
     """PyTorch's exporters report progress and their own deprecations; none of it is the user's to act on."""
@@ -88,14 +71,14 @@ def export_network(network: WithProbabilities, input_size: int, path: Path, expo
             with _quiet_exporters(), torch.no_grad():
                 torch.jit.save(torch.jit.trace(network, example), str(tmp))
         else:
-            raise SettingError(f"--format: must be onnx or torchscript, got {export_format!r}")
+            raise SettingError(f"must be onnx or torchscript, got {export_format!r}", "export_format")
 
 
 def _require(*modules: str) -> None:
     missing = [m for m in modules if importlib.util.find_spec(m) is None]
     if missing:
         raise SettingError(
-            f"--format onnx: needs the {' and '.join(missing)} package(s); pip install 'fau_lightning[export]'"
+            f"onnx needs the {' and '.join(missing)} package(s); pip install 'fau_lightning[export]'", "export_format"
         )
 
 

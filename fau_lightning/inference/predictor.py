@@ -47,9 +47,9 @@ def pick_device(choice: str) -> torch.device:
     try:
         device = torch.device(choice)
     except RuntimeError as err:
-        raise SettingError(f"--device: {choice!r} is not a device (auto, cpu, cuda, cuda:1, ...)") from err
+        raise SettingError(f"{choice!r} is not a device (auto, cpu, cuda, cuda:1, ...)", "device") from err
     if device.type == "cuda" and not torch.cuda.is_available():
-        raise SettingError(f"--device: {choice} asked for, but no CUDA GPU is visible")
+        raise SettingError(f"{choice} asked for, but no CUDA GPU is visible", "device")
     return device
 
 

@@ -45,10 +45,10 @@ class RowWriter:
         self, path: str | os.PathLike, columns: list[str], class_names: list[str], row_format: RowFormat = "csv"
     ) -> None:
         if row_format not in ("csv", "jsonl"):
-            raise SettingError(f"--format: must be csv or jsonl, got {row_format!r}")
+            raise SettingError(f"must be csv or jsonl, got {row_format!r}", "row_format")
         clash = sorted(set(columns) & set(class_names))
         if row_format == "csv" and clash:
-            raise SettingError(f"class names {clash} clash with the CSV's other columns; use --format jsonl")
+            raise SettingError(f"class names {clash} clash with the CSV's other columns; write jsonl", "row_format")
         self.path = Path(path)
         self.columns = columns
         self.class_names = class_names

@@ -61,3 +61,16 @@ def test_the_blocker_blocks() -> None:
         [sys.executable, "-c", BLOCKING + "import pytorch_lightning"], cwd=REPO, capture_output=True, text=True
     )
     assert run.returncode != 0 and "blocked in this test" in run.stderr
+
+
+def test_library_errors_name_parameters_and_commands_name_flags(tiny_checkpoint: Path, capsys) -> None:  # noqa: ANN001
+    import pytest
+
+    from fau_lightning.cli import predict
+    from fau_lightning.errors import SettingError
+
+    with pytest.raises(SettingError, match=r"^device: 'gpu0' is not a device"):
+        ExpressionModel.from_checkpoint(tiny_checkpoint, device="gpu0")
+    with pytest.raises(SystemExit):
+        predict.main([str(tiny_checkpoint), str(sample_photographs()["astronaut"]), "--device", "gpu0"])
+    assert "fau-predict: error: --device: 'gpu0' is not a device" in capsys.readouterr().err
