@@ -15,6 +15,7 @@ import time
 import numpy as np
 
 from fau_lightning.analysis.controls import control_aurocs
+from fau_lightning.analysis.evidence import analysis_probes
 from fau_lightning.analysis.pipeline import judge, measure_units, prepare_evidence, verdict_line
 from fau_lightning.analysis.settings import AnalysisSettings
 from fau_lightning.cli.train import build_config
@@ -30,7 +31,7 @@ def main() -> None:
     datamodule = build_config(["--config", args.config, "--trainer.callbacks=[]"]).datamodule
     datamodule.prepare_data()
     datamodule.setup("fit")
-    selection, evidence = datamodule.analysis_probes()
+    selection, evidence = analysis_probes(datamodule)
     model = load_task(args.checkpoint).model.eval()
     settings = AnalysisSettings(control_seeds=0)
     prepared = prepare_evidence(model, selection, evidence, settings)  # designs, regions; no controls yet

@@ -4,6 +4,7 @@ import pytorch_lightning as pl
 from pytorch_lightning.callbacks import Callback
 
 from fau_lightning.analysis.controls import default_control_cache
+from fau_lightning.analysis.evidence import analysis_probes
 from fau_lightning.analysis.pipeline import FAUEvidence, fau_verdict, prepare_evidence, verdict_scalars
 from fau_lightning.analysis.settings import AnalysisSettings
 from fau_lightning.errors import SettingError
@@ -34,7 +35,7 @@ class FAUTrend(Callback):
         if trainer.sanity_checking or not trainer.is_global_zero or (trainer.current_epoch + 1) % self.every_n_epochs:
             return
         if self._prepared is None:
-            selection, evidence = trainer.datamodule.analysis_probes()
+            selection, evidence = analysis_probes(trainer.datamodule)
             if not selection.has_aus:
                 return
             self._prepared = prepare_evidence(

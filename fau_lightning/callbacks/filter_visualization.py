@@ -6,6 +6,7 @@ import numpy as np
 import pytorch_lightning as pl
 from pytorch_lightning.callbacks import Callback
 
+from fau_lightning.analysis.evidence import split_probe_set
 from fau_lightning.analysis.filters import filter_report
 from fau_lightning.errors import SettingError
 from fau_lightning.run_logging.images import log_image
@@ -56,7 +57,7 @@ class FilterVisualization(Callback):
             self.runs += 1
 
     def _log(self, trainer: pl.Trainer, model) -> None:  # noqa: ANN001 (the task's plain network)
-        probe = trainer.datamodule.probe_set(self.stage).sample(self.max_images)
+        probe = split_probe_set(*trainer.datamodule.analysis_records(), self.stage).sample(self.max_images)
         report = filter_report(model, probe.images, self.layer, self.num_filters, self.top_k, self.method)
         patches = [p for f in report.filters for p in report.patches[f]]
         step = trainer.global_step

@@ -28,6 +28,7 @@ from pytorch_lightning.loggers import WandbLogger
 
 from fau_lightning import datamodules
 from fau_lightning.analysis.controls import clear_cache, default_control_cache, untrained_copy
+from fau_lightning.analysis.evidence import extra_people
 from fau_lightning.analysis.pipeline import verdict_line
 from fau_lightning.analysis.probes import ProbeSet
 from fau_lightning.analysis.settings import AnalysisSettings
@@ -88,13 +89,9 @@ def _extra_people(args: argparse.Namespace, data_args: list[str], datamodule: Fa
         return None
     extra = build_config([*data_args, "--config", args.extra_evidence]).datamodule
     extra.prepare_data()
-    shared = datamodule.subjects("train") & extra.subjects()
-    if shared:
-        raise SettingError(
-            f"--extra_evidence {args.extra_evidence}: its data holds {len(shared)} training subject(s), "
-            f"e.g. {sorted(shared)[0]}; evidence must come from people the network never saw"
-        )
-    return ProbeSet.concatenate([extra.probe_set(stage) for stage in ("train", "val", "test")])
+    records, split_of = datamodule.analysis_records()
+    trained_on = set(records.subject[split_of == "train"].tolist())
+    return extra_people(*extra.analysis_records(), trained_on, args.extra_evidence)
 
 
 def main(argv: list[str] | None = None) -> None:

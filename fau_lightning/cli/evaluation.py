@@ -15,6 +15,7 @@ import pytorch_lightning as pl
 from torch import nn
 
 from fau_lightning.analysis.controls import cache_size
+from fau_lightning.analysis.evidence import analysis_probes
 from fau_lightning.analysis.network import NetworkAnalysis, analyse_network
 from fau_lightning.analysis.probes import ProbeSet
 from fau_lightning.analysis.settings import AnalysisSettings
@@ -85,7 +86,7 @@ def _analysis(
     progress: StageProgress,
 ) -> NetworkAnalysis:
     """The network's filter pictures and FAU verdict on the data's probe sets, with the cache's size said."""
-    selection, evidence = datamodule.analysis_probes(progress)
+    selection, evidence = analysis_probes(datamodule, progress)
     if extra_evidence is not None:
         evidence = ProbeSet.concatenate([evidence, extra_evidence])
     analysis = analyse_network(model, selection, evidence, settings, control_cache, progress=progress, verdict=verdict)

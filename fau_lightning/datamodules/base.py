@@ -1,7 +1,7 @@
 """What every dataset's LightningDataModule shares: in-memory face tensors and their loaders."""
 
 from collections.abc import Iterator
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from typing import Literal
 
 import cv2
@@ -10,12 +10,11 @@ import pytorch_lightning as pl
 import torch
 from torch.utils.data import DataLoader, Dataset, Sampler
 
-from fau_lightning.analysis.probes import ProbeSet
 from fau_lightning.datamodules.device_batches import DeviceBatches
 from fau_lightning.errors import SettingError
 from fau_lightning.pixels import to_unit_float
-from fau_lightning.progress import Progress
 from fau_lightning.readers.records import FaceRecords
+from fau_lightning.synthetic.dataset import FurtherPeople
 from fau_lightning.transforms.augment import AugmentRanges, apply_params, sample_params
 
 Stage = Literal["train", "val", "test"]
@@ -224,24 +223,20 @@ class FaceDataModule(pl.LightningDataModule):
         """How many train/val/test splits the protocol has (`--data.fold` 0..num_splits-1)."""
         return 1
 
-    def probe_set(self, stage: Stage = "val") -> ProbeSet:
-        """The split's images for analysis; datasets with FACS labels add their AUs and landmarks."""
-        return ProbeSet.unlabelled(self.datasets[stage].images.numpy())
+    def analysis_splits(self, records: FaceRecords) -> np.ndarray:
+        """(N,) the split of each record as the analysis counts it (by default as training does)."""
+        return self.stages(records)
 
-    def extra_evidence(self, progress: Progress | None = None) -> ProbeSet | None:
-        """People beyond the protocol's subjects whom no split trains on, as analysis evidence (None: none);
-        `progress` is told how making them goes.
+    def analysis_records(self) -> tuple[FaceRecords, np.ndarray]:
+        """Every record at the network's input size and the split of each ("" none): what the analysis
+        reads (`analysis/evidence.py`).
         """
+        records = self.load_records()
+        return replace(records, images=resize_faces(records.images, self.image_size)), self.analysis_splits(records)
+
+    def further_people(self) -> FurtherPeople | None:
+        """People beyond the protocol's subjects whom no split trains on, as analysis evidence (None: none)."""
         return None
-
-    def analysis_probes(self, progress: Progress | None = None) -> tuple[ProbeSet, ProbeSet]:
-        """(selection, evidence) for the FAU verdict: the training subjects' probe set and the held-out
-        people's (validation and test folds, then `extra_evidence`).
-        """
-        selection = self.probe_set("train")
-        extra = self.extra_evidence(progress)
-        evidence = [self.probe_set("val"), self.probe_set("test"), *([extra] if extra is not None else [])]
-        return selection, ProbeSet.concatenate(evidence)
 
     def _loader(self, stage: Stage, shuffle: bool) -> DataLoader | DeviceBatches:
         if self.pipeline == "device":

@@ -1,26 +1,22 @@
 """LightningDataModules for CK+ and for the built-in synthetic set in CK+ format."""
 
 import os
-import tempfile
 from dataclasses import asdict, replace
 from pathlib import Path
 from typing import Literal
 
 import numpy as np
 
-from fau_lightning.analysis.probes import ProbeSet
 from fau_lightning.datamodules.base import FaceDataModule
 from fau_lightning.errors import SettingError
 from fau_lightning.facs import ACTION_UNITS
-from fau_lightning.files import cache_key
-from fau_lightning.progress import Progress
 from fau_lightning.readers.cache import load_or_build
 from fau_lightning.readers.ck_plus import read_layout
 from fau_lightning.readers.face_crop import CropMethod, CropSettings
 from fau_lightning.readers.folds import split_masks
 from fau_lightning.readers.labels import get_label_set
 from fau_lightning.readers.records import FaceRecords
-from fau_lightning.synthetic.dataset import GENERATOR_VERSION, SyntheticConfig, generate
+from fau_lightning.synthetic.dataset import FurtherPeople, SyntheticConfig, generate
 
 Targets = Literal["emotion", "aus"]
 
@@ -125,34 +121,9 @@ class CKPlusDataModule(FaceDataModule):
             target_of[train] = target_of[train][np.random.default_rng(0).permutation(len(train))]
         return target_of
 
-    def subjects(self, stage: str | None = None) -> set[str]:
-        """The subjects of one split (train, val or test; None: all), every FACS-coded image counted."""
-        records = self.load_records()
-        chosen = np.ones(len(records), bool) if stage is None else self._stages(records, labelled_only=False) == stage
-        return set(records.subject[chosen].tolist())
-
-    def probe_set(self, stage: str = "val") -> ProbeSet:
-        """Every FACS-coded image of the split's subjects, with emotion label or without, and its AUs,
-        landmarks and sequence. The unlabelled sequences matter: their AUs do not travel in emotion
-        prototypes, which is what lets the analysis tell co-occurring AUs (6 and 12 in "happy") apart.
-        """
-        faces = self.load_records()
-        idx = np.flatnonzero(self._stages(faces, labelled_only=False) == stage)
-        recording = np.char.add(np.char.add(faces.subject, "/"), faces.sequence)
-        _, sequence = np.unique(recording, return_inverse=True)
-        first = np.ones(len(faces), bool)  # the neutral frame: each sequence's first file by name
-        order = np.lexsort((faces.source, sequence))
-        first[order[1:]] = sequence[order[1:]] != sequence[order[:-1]]
-        return ProbeSet(
-            images=faces.images[idx],
-            au_codes=faces.au_codes.tolist(),
-            au_present=faces.au_present[idx],
-            landmarks=faces.landmarks[idx],
-            sequence=sequence[idx],
-            emotion=faces.label[idx],
-            apex=~first[idx],
-            subject=faces.subject[idx],
-        )
+    def analysis_splits(self, records: FaceRecords) -> np.ndarray:
+        """Every FACS-coded image of a split's subjects, with emotion label or without."""
+        return self._stages(records, labelled_only=False)
 
 
 class SyntheticCKPlusDataModule(CKPlusDataModule):
@@ -193,8 +164,8 @@ class SyntheticCKPlusDataModule(CKPlusDataModule):
         generate(self.hparams.root, self.synthetic, workers=os.cpu_count() or 1)
         return super().read_records()
 
-    def extra_evidence(self, progress: Progress | None = None) -> ProbeSet | None:
-        """The `evidence_subjects` further people, every FACS-coded image of each (cached)."""
+    def further_people(self) -> FurtherPeople | None:
+        """The `evidence_subjects` people after the set's own, read with this data's crop and folds."""
         if not self.evidence_subjects:
             return None
         people = replace(
@@ -202,23 +173,5 @@ class SyntheticCKPlusDataModule(CKPlusDataModule):
             first_subject=self.synthetic.first_subject + self.synthetic.num_subjects,
             num_subjects=self.evidence_subjects,
         )
-        settings = {
-            "generator": GENERATOR_VERSION,
-            "synthetic": asdict(people),
-            "crop": asdict(self.crop),
-            **{k: self.hparams[k] for k in ("last_frames", "fold", "num_folds")},
-        }
-        key = cache_key(settings)
-        path = self._cache_dir() / f"evidence-{key}.npz"
-        if not path.exists():
-            path.parent.mkdir(parents=True, exist_ok=True)
-            with tempfile.TemporaryDirectory(dir=path.parent, prefix=".evidence-") as scratch:
-                others = CKPlusDataModule(
-                    root=str(Path(scratch) / "faces"),
-                    **{k: self.hparams[k] for k in ("last_frames", "fold", "num_folds", "image_size", "haar_min_size")},
-                    face_crop=self.crop.method,
-                    cache_dir=str(Path(scratch) / "cache"),
-                )
-                generate(others.hparams.root, people, workers=os.cpu_count() or 1, progress=progress)
-                ProbeSet.concatenate([others.probe_set(stage) for stage in ("train", "val", "test")]).save(path)
-        return ProbeSet.load(path)
+        folds = {k: self.hparams[k] for k in ("last_frames", "fold", "num_folds")}
+        return FurtherPeople(people=people, crop=self.crop, cache_dir=str(self._cache_dir()), **folds)

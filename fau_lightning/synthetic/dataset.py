@@ -22,6 +22,7 @@ import numpy as np
 from fau_lightning.facs import EMOTION_PROTOTYPES
 from fau_lightning.files import temporary_path
 from fau_lightning.progress import Progress, StageProgress
+from fau_lightning.readers.face_crop import CropSettings
 from fau_lightning.synthetic.face import (
     FaceGeometry,
     Nuisance,
@@ -73,6 +74,20 @@ class SyntheticConfig:
     unlabelled_au_rate: float = 0.25
     frame_width: int = 320
     rgb_share: float = 0.2
+
+
+@dataclass(frozen=True)
+class FurtherPeople:
+    """People of the generator's population beyond a data set's own subjects (whom no split trains on),
+    and how that data set reads faces: its crop, the frames it takes from each sequence and its folds.
+    """
+
+    people: SyntheticConfig
+    crop: CropSettings
+    last_frames: int
+    fold: int
+    num_folds: int
+    cache_dir: str  # where their faces are kept once made
 
 
 @dataclass(frozen=True)

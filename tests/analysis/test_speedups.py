@@ -12,6 +12,7 @@ import pytest
 
 from fau_lightning.analysis import activations, controls, filters, occlusion
 from fau_lightning.analysis import pipeline as verdict_module
+from fau_lightning.analysis.evidence import analysis_probes
 from fau_lightning.analysis.pipeline import fau_verdict, prepare_evidence
 from fau_lightning.analysis.regions import NO_REGION, REGIONS
 from fau_lightning.analysis.settings import AnalysisSettings
@@ -56,7 +57,7 @@ def test_the_fast_measurement_gives_the_plain_verdict(
     datamodule = build_config(config).datamodule
     datamodule.prepare_data()
     model = load_task(tiny_checkpoint).model.eval()
-    selection, evidence = datamodule.analysis_probes()
+    selection, evidence = analysis_probes(datamodule)
     settings = AnalysisSettings(shuffles=200, control_seeds=3, control_precision="32")
 
     def verdict():

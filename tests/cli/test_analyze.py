@@ -223,7 +223,8 @@ def test_the_training_run_and_fau_analyze_give_the_same_verdict_of_the_tested_ch
     assert run.metric("fau/whole_map_recovered_aus")[-1] == len(numbers["whole_map"]["recovered"])
     assert sum(run.metric(f"fau/{g}_aus")[-1] for g in ("strong", "clear", "weak")) == len(numbers["recovered"])
     evidence = numbers["evidence"]
-    assert evidence["people"] == 4 + len(cli.datamodule.subjects("val") | cli.datamodule.subjects("test"))
+    records, split_of = cli.datamodule.analysis_records()
+    assert evidence["people"] == 4 + len(set(records.subject[np.isin(split_of, ["val", "test"])]))
     line = f"FAU verdict: {len(numbers['recovered'])} of {len(rows)} AUs recovered"
     assert line in trained_out and f"judged on {evidence['people']} held-out people" in trained_out
     assert line in capsys.readouterr().out

@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 import torch
 
+from fau_lightning.analysis.evidence import split_probe_set
 from fau_lightning.analysis.probes import ProbeSet
 from fau_lightning.datamodules import CKPlusDataModule, SyntheticCKPlusDataModule
 from fau_lightning.readers.ck_plus import UNLABELLED
@@ -63,9 +64,10 @@ def test_missing_root_is_a_clear_error(tmp_path: Path) -> None:
 def test_probe_set_carries_aus_and_landmarks_of_the_split(tiny_synthetic_root: Path, tmp_path: Path) -> None:
     dm = SyntheticCKPlusDataModule(tiny_synthetic_root, TINY_SYNTHETIC, image_size=32, cache_dir=str(tmp_path))
     dm.setup("fit")
-    probe = dm.probe_set("val")
+    records, split_of = dm.analysis_records()
+    probe = split_probe_set(records, split_of, "val")
     # Every image of the split's subjects: the labelled ones training sees, then the FACS-only ones.
-    val_subjects = dm.subjects("val")
+    val_subjects = set(records.subject[split_of == "val"].tolist())
     in_val = np.isin(dm.records.subject, list(val_subjects))
     assert len(probe.images) == in_val.sum() > len(dm.datasets["val"])
     assert np.array_equal(probe.images[dm.records.label[in_val] >= 0], dm.datasets["val"].images.numpy())
@@ -82,11 +84,10 @@ def test_probe_set_carries_aus_and_landmarks_of_the_split(tiny_synthetic_root: P
     assert len(sampled) <= 9 and probe.sample(10_000) is probe
     for s in np.unique(sampled.sequence):  # whole sequences only
         assert (sampled.sequence == s).sum() == (probe.sequence == s).sum()
-    both = ProbeSet.concatenate([probe, dm.probe_set("test")])
-    assert len(both) == len(probe) + len(dm.probe_set("test"))
-    assert len(np.unique(both.sequence)) == len(np.unique(probe.sequence)) + len(
-        np.unique(dm.probe_set("test").sequence)
-    )
+    test = split_probe_set(records, split_of, "test")
+    both = ProbeSet.concatenate([probe, test])
+    assert len(both) == len(probe) + len(test)
+    assert len(np.unique(both.sequence)) == len(np.unique(probe.sequence)) + len(np.unique(test.sequence))
 
 
 def test_au_targets_cover_every_facs_coded_image(tiny_synthetic_root: Path, tmp_path: Path) -> None:
@@ -101,7 +102,7 @@ def test_au_targets_cover_every_facs_coded_image(tiny_synthetic_root: Path, tmp_
     dm.setup("fit")
     assert dm.class_names == ["AU1", "AU12", "AU99"] and dm.num_classes == 3
     assert sum(len(ds) for ds in dm.datasets.values()) == len(dm.records)  # unlabelled sequences too
-    probe = dm.probe_set("train")
+    probe = split_probe_set(*dm.analysis_records(), "train")
     targets = dm.datasets["train"].targets.numpy()
     assert targets.dtype == np.float32 and targets.shape == (len(probe), 3)
     assert np.array_equal(targets[:, 0], probe.au_present[:, probe.au_codes.index(1)])
