@@ -1,6 +1,6 @@
 """A layer's activations over a dataset, reduced on the fly so memory stays bounded."""
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 import numpy as np
@@ -27,14 +27,17 @@ class SpatialMaxima:
         """Each filter's maximum over its whole map (the strongest of its cells)."""
         if self.cells == 1:
             return self
-        n, per = len(self.values), self.cells**2
-        grouped = self.values.reshape(n, -1, per)
-        pick = grouped.argmax(axis=2)[..., None]
-
-        def take(a: np.ndarray) -> np.ndarray:
-            return np.take_along_axis(a.reshape(n, -1, per), pick, axis=2)[..., 0]
-
+        take = at_strongest_cell(self.values, self.cells)
         return SpatialMaxima(take(self.values), take(self.rows), take(self.cols), self.map_size, 1)
+
+
+def at_strongest_cell(values: np.ndarray, cells: int) -> Callable[[np.ndarray], np.ndarray]:
+    """For unit values (N, F·cells²), cells per filter side: a function taking any array of that layout to
+    (N, F), each filter's entry at the cell where its value is largest.
+    """
+    n, per = len(values), cells**2
+    pick = values.reshape(n, -1, per).argmax(axis=2)[..., None]
+    return lambda a: np.take_along_axis(a.reshape(n, -1, per), pick, axis=2)[..., 0]
 
 
 CELL_NAMES = {1: ("",), 2: ("top left", "top right", "bottom left", "bottom right")}

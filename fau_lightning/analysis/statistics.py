@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from fau_lightning.analysis.activations import unit_name
+from fau_lightning.analysis.activations import at_strongest_cell, unit_name
 from fau_lightning.analysis.auroc import auroc_matrix, stratified_auroc
 from fau_lightning.analysis.effect_sizes import GRADES, grade, specificity
 from fau_lightning.analysis.regions import RegionMap
@@ -51,13 +51,8 @@ def whole_maps(scores: LayerScores) -> LayerScores:
     """
     if scores.cells == 1:
         return scores
-    images, units = scores.values.shape
-    per_filter = scores.values.reshape(images, units // scores.cells**2, scores.cells**2)
-    peak = per_filter.argmax(axis=2)[..., None]
-    regions = None
-    if scores.regions is not None:
-        regions = np.take_along_axis(scores.regions.reshape(per_filter.shape), peak, axis=2)[..., 0]
-    return LayerScores(np.take_along_axis(per_filter, peak, axis=2)[..., 0], regions, 1)
+    take = at_strongest_cell(scores.values, scores.cells)
+    return LayerScores(take(scores.values), take(scores.regions) if scores.regions is not None else None, 1)
 
 
 @dataclass(frozen=True, kw_only=True)

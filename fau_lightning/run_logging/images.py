@@ -6,6 +6,8 @@ import cv2
 import numpy as np
 from pytorch_lightning.loggers import Logger, TensorBoardLogger, WandbLogger
 
+from fau_lightning.errors import OutputError
+
 
 def log_image(loggers: list[Logger], key: str, image: np.ndarray, step: int) -> None:
     """W&B and TensorBoard get the image itself; other loggers get a PNG in their log folder."""
@@ -17,4 +19,5 @@ def log_image(loggers: list[Logger], key: str, image: np.ndarray, step: int) -> 
         elif logger.log_dir is not None:
             path = Path(logger.log_dir) / "images" / f"{key.replace('/', '_')}_step{step}.png"
             path.parent.mkdir(parents=True, exist_ok=True)
-            cv2.imwrite(str(path), cv2.cvtColor(image, cv2.COLOR_RGB2BGR))
+            if not cv2.imwrite(str(path), cv2.cvtColor(image, cv2.COLOR_RGB2BGR)):
+                raise OutputError(f"{path}: OpenCV could not write the logged image there")

@@ -19,6 +19,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from fau_lightning.errors import OutputError
 from fau_lightning.facs import EMOTION_PROTOTYPES
 from fau_lightning.files import temporary_path
 from fau_lightning.progress import Progress, StageProgress
@@ -172,7 +173,9 @@ def _write_subject(root: Path, subject_index: int, cfg: SyntheticConfig) -> None
             if is_rgb:
                 frame = np.clip(frame[..., None] * tint, 0, 255).astype(np.uint8)
             stem = f"{subject}_{seq}_{t + 1:08d}"
-            cv2.imwrite(str(dirs["cohn-kanade-images"] / f"{stem}.png"), frame)
+            written = dirs["cohn-kanade-images"] / f"{stem}.png"
+            if not cv2.imwrite(str(written), frame):
+                raise OutputError(f"{written}: OpenCV could not write the drawn face there")
             (dirs["Landmarks"] / f"{stem}_landmarks.txt").write_text("".join(_float_line(x, y) for x, y in landmarks))
         peak = f"{subject}_{seq}_{length:08d}"
         facs = [_float_line(au, _facs_intensity(max(lvl), rng)) for au, lvl in sequence.apex.items()]

@@ -16,6 +16,7 @@ from fau_lightning.analysis.filters import unit_patches
 from fau_lightning.analysis.network import NetworkAnalysis
 from fau_lightning.analysis.pipeline import FAUReport, verdict_numbers
 from fau_lightning.analysis.receptive_field import receptive_field
+from fau_lightning.errors import OutputError
 from fau_lightning.files import temporary_path
 from fau_lightning.viz.alignment_table import markdown_table
 from fau_lightning.viz.figures import (
@@ -125,7 +126,7 @@ def write_report(
     for key, image in figures.items():
         bgr = cv2.cvtColor(image, cv2.COLOR_RGB2BGR) if image.ndim == 3 else image
         if not cv2.imwrite(str(partial / FIGURE_FILES[key]), bgr):
-            raise OSError(f"{partial / FIGURE_FILES[key]}: could not be written")
+            raise OutputError(f"{folder / FIGURE_FILES[key]}: OpenCV could not write the figure there")
     (partial / "report.json").write_text(json.dumps(numbers, indent=2, default=float))
     if fau is not None and fau.verdicts:
         (partial / "fau_alignment.md").write_text(markdown_table(fau))
