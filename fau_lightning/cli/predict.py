@@ -20,7 +20,7 @@ from tqdm import tqdm
 
 from fau_lightning.cli.common import CommandParser, exit_on_input_error, output_path
 from fau_lightning.errors import SettingError
-from fau_lightning.inference.annotate import Annotator, label_text
+from fau_lightning.inference.annotate import Annotator, copy_of, label_text
 from fau_lightning.inference.expression_model import ROW_COLUMNS, ExpressionModel, usage_notes
 from fau_lightning.inference.faces import PhotoDetector
 from fau_lightning.inference.inputs import InputFile, list_inputs, read_frames
@@ -123,6 +123,34 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return args
 
 
+def outputs_apart_from_inputs(inputs: list[InputFile], output: Path, annotate: Path | None) -> None:
+    """Refuse, before any work, an output that would be written over an input, and two inputs whose
+    annotated copies would be one file (`../x/a.jpg` and `_up/x/a.jpg` mirror alike).
+
+    Raises:
+        SettingError: naming the flag, the input and the file they would share.
+    """
+    given = {f.path.resolve(): f.shown_as for f in inputs if f.path is not None}
+    if output.resolve() in given:
+        raise SettingError(f"--output {output}: is the input {given[output.resolve()]}; give another file")
+    if annotate is None:
+        return
+    copies: dict[Path, str] = {}
+    for source in inputs:
+        copy = copy_of(annotate, source).resolve()
+        if copy in given:
+            raise SettingError(
+                f"--annotate {annotate}: the copy of {source.shown_as} would be written over the input "
+                f"{given[copy]}; give a folder apart from the inputs"
+            )
+        if copy in copies:
+            raise SettingError(
+                f"--annotate {annotate}: {copies[copy]} and {source.shown_as} would both be copied to {copy}; "
+                "give them in separate runs or under other names"
+            )
+        copies[copy] = source.shown_as
+
+
 def run(argv: list[str] | None = None) -> Counter:
     args = parse_args(argv)
     inputs = list_inputs(args.inputs)
@@ -131,6 +159,7 @@ def run(argv: list[str] | None = None) -> Counter:
     output_path(args.output, "--output")
     if args.annotate is not None:
         output_path(args.annotate, "--annotate", folder=True)
+    outputs_apart_from_inputs(inputs, args.output, args.annotate)
     names = args.class_names.split(",") if args.class_names else None
     predictor = Predictor.from_checkpoint(args.checkpoint, args.device, args.batch_size, args.image_size, names)
     model = ExpressionModel(predictor, not args.no_detect, args.min_face, args.min_neighbors, args.pad)

@@ -85,6 +85,18 @@ def frame_png_path(folder: Path, frame: Frame) -> Path:
     return mirror.with_name(f"{mirror.stem}_frame{frame.index:06d}.png")
 
 
+def image_copy(path: Path) -> Path:
+    """Where an image's annotated copy is written: its mirrored path, with ".png" added where OpenCV
+    cannot write that suffix.
+    """
+    return path if cv2.haveImageWriter(str(path)) else path.with_name(path.name + ".png")
+
+
+def copy_of(folder: Path, source: InputFile) -> Path:
+    """Where an input's annotated copy goes under `folder`."""
+    return video_copy(folder, source)[0] if source.is_video else image_copy(mirrored(folder, source.shown_as))
+
+
 def video_copy(folder: Path, source: InputFile) -> tuple[Path, str]:
     """(where a video's annotated copy goes, its codec's FourCC)."""
     mirror = mirrored(folder, source.shown_as)
@@ -126,8 +138,7 @@ class Annotator:
             self._write_image(frame_png_path(self.folder, frame), drawn)
 
     def _write_image(self, path: Path, image: np.ndarray) -> None:
-        if not cv2.haveImageWriter(str(path)):
-            path = path.with_name(path.name + ".png")
+        path = image_copy(path)
         path.parent.mkdir(parents=True, exist_ok=True)
         with replaced_when_done(path) as tmp:
             if not cv2.imwrite(str(tmp), image):

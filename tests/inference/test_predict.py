@@ -275,3 +275,30 @@ def test_asking_for_a_gpu_that_is_not_there_is_one_line(
     with pytest.raises(SystemExit):
         predict.main([str(tiny_checkpoint), photo, "--device", "cuda", "--output", str(tmp_path / "p.csv")])
     assert capsys.readouterr().err.strip() == "fau-predict: error: --device: cuda asked for, but no CUDA GPU is visible"
+
+
+def test_no_output_is_written_over_an_input_and_no_two_inputs_share_a_copy(
+    tiny_checkpoint: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
+) -> None:
+    """Each of these ran before (the photo replaced by its copy or by the CSV; two inputs, one copy)."""
+    work = tmp_path / "work"
+    (work / "photos").mkdir(parents=True)
+    (work / "_up" / "x").mkdir(parents=True)
+    (tmp_path / "x").mkdir()
+    photo = work / "photos" / "a.jpg"
+    shutil.copy(sample_photographs()["astronaut"], photo)
+    shutil.copy(photo, work / "_up" / "x" / "b.jpg")
+    shutil.copy(photo, tmp_path / "x" / "b.jpg")
+    before = photo.read_bytes()
+    monkeypatch.chdir(work)
+    cases = {
+        "over the input photos/a.jpg": ["photos/a.jpg", "--annotate", "."],
+        "is the input photos/a.jpg": ["photos/a.jpg", "--output", "photos/a.jpg"],
+        "would both be copied to": ["../x/b.jpg", "_up/x/b.jpg", "--annotate", "seen"],
+    }
+    for said, arguments in cases.items():
+        with pytest.raises(SystemExit) as stop:
+            predict.main([str(tiny_checkpoint), *arguments])
+        err = capsys.readouterr().err.strip().splitlines()
+        assert stop.value.code == 2 and said in err[-1] and err[-1].startswith("fau-predict: error: --")
+    assert photo.read_bytes() == before and not (work / "seen").exists() and not (work / "predictions.csv").exists()
