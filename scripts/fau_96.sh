@@ -37,7 +37,7 @@ read -r strong clear < <(.venv/bin/python scripts/grade_thresholds.py "$out" au)
 echo "grades at 96x96: strong from $strong, clear from $clear"
 start=$(date +%s)
 .venv/bin/python scripts/log_run.py "$out/untrained_100.log" -- \
-    .venv/bin/fau-analyze --untrained 100 --config configs/synthetic.yaml --output "$out/untrained_100/report" \
+    .venv/bin/fau-analyze --untrained 100 --config configs/synthetic.yaml --output "$out/untrained_100/report" --overwrite \
     --analysis.strong_auroc "$strong" --analysis.clear_auroc "$clear" -- "${size[@]}"
 echo "untrained_100: judged in $(($(date +%s) - start)) s"
 for seed in 0 1 2; do

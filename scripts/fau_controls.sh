@@ -27,8 +27,8 @@ train() {  # name, config, extra fau-train arguments...
 analyze() {  # name, config, model (a checkpoint, or --untrained SEED)...: judged twice, on two evidence sets
   local name=$1 config=$2
   shift 2
-  .venv/bin/fau-analyze "$@" --config "$config" --output "$out/$name/report" -- "${extra[@]}"
-  .venv/bin/fau-analyze "$@" --config "$config" --output "$out/$name/report_folds" \
+  .venv/bin/fau-analyze "$@" --config "$config" --output "$out/$name/report" --overwrite -- "${extra[@]}"
+  .venv/bin/fau-analyze "$@" --config "$config" --output "$out/$name/report_folds" --overwrite \
       -- --data.init_args.evidence_subjects=0 "${extra[@]}"
 }
 checkpoint() { .venv/bin/python -c "import json, sys; print(json.load(open(sys.argv[1]))['checkpoint'])" "$out/$1/result.json"; }

@@ -11,5 +11,5 @@ out=runs/fau_proof_96
 .venv/bin/fau-train fit --config configs/synthetic.yaml --data.image_size 96 \
     --checkpoint_dir "$out/checkpoints" --results_json "$out/result.json" "$@"
 checkpoint=$(.venv/bin/python -c "import json, sys; print(json.load(open(sys.argv[1]))['checkpoint'])" "$out/result.json")
-.venv/bin/fau-analyze "$checkpoint" --config configs/synthetic.yaml --output "$out/report" -- --data.image_size 96 "$@"
+.venv/bin/fau-analyze "$checkpoint" --config configs/synthetic.yaml --output "$out/report" --overwrite -- --data.image_size 96 "$@"
 cat "$out/report/fau_alignment.md"

@@ -21,7 +21,7 @@ for run in "${runs[@]}"; do
   mkdir -p "$out/$name"
   start=$(date +%s)
   if [[ "${1:-}" == "--judge_only" ]]; then
-    .venv/bin/python scripts/log_run.py "$out/$name/analyze.log" -- .venv/bin/fau-analyze "$(checkpoint "$name")"
+    .venv/bin/python scripts/log_run.py "$out/$name/analyze.log" -- .venv/bin/fau-analyze "$(checkpoint "$name")" --overwrite
     echo "$name: judged in $(($(date +%s) - start)) s"
   else
     .venv/bin/python scripts/log_run.py "$out/$name/train.log" -- \

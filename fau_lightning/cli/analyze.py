@@ -50,6 +50,7 @@ from fau_lightning.datamodules import FaceDataModule
 from fau_lightning.errors import SettingError
 from fau_lightning.progress import StageProgress
 from fau_lightning.tasks import load_task
+from fau_lightning.viz.network_report import report_folder_problem
 
 
 def log_to_wandb(evaluation: Evaluation, report: Path, project: str, online: bool) -> str:
@@ -108,7 +109,13 @@ def _parser() -> CommandParser:
     parser.add_argument(
         "--config", action="append", default=None, help="data config (default: the one the checkpoint records)"
     )
-    parser.add_argument("--output", type=Path, default=None, help="report folder (default: <checkpoint>.report/)")
+    parser.add_argument(
+        "--output",
+        type=Path,
+        default=None,
+        help="a new report folder, or an earlier report with --overwrite (default: <checkpoint>.report/)",
+    )
+    parser.add_argument("--overwrite", action="store_true", help="replace an earlier report in the --output folder")
     parser.add_argument(
         "--extra_evidence",
         default=None,
@@ -144,6 +151,10 @@ def _analyze(argv: list[str]) -> None:
         parser.error("give a checkpoint or --untrained SEED (one of them)")
     if args.untrained is not None and (args.output is None or args.config is None):
         parser.error("--untrained needs --config and --output")
+    args.output = args.output or Path(args.checkpoint).with_suffix(".report")
+    problem = report_folder_problem(args.output, args.overwrite)
+    if problem is not None:
+        raise SettingError(f"--output {args.output}: {problem}")
     settings = settings_from(args, AnalysisSettings, "analysis")
     data_args = [*(config_args(args.config) if args.config else checkpoint_data_args(args.checkpoint)), *overrides]
     progress = StageProgress()
@@ -171,6 +182,7 @@ def _analyze(argv: list[str]) -> None:
         progress=progress,
         source=args.checkpoint or f"untrained, seed {args.untrained}",
         loaded=True,
+        overwrite=args.overwrite,
     )
     metrics = evaluation.test["metrics"]
     print("test " + ", ".join(f"{k.removeprefix('test/')} {v:.4f}" for k, v in metrics.items() if k.count("/") == 1))

@@ -109,6 +109,7 @@ def evaluate_checkpoint(
     progress: StageProgress | None = None,
     source: str = "",
     loaded: bool = False,
+    overwrite: bool = True,
 ) -> Evaluation | None:
     """Test the checkpoint with `trainer`, then on rank zero analyse the tested weights (filter pictures
     and, with `verdict` and FACS-coded data, the FAU verdict) and write the report folder.
@@ -126,6 +127,7 @@ def evaluate_checkpoint(
         progress: told each stage's steps; its lines are kept in the report as progress.log.
         source: what the report calls the weights (default: the checkpoint's path).
         loaded: `task` already holds the checkpoint's weights (`load_task`), so the trainer need not load it.
+        overwrite: an earlier report in the folder may be replaced (never a folder holding other files).
 
     Returns:
         The evaluation on rank zero, None on other ranks.
@@ -145,7 +147,7 @@ def evaluate_checkpoint(
     figures = report_figures(model, analysis, test, history)
     folder = output or (Path(checkpoint).with_suffix(".report") if checkpoint else None)
     if folder is not None:
-        write_report(folder, numbers, figures, analysis.fau, "\n".join(progress.lines) + "\n")
+        write_report(folder, numbers, figures, analysis.fau, "\n".join(progress.lines) + "\n", overwrite)
     return Evaluation(
         checkpoint=checkpoint,
         model=model,

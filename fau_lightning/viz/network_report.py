@@ -113,13 +113,50 @@ def report_numbers(source: str, test: dict | None, history: list[dict], analysis
     return numbers
 
 
+# what a report folder holds: its files and, after `fau-analyze --wandb`, the W&B run made of it
+REPORT_ENTRIES = frozenset({"report.json", "report.html", "fau_alignment.md", "progress.log", "wandb", "wandb_data"})
+
+
+def report_folder_problem(folder: Path, overwrite: bool) -> str | None:
+    """Why a report may not be written to `folder` (None: it may). A folder that exists may be replaced
+    only when it holds an earlier report and nothing else, and only with `overwrite`.
+    """
+    folder, here = Path(folder).resolve(), Path.cwd().resolve()
+    if folder == here or folder in here.parents:
+        return "is the working folder or holds it; give a new folder for the report"
+    if folder.exists() and not folder.is_dir():
+        return "is a file; give a folder"
+    blocking = next((p for p in reversed(folder.parents) if p.exists() and not p.is_dir()), None)
+    if blocking is not None:
+        return f"{blocking} is a file, not a folder"
+    entries = {p.name for p in folder.iterdir()} if folder.is_dir() else set()
+    foreign = sorted(entries - REPORT_ENTRIES - set(FIGURE_FILES.values()))
+    if entries and (foreign or "report.json" not in entries):
+        return f"holds files that are not a report ({', '.join(foreign[:3]) or 'no report.json'}); give a new folder"
+    if entries and not overwrite:
+        return "holds an earlier report; give --overwrite to replace it, or another folder"
+    return None
+
+
 def write_report(
-    folder: Path, numbers: dict, figures: dict[str, np.ndarray], fau: FAUReport | None, log: str = ""
+    folder: Path,
+    numbers: dict,
+    figures: dict[str, np.ndarray],
+    fau: FAUReport | None,
+    log: str = "",
+    overwrite: bool = False,
 ) -> None:
-    """Write the report folder whole: its files go into a hidden folder beside it, which then replaces
-    `folder`, so an interrupted write never leaves half a report. `log`: the progress lines that made it.
+    """Write the report folder whole: its files go into a hidden folder beside it, which then takes
+    `folder`'s place, so an interrupted write never leaves half a report. `log`: the progress lines that
+    made it. An existing `folder` is replaced only if it is an earlier report and `overwrite` is given.
+
+    Raises:
+        OutputError: `folder` may not be written (`report_folder_problem`).
     """
     folder = Path(folder)
+    problem = report_folder_problem(folder, overwrite)
+    if problem is not None:
+        raise OutputError(f"{folder}: {problem}")
     partial = temporary_path(folder)
     shutil.rmtree(partial, ignore_errors=True)
     partial.mkdir(parents=True)
@@ -134,5 +171,10 @@ def write_report(
     (partial / "report.html").write_text(report_page(numbers, files, fau))
     if log:
         (partial / "progress.log").write_text(log)
-    shutil.rmtree(folder, ignore_errors=True)
+    if not folder.exists():
+        partial.rename(folder)
+        return
+    earlier = temporary_path(folder.with_name(f"{folder.name}-earlier"))
+    folder.rename(earlier)
     partial.rename(folder)
+    shutil.rmtree(earlier)

@@ -267,3 +267,39 @@ def _all(text: str, needle: str) -> list[int]:
         found.append(start)
         start = text.find(needle, start + 1)
     return found
+
+
+def test_the_output_never_replaces_what_is_not_an_earlier_report(
+    checkpoint: str, tmp_path: Path, capsys: pytest.CaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Before, a folder holding a user's file was deleted and replaced by the report (rc 0)."""
+    settings = ["--analysis.control_seeds", "2", "--analysis.shuffles", "50"]
+    victim = tmp_path / "victim"
+    victim.mkdir()
+    (victim / "important.txt").write_text("keep me")
+    a_file = tmp_path / "a_file"
+    a_file.write_text("keep me too")
+    monkeypatch.chdir(tmp_path)
+    refusals = {
+        str(victim): "holds files that are not a report (important.txt)",
+        str(a_file): "is a file; give a folder",
+        str(a_file / "report"): f"{a_file} is a file, not a folder",
+        ".": "is the working folder",
+    }
+    for output, said in refusals.items():
+        with pytest.raises(SystemExit) as stop:
+            main([checkpoint, "--output", output, *settings])
+        err = capsys.readouterr().err.strip().splitlines()
+        assert stop.value.code == 2 and said in err[-1] and err[-1].startswith(f"fau-analyze: error: --output {output}")
+        assert not any("reading the data" in line for line in err)  # refused before any work
+    assert (victim / "important.txt").read_text() == "keep me" and a_file.read_text() == "keep me too"
+    assert not list(tmp_path.glob(".*tmp-*"))
+
+    report = tmp_path / "report"
+    main([checkpoint, "--output", str(report), *settings])
+    first = (report / "report.json").stat().st_mtime_ns
+    with pytest.raises(SystemExit):
+        main([checkpoint, "--output", str(report), *settings])
+    assert "holds an earlier report; give --overwrite" in capsys.readouterr().err
+    main([checkpoint, "--output", str(report), "--overwrite", *settings])
+    assert (report / "report.json").stat().st_mtime_ns != first and (report / "report.html").exists()
