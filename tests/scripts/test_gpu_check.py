@@ -4,6 +4,7 @@ script a lent GPU machine will run cannot rot (no timing asserted).
 
 import os
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -29,3 +30,12 @@ def test_the_gpu_check_runs_every_stage_on_a_cpu(tmp_path: Path) -> None:
         assert f"| {stage} | ok |" in text, stage
     assert "CUDA tests: 7 skipped" in text and "One paper-protocol split:" in text and "crossval: 2 splits" in text
     assert "| 48 | workers | 32-true |" in text or "| 32 | workers | 32-true |" in text  # the benchmark's table
+
+
+def test_only_the_gpu_run_has_stage_limits(tmp_path: Path) -> None:
+    """The CPU rehearsal once stopped its benchmark at a 60 s limit on a busy machine: a timed assertion."""
+    sys.path.insert(0, str(REPO / "scripts"))
+    import gpu_check
+
+    assert all(stage.limit_s is None for stage in gpu_check.stages(True, tmp_path))
+    assert all(stage.limit_s and stage.limit_s > 0 for stage in gpu_check.stages(False, tmp_path))
