@@ -137,6 +137,33 @@ def _parser() -> CommandParser:
     return parser
 
 
+def _checked_output(args: argparse.Namespace) -> Path:
+    """The report folder, checked before any work (`report_folder_problem`)."""
+    output = args.output or Path(args.checkpoint).with_suffix(".report")
+    problem = report_folder_problem(output, args.overwrite)
+    if problem is not None:
+        raise SettingError(f"--output {output}: {problem}")
+    return output
+
+
+def _print_result(evaluation: Evaluation) -> None:
+    """The test figures, the tests passed, the verdict and the report's place."""
+    metrics = evaluation.test["metrics"]
+    print("test " + ", ".join(f"{k.removeprefix('test/')} {v:.4f}" for k, v in metrics.items() if k.count("/") == 1))
+    fau = evaluation.numbers["fau"]
+    if evaluation.analysis.fau is not None:
+        print(
+            f"tests passed ({int(fau['fau/tested_aus'])} AUs tested): above chance {int(fau['fau/above_chance_aus'])}, "
+            f"above {fau['controls']} untrained networks {int(fau['fau/above_control_aus'])}, within emotion "
+            f"{int(fau['fau/within_emotion_aus'])}, in region {int(fau['fau/region_aus'])}; "
+            f"held-out mean AUROC {fau['fau/mean_heldout_auroc']:.3f}"
+        )
+        print(verdict_line(evaluation.analysis.fau))
+    else:
+        print(f"FAU verdict: none ({evaluation.analysis.skipped})")
+    print(f"report: {evaluation.report / 'report.html'}")
+
+
 def _analyze(argv: list[str]) -> None:
     own, overrides = split_at_double_dash(argv)
     parser = _parser()
@@ -151,10 +178,7 @@ def _analyze(argv: list[str]) -> None:
         parser.error("give a checkpoint or --untrained SEED (one of them)")
     if args.untrained is not None and (args.output is None or args.config is None):
         parser.error("--untrained needs --config and --output")
-    args.output = args.output or Path(args.checkpoint).with_suffix(".report")
-    problem = report_folder_problem(args.output, args.overwrite)
-    if problem is not None:
-        raise SettingError(f"--output {args.output}: {problem}")
+    args.output = _checked_output(args)
     settings = settings_from(args, AnalysisSettings, "analysis")
     data_args = [*(config_args(args.config) if args.config else checkpoint_data_args(args.checkpoint)), *overrides]
     progress = StageProgress()
@@ -184,20 +208,7 @@ def _analyze(argv: list[str]) -> None:
         loaded=True,
         overwrite=args.overwrite,
     )
-    metrics = evaluation.test["metrics"]
-    print("test " + ", ".join(f"{k.removeprefix('test/')} {v:.4f}" for k, v in metrics.items() if k.count("/") == 1))
-    fau = evaluation.numbers["fau"]
-    if evaluation.analysis.fau is not None:
-        print(
-            f"tests passed ({int(fau['fau/tested_aus'])} AUs tested): above chance {int(fau['fau/above_chance_aus'])}, "
-            f"above {fau['controls']} untrained networks {int(fau['fau/above_control_aus'])}, within emotion "
-            f"{int(fau['fau/within_emotion_aus'])}, in region {int(fau['fau/region_aus'])}; "
-            f"held-out mean AUROC {fau['fau/mean_heldout_auroc']:.3f}"
-        )
-        print(verdict_line(evaluation.analysis.fau))
-    else:
-        print(f"FAU verdict: none ({evaluation.analysis.skipped})")
-    print(f"report: {evaluation.report / 'report.html'}")
+    _print_result(evaluation)
     if args.wandb:
         print(f"W&B run: {log_to_wandb(evaluation, evaluation.report, args.wandb_project, args.wandb_online)}")
 

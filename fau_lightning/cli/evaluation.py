@@ -112,12 +112,13 @@ def evaluate_checkpoint(
     overwrite: bool = True,
 ) -> Evaluation | None:
     """Test the checkpoint with `trainer`, then on rank zero analyse the tested weights (filter pictures
-    and, with `verdict` and FACS-coded data, the FAU verdict) and write the report folder.
+    and, with `verdict` and FACS-coded data, the FAU verdict), write the report folder and return the
+    evaluation (None on other ranks).
 
     Args:
         checkpoint: the checkpoint file ("": test and judge `task` as it is).
         task: the task whose network is tested; it holds the checkpoint's weights afterwards.
-        datamodule: the data: its test split, training subjects (units chosen) and held-out people (judged).
+        datamodule: its test split, training subjects (units chosen) and held-out people (judged).
         trainer: tests the checkpoint (the training run's own, or `quiet_trainer`).
         settings: the analysis's settings.
         control_cache: where the untrained networks' figures are cached (None: not cached).
@@ -126,11 +127,8 @@ def evaluate_checkpoint(
         extra_evidence: further FACS-coded people the network never saw, added to the held-out evidence.
         progress: told each stage's steps; its lines are kept in the report as progress.log.
         source: what the report calls the weights (default: the checkpoint's path).
-        loaded: `task` already holds the checkpoint's weights (`load_task`), so the trainer need not load it.
-        overwrite: an earlier report in the folder may be replaced (never a folder holding other files).
-
-    Returns:
-        The evaluation on rank zero, None on other ranks.
+        loaded: `task` already holds the checkpoint's weights (`load_task`): the trainer need not load it.
+        overwrite: an earlier report in the folder may be replaced (never other files).
     """
     progress = progress or StageProgress()
     progress.note(f"testing {checkpoint or 'the final weights'} on the {datamodule.test_split_name}")
