@@ -20,6 +20,19 @@ import numpy as np
 TEMPORARY = re.compile(r"^\..+\.tmp-(\d+)(\.[^.]*)?$")  # what temporary_path makes
 
 
+def unwritable_reason(path: str | os.PathLike, folder: bool) -> str | None:
+    """Why `path` cannot take a file (or, with `folder`, a folder) of ours: a folder where a file must go
+    or the reverse, or a file where one of its folders must be; None where it can.
+    """
+    path = Path(path)
+    if not folder and path.is_dir():
+        return "is a folder; give a file name"
+    if folder and path.exists() and not path.is_dir():
+        return "is a file; give a folder"
+    blocking = next((p for p in reversed(path.parents) if p.exists() and not p.is_dir()), None)
+    return f"{blocking} is a file, not a folder" if blocking is not None else None
+
+
 def temporary_path(path: str | os.PathLike) -> Path:
     """`.<stem>.tmp-<pid><suffix>` beside `path`: hidden, owned by this process, and keeping the suffix
     (OpenCV and the exporters choose a format by it). For a folder too.

@@ -20,7 +20,7 @@ from fau_lightning.files import cache_key
 from fau_lightning.progress import Progress
 from fau_lightning.readers.cache import load_or_build
 from fau_lightning.readers.ck_plus import read_layout
-from fau_lightning.readers.folds import split_masks
+from fau_lightning.readers.folds import split_names
 from fau_lightning.readers.records import FaceRecords
 from fau_lightning.synthetic.dataset import GENERATOR_VERSION, FurtherPeople, generate
 
@@ -93,11 +93,8 @@ def further_people_probes(further: FurtherPeople, progress: Progress | None = No
         layout = read_layout(root, further.last_frames)
         frames = {"last_frames": further.last_frames}
         records = load_or_build(layout, further.crop, Path(scratch) / "cache", extra=frames)[0]
-        masks = split_masks(records.subject, records.all_subjects, further.fold, further.num_folds)
-        split_of = np.full(len(records), "", dtype=object)
-        for split, mask in masks.items():
-            split_of[mask] = split
-        probes = every_split(records, split_of.astype(str))
+        split_of = split_names(records.subject, records.all_subjects, further.fold, further.num_folds)
+        probes = every_split(records, split_of)
         probes.save(path)
     return probes
 

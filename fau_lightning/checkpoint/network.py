@@ -31,5 +31,3 @@ def network_from_checkpoint(checkpoint: dict, source: str | os.PathLike) -> Zero
         first = str(err).strip().splitlines()[1:2] or [str(err)]
         raise CheckpointError(f"{source}: its weights do not fit its network ({first[0].strip()})") from err
     return network.eval()
-
-

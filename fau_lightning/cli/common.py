@@ -15,6 +15,7 @@ from typing import Literal, TypeVar, get_args, get_origin
 import docstring_parser
 
 from fau_lightning.errors import InputError, SettingError
+from fau_lightning.files import unwritable_reason
 
 Result = TypeVar("Result")
 INPUT_ERRORS = (InputError, FileNotFoundError, NotADirectoryError, IsADirectoryError, PermissionError)
@@ -149,13 +150,9 @@ def output_path(path: str | os.PathLike, setting: str, folder: bool = False) -> 
             reverse), or a file stands where one of its folders must be.
     """
     path = Path(path)
-    if not folder and path.is_dir():
-        raise SettingError(f"{setting} {path}: is a folder; give a file name")
-    if folder and path.exists() and not path.is_dir():
-        raise SettingError(f"{setting} {path}: is a file; give a folder")
-    blocking = next((p for p in reversed(path.parents) if p.exists() and not p.is_dir()), None)
-    if blocking is not None:
-        raise SettingError(f"{setting} {path}: {blocking} is a file, not a folder")
+    reason = unwritable_reason(path, folder)
+    if reason is not None:
+        raise SettingError(f"{setting} {path}: {reason}")
     path.parent.mkdir(parents=True, exist_ok=True)
     return path
 

@@ -137,6 +137,7 @@ class FaceDataModule(pl.LightningDataModule):
         self.predict_dataset: NumberedFaces | None = None  # the predict_split's images
         self.predict_sources = np.zeros(0, dtype=str)  # the file of each image predict_dataloader serves
         self.records: FaceRecords | None = None
+        self._analysis_view: tuple[FaceRecords, np.ndarray] | None = None  # `analysis_records`, once made
 
     def read_records(self) -> FaceRecords:
         """Every record of the dataset, read (or loaded from the cache)."""
@@ -231,8 +232,11 @@ class FaceDataModule(pl.LightningDataModule):
         """Every record at the network's input size and the split of each ("" none): what the analysis
         reads (`analysis/evidence.py`).
         """
-        records = self.load_records()
-        return replace(records, images=resize_faces(records.images, self.image_size)), self.analysis_splits(records)
+        if self._analysis_view is None:  # resized once: callbacks ask again every few epochs
+            records = self.load_records()
+            resized = replace(records, images=resize_faces(records.images, self.image_size))
+            self._analysis_view = resized, self.analysis_splits(records)
+        return self._analysis_view
 
     def further_people(self) -> FurtherPeople | None:
         """People beyond the protocol's subjects whom no split trains on, as analysis evidence (None: none)."""

@@ -13,7 +13,7 @@ from fau_lightning.facs import ACTION_UNITS
 from fau_lightning.readers.cache import load_or_build
 from fau_lightning.readers.ck_plus import read_layout
 from fau_lightning.readers.face_crop import CropMethod, CropSettings
-from fau_lightning.readers.folds import split_masks
+from fau_lightning.readers.folds import split_names
 from fau_lightning.readers.labels import get_label_set
 from fau_lightning.readers.records import FaceRecords
 from fau_lightning.synthetic.dataset import FurtherPeople, SyntheticConfig, generate
@@ -98,10 +98,8 @@ class CKPlusDataModule(FaceDataModule):
         """Subject folds over the images of the label set, or over every FACS-coded image."""
         keep = self.label_set.encode(records.label)[0] if labelled_only else np.ones(len(records), bool)
         stage_of = np.full(len(records), "", dtype=object)
-        masks = split_masks(records.subject[keep], records.all_subjects, self.hparams.fold, self.hparams.num_folds)
-        kept = np.flatnonzero(keep)
-        for name, mask in masks.items():
-            stage_of[kept[mask]] = name
+        hp = self.hparams
+        stage_of[keep] = split_names(records.subject[keep], records.all_subjects, hp.fold, hp.num_folds)
         return stage_of.astype(str)
 
     def stages(self, records: FaceRecords) -> np.ndarray:

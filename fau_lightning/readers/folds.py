@@ -20,3 +20,11 @@ def split_masks(
     test = image_fold == fold
     val = image_fold == (fold + 1) % num_folds
     return {"train": ~(test | val), "val": val, "test": test}
+
+
+def split_names(subjects: np.ndarray, all_subjects: np.ndarray, fold: int, num_folds: int = 10) -> np.ndarray:
+    """(N,) "train", "val" or "test" for each image, by its subject's fold (`split_masks`)."""
+    names = np.full(len(subjects), "", dtype=object)
+    for name, mask in split_masks(subjects, all_subjects, fold, num_folds).items():
+        names[mask] = name
+    return names.astype(str)

@@ -17,7 +17,7 @@ from fau_lightning.analysis.network import NetworkAnalysis
 from fau_lightning.analysis.pipeline import FAUReport, verdict_numbers
 from fau_lightning.analysis.receptive_field import receptive_field
 from fau_lightning.errors import OutputError
-from fau_lightning.files import temporary_path
+from fau_lightning.files import temporary_path, unwritable_reason
 from fau_lightning.viz.alignment_table import markdown_table
 from fau_lightning.viz.figures import (
     confusion_matrix_image,
@@ -124,11 +124,9 @@ def report_folder_problem(folder: Path, overwrite: bool) -> str | None:
     folder, here = Path(folder).resolve(), Path.cwd().resolve()
     if folder == here or folder in here.parents:
         return "is the working folder or holds it; give a new folder for the report"
-    if folder.exists() and not folder.is_dir():
-        return "is a file; give a folder"
-    blocking = next((p for p in reversed(folder.parents) if p.exists() and not p.is_dir()), None)
-    if blocking is not None:
-        return f"{blocking} is a file, not a folder"
+    reason = unwritable_reason(folder, folder=True)
+    if reason is not None:
+        return reason
     entries = {p.name for p in folder.iterdir()} if folder.is_dir() else set()
     foreign = sorted(entries - REPORT_ENTRIES - set(FIGURE_FILES.values()))
     if entries and (foreign or "report.json" not in entries):
