@@ -178,7 +178,10 @@ def report(info: dict, done: list[Stage], work: Path, smoke: bool) -> str:
     if split.exists():
         record = json.loads(split.read_text())
         seconds = next(s.seconds for s in done if s.name == "one paper-protocol split")
-        lines += ["", f"One paper-protocol split: {seconds:.1f} s wall, test {report_of(record).headline_text(record['metrics'])}"]
+        lines += [
+            "",
+            f"One paper-protocol split: {seconds:.1f} s wall, test {report_of(record).headline_text(record['metrics'])}",
+        ]
     table = work / "crossval" / "summary.md"
     if table.exists():
         seconds = next(s.seconds for s in done if s.name == "ten-split table")

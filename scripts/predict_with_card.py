@@ -5,9 +5,14 @@ no fau_lightning. It follows the card's `preprocessing.steps` and prints one JSO
     python scripts/predict_with_card.py model.onnx photo.jpg [more images ...]
 
 Copy it into your own project as the reference for preparing faces for the model.
+
+The card is checked first: its `card_sha256` must be the sha256 of its own JSON without that field
+(keys sorted, no spaces) and its `model_sha256` that of the model file, so an edited card, or a card
+beside another model, is refused in one line rather than followed.
 """
 
 import argparse
+import hashlib
 import json
 import sys
 from pathlib import Path
@@ -59,8 +64,26 @@ def model_input(gray: np.ndarray, box: tuple[int, int, int, int], card: dict) ->
     return face.astype(np.float32) / np.float32(step(card, "scale")["divide_by"])
 
 
+def fail(message: str) -> None:
+    print(f"predict_with_card: error: {message}", file=sys.stderr)
+    raise SystemExit(2)
+
+
+def checked_card(model_path: Path) -> dict:
+    """The card beside `model_path`, once both checksums hold."""
+    card_path = Path(f"{model_path}.card.json")
+    card = json.loads(card_path.read_text())
+    stated = card.pop("card_sha256", None)
+    content = json.dumps(card, sort_keys=True, separators=(",", ":")).encode()
+    if stated is None or hashlib.sha256(content).hexdigest() != stated:
+        fail(f"{card_path}: changed since fau-export wrote it (its checksum differs); export the model again")
+    if hashlib.sha256(model_path.read_bytes()).hexdigest() != card.get("model_sha256"):
+        fail(f"{card_path}: written for another model file than {model_path} (the model's checksum differs)")
+    return card
+
+
 def predict(model_path: Path, images: list[str]) -> list[dict]:
-    card = json.loads(Path(f"{model_path}.card.json").read_text())
+    card = checked_card(model_path)
     if int(cv2.__version__.split(".")[0]) != card["preprocessing"]["opencv_major"]:
         print(f"warning: the card was written with OpenCV {card['preprocessing']['opencv_version']}", file=sys.stderr)
     session = onnxruntime.InferenceSession(str(model_path), providers=["CPUExecutionProvider"])

@@ -81,8 +81,9 @@ def test_a_forbidden_arrow_is_found(tmp_path: Path, monkeypatch: pytest.MonkeyPa
     planted = PACKAGE / "inference" / "_planted_for_test.py"
     planted.write_text("from fau_lightning.tasks import load_task\n")
     try:
-        assert forbidden_arrows() == ["fau_lightning/inference/_planted_for_test.py:1: inference -> tasks "
-                                      "(fau_lightning.tasks)"]
+        assert forbidden_arrows() == [
+            "fau_lightning/inference/_planted_for_test.py:1: inference -> tasks (fau_lightning.tasks)"
+        ]
     finally:
         planted.unlink()
 

@@ -15,6 +15,7 @@ not the same numbers).
 """
 
 import copy
+import json
 import os
 import warnings
 from collections import OrderedDict
@@ -30,7 +31,7 @@ from fau_lightning.analysis.activations import spatial_maxima
 from fau_lightning.analysis.auroc import stratified_auroc
 from fau_lightning.analysis.sequences import SequenceDesign
 from fau_lightning.analysis.statistics import LayerScores, best_units, whole_maps
-from fau_lightning.files import cache_key, remove_stale_temporaries, write_atomically
+from fau_lightning.files import cache_key, load_checked, remove_stale_temporaries, save_checked
 from fau_lightning.models import ZeroBiasCNN
 from fau_lightning.pixels import to_unit_float
 
@@ -163,20 +164,35 @@ def control_key(model: nn.Module, layer: str, cells: int, seed: int, precision: 
     return cache_key(CACHE_VERSION, repr(model), layer, cells, seed, precision, data, shapes, length=24)
 
 
-def _load(path: Path, key: str, columns: int) -> ControlAurocs | None:
-    """A cache entry, checked: it must name its own key and hold one finite-or-NaN AUROC per AU column."""
+def _load(path: Path, key: str, columns: int) -> tuple[ControlAurocs | None, str]:
+    """A cache entry and "", or None and why it is not trusted: it must pass its checksum, name its own key
+    and hold one AUROC (in [0, 1] or NaN) per AU column.
+    """
+    arrays, problem = load_checked(path)
+    if arrays is None:
+        return None, problem
     try:
-        with np.load(path) as data:
-            entry = ControlAurocs(data["units"], data["whole_maps"])
-            stored_key = str(data["key"])
-    except Exception as err:  # noqa: BLE001 (any unreadable entry is rebuilt, and said so)
-        warnings.warn(f"{path}: unreadable control cache entry ({type(err).__name__}), recomputed", stacklevel=3)
-        return None
+        entry = ControlAurocs(arrays["units"], arrays["whole_maps"])
+        stored_key = json.loads(arrays["made_from"].item())["key"]
+    except (KeyError, ValueError) as err:
+        return None, f"lacks {err}"
     valid = all(v.shape == (columns,) and np.all(np.isnan(v) | ((v >= 0) & (v <= 1))) for v in vars(entry).values())
     if stored_key != key or not valid:
-        warnings.warn(f"{path}: control cache entry does not match what it is stored under, recomputed", stacklevel=3)
-        return None
-    return entry
+        return None, "does not match what it is stored under"
+    return entry, ""
+
+
+def _save(path: Path, entry: ControlAurocs, made_from: dict) -> None:
+    """An entry with what it was made from (its key among it) and, by `save_checked`, a checksum."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    arrays = {"made_from": np.array(json.dumps(made_from).encode()), **vars(entry)}
+    save_checked(path, arrays)
+
+
+def _warn_untrusted(cache_dir: str | Path, problems: list[str]) -> None:
+    if problems:
+        count = f"{len(problems)} control cache entr{'y' if len(problems) == 1 else 'ies'}"
+        warnings.warn(f"{cache_dir}: {count} not trusted ({problems[0]}), recomputed", stacklevel=3)
 
 
 def control_aurocs(
@@ -203,11 +219,12 @@ def control_aurocs(
     inputs: list[list[torch.Tensor]] = []  # selection and evidence batches, made at the first network not cached
     if cache_dir is not None:
         remove_stale_temporaries(cache_dir)  # entries whose writer was killed
-    results = []
+    results, untrusted = [], []
     for done, seed in enumerate(seeds, start=1):
         key = control_key(model, layer, cells, seed, precision, data)
         path = Path(cache_dir) / f"control-{key}.npz" if cache_dir else None
-        entry = _load(path, key, columns) if path is not None and path.exists() else None
+        entry, problem = _load(path, key, columns) if path is not None and path.exists() else (None, "")
+        untrusted += [problem] if problem else []
         if entry is None:
             inputs = inputs or [_shared_inputs(model, selection[0]), _shared_inputs(model, evidence[0])]
             with torch.autocast(device.type, dtype=torch.bfloat16, enabled=precision == "bf16"):
@@ -219,10 +236,10 @@ def control_aurocs(
                     (inputs[1], evidence[1]),
                 )
             if path is not None:
-                path.parent.mkdir(parents=True, exist_ok=True)
-                arrays = {"key": np.array(key), "units": entry.units, "whole_maps": entry.whole_maps}
-                write_atomically(path, lambda f: np.savez(f, **arrays))
+                made_from = {"key": key, "network": type(model).__name__, "layer": layer, "cells": cells}
+                _save(path, entry, {**made_from, "seed": seed, "precision": precision, "probe_data": data})
         results.append(entry)
         if progress is not None:
             progress(done, len(seeds))
+    _warn_untrusted(cache_dir, untrusted)
     return results

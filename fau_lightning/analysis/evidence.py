@@ -7,7 +7,7 @@ probe set, where units are chosen, and the held-out people's, where they are jud
 """
 
 import os
-import tempfile
+import warnings
 from dataclasses import asdict
 from pathlib import Path
 from typing import Protocol
@@ -15,8 +15,8 @@ from typing import Protocol
 import numpy as np
 
 from fau_lightning.analysis.probes import ProbeSet
-from fau_lightning.errors import SettingError
-from fau_lightning.files import cache_key
+from fau_lightning.errors import DatasetFormatError, SettingError
+from fau_lightning.files import cache_key, remove_stale_temporaries, scratch_folder
 from fau_lightning.progress import Progress
 from fau_lightning.readers.cache import load_or_build
 from fau_lightning.readers.ck_plus import read_layout
@@ -84,15 +84,19 @@ def further_people_probes(further: FurtherPeople, progress: Progress | None = No
     """
     settings = {"generator": GENERATOR_VERSION, **asdict(further), "cache_dir": None}
     path = Path(further.cache_dir) / f"evidence-{cache_key(settings)}.npz"
+    remove_stale_temporaries(path.parent)  # the scratch folders and entries of a run that was killed
     if path.exists():
-        return ProbeSet.load(path)
+        try:
+            return ProbeSet.load(path)
+        except DatasetFormatError as err:
+            warnings.warn(f"evidence cache entry {err}; rebuilt", stacklevel=2)
     path.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(dir=path.parent, prefix=".evidence-") as scratch:
-        root = Path(scratch) / "faces"
+    with scratch_folder(path.with_suffix("")) as scratch:
+        root = scratch / "faces"
         generate(root, further.people, workers=os.cpu_count() or 1, progress=progress)
         layout = read_layout(root, further.last_frames)
         frames = {"last_frames": further.last_frames}
-        records = load_or_build(layout, further.crop, Path(scratch) / "cache", extra=frames)[0]
+        records = load_or_build(layout, further.crop, scratch / "cache", extra=frames)[0]
         split_of = split_names(records.subject, records.all_subjects, further.fold, further.num_folds)
         probes = every_split(records, split_of)
         probes.save(path)

@@ -5,8 +5,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from fau_lightning.errors import InputError
-from fau_lightning.files import write_atomically
+from fau_lightning.errors import DatasetFormatError, InputError
+from fau_lightning.files import load_checked, save_checked
 
 PROBE_ARRAYS = ("images", "au_present", "landmarks", "sequence", "emotion", "apex", "subject")
 NO_EMOTION = -1  # emotion code of images whose sequence has FACS codes but no emotion label
@@ -102,12 +102,19 @@ class ProbeSet:
         return len(np.unique(self.sequence))
 
     def save(self, path: str | os.PathLike) -> None:
-        """Write every field to one .npz file, atomically (a killed write leaves no file)."""
+        """Write every field to one .npz file with a checksum, atomically (a killed write leaves no file)."""
         arrays = {name: getattr(self, name) for name in PROBE_ARRAYS}
-        write_atomically(path, lambda f: np.savez(f, au_codes=np.array(self.au_codes, np.int64), **arrays))
+        save_checked(path, {"au_codes": np.array(self.au_codes, np.int64), **arrays})
 
     @staticmethod
     def load(path: str | os.PathLike) -> "ProbeSet":
-        """A probe set written by `save`."""
-        with np.load(path) as data:
-            return ProbeSet(au_codes=data["au_codes"].tolist(), **{name: data[name] for name in PROBE_ARRAYS})
+        """A probe set written by `save`.
+
+        Raises:
+            DatasetFormatError: the file is unreadable, lacks a field or does not match its checksum.
+        """
+        arrays, problem = load_checked(path)
+        missing = [name for name in ("au_codes", *PROBE_ARRAYS) if arrays is not None and name not in arrays]
+        if arrays is None or missing:
+            raise DatasetFormatError(f"{path}: {problem or 'lacks ' + ', '.join(missing)}")
+        return ProbeSet(au_codes=arrays["au_codes"].tolist(), **{name: arrays[name] for name in PROBE_ARRAYS})

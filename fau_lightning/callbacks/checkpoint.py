@@ -1,12 +1,15 @@
 """Model selection that can only look at validation metrics, and a `last.ckpt` that is always current."""
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 
 import pytorch_lightning as pl
 from pytorch_lightning.callbacks import ModelCheckpoint
 
 from fau_lightning.errors import SettingError
-from fau_lightning.files import temporary_path
+from fau_lightning.files import temporary_path, write_failure
 
 
 class BestValidationCheckpoint(ModelCheckpoint):
@@ -61,8 +64,26 @@ class BestValidationCheckpoint(ModelCheckpoint):
             return
         path = os.path.join(self.dirpath, self.CHECKPOINT_NAME_LAST + self.FILE_EXTENSION)
         tmp = str(temporary_path(path))  # the writing rank's name: rank zero writes the file and renames it
-        trainer.save_checkpoint(tmp, weights_only=False)  # the whole state, to resume from; every rank takes part
-        if trainer.is_global_zero:
-            os.replace(tmp, path)
+        with failed_write_named(path, tmp):
+            trainer.save_checkpoint(tmp, weights_only=False)  # the whole state, to resume from; every rank takes part
+            if trainer.is_global_zero:
+                os.replace(tmp, path)
         trainer.strategy.barrier()
         self.last_model_path = path
+
+    def _save_checkpoint(self, trainer: pl.Trainer, filepath: str) -> None:
+        with failed_write_named(filepath, partial=filepath):
+            super()._save_checkpoint(trainer, filepath)
+
+
+@contextmanager
+def failed_write_named(path: str, partial: str | None = None) -> Iterator[None]:
+    """A checkpoint write that fails for want of space or permission becomes one line naming `path`
+    (Lightning's own error names no file); the `partial` file it left is removed.
+    """
+    try:
+        yield
+    except OSError as err:
+        if partial is not None:
+            Path(partial).unlink(missing_ok=True)
+        raise write_failure(err, path) or err

@@ -15,8 +15,10 @@ class RandomStateCheckpoint(Callback):
     Lightning restores weights, optimiser and loop counters but not the generators, so the batches
     drawn after `--ckpt_path last` would differ from those of an unbroken run. Restored only when
     resuming `fit` (Lightning hands callback state back then), never when a checkpoint is just tested.
-    The states are applied at the start of the first epoch after the resume, not when Lightning
-    hands them back: in between, Lightning's own set-up draws from torch's generator.
+    The states are applied when training goes on, not when Lightning hands them back (in between,
+    Lightning's own set-up draws from torch's generator): at the start of the next epoch after a
+    checkpoint written at an epoch's end, before the next batch after one written mid-epoch (Lightning
+    then starts no epoch).
     """
 
     def __init__(self) -> None:
@@ -41,6 +43,14 @@ class RandomStateCheckpoint(Callback):
         self._pending = state_dict
 
     def on_train_epoch_start(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
+        self._apply_pending()
+
+    def on_train_batch_start(
+        self, trainer: pl.Trainer, pl_module: pl.LightningModule, batch: Any, batch_idx: int
+    ) -> None:
+        self._apply_pending()
+
+    def _apply_pending(self) -> None:
         if self._pending is not None:
             self._apply(self._pending)
             self._pending = None

@@ -4,10 +4,14 @@ traceback) for input errors.
 
 import argparse
 import dataclasses
+import difflib
+import importlib
+import inspect
 import logging
 import os
 import re
 import sys
+import warnings
 from collections.abc import Callable
 from pathlib import Path
 from typing import Literal, TypeVar, get_args, get_origin
@@ -15,7 +19,7 @@ from typing import Literal, TypeVar, get_args, get_origin
 import docstring_parser
 
 from fau_lightning.errors import InputError, SettingError
-from fau_lightning.files import unwritable_reason
+from fau_lightning.files import WRITE_FAILURES, unwritable_reason
 
 Result = TypeVar("Result")
 INPUT_ERRORS = (InputError, FileNotFoundError, NotADirectoryError, IsADirectoryError, PermissionError)
@@ -29,10 +33,81 @@ def input_error_line(err: BaseException, flags: dict[str, str] | None = None) ->
         return f"{(flags or {}).get(err.setting, '--' + err.setting)}: {err.detail.strip().splitlines()[0]}"
     if isinstance(err, OSError) and err.filename is not None and err.strerror:
         return f"{err.filename}: {err.strerror}"
+    if isinstance(err, OSError) and err.errno in WRITE_FAILURES:  # a write whose file no one named
+        return f"a write failed: {err.strerror or os.strerror(err.errno)}"
     if isinstance(err, argparse.ArgumentError):
-        return config_error_line(str(err))
+        return unknown_setting_line(err) or missing_data_line(str(err)) or config_error_line(str(err))
     text = str(err).strip()
     return text.splitlines()[0] if text else type(err).__name__
+
+
+def unknown_setting_line(err: BaseException) -> str | None:
+    """A setting the class does not take, as one line naming the setting, the class and the nearest
+    setting it does take: `--data.bach_size: SyntheticCKPlusDataModule takes no setting 'bach_size'; did
+    you mean 'batch_size'?`. None for any other complaint.
+    """
+    text = "\n".join(str(e) for e in _chain(err))
+    in_group = re.search(r"(?:Group '(\w+)'|Subcommand '\w+') does not accept option '([^']+)'", text)
+    if in_group is not None:  # "Group 'trainer' ... 'max_epoch'" or "Subcommand 'fit' ... 'trainer.max_epoch'"
+        group, name = in_group.groups()
+        return _not_in_group_line(*(name.split(".", 1) if group is None and "." in name else (group or "", name)))
+    option = re.search(r"Option '([^']+)' is not accepted", text)
+    class_path = re.search(r"Problem with given class_path '([^']+)'", text)
+    if option is not None and class_path is None:
+        return f"--{option.group(1)}: no such setting"
+    if option is None or class_path is None:
+        return None
+    group = re.search(r'Parser key "([^"]+)"', text)
+    cls = _imported(class_path.group(1))
+    name = option.group(1)
+    valid = accepted_settings(cls) if cls is not None else []
+    closest = difflib.get_close_matches(name, valid, n=1)
+    hint = f"; did you mean {closest[0]!r}?" if closest else f"; it takes {', '.join(valid)}"
+    owner = cls.__name__ if cls is not None else class_path.group(1)
+    return f"--{group.group(1) + '.' if group else ''}{name}: {owner} takes no setting {name!r}{hint}"
+
+
+def _not_in_group_line(group: str, name: str) -> str:
+    """A trainer setting that does not exist (the one group that is a class without a class_path)."""
+    valid = []
+    if group == "trainer":
+        import pytorch_lightning as pl  # only here: the commands that never train load no Lightning
+
+        valid = accepted_settings(pl.Trainer)
+    closest = difflib.get_close_matches(name, valid, n=1)
+    hint = f"; did you mean {closest[0]!r}?" if closest else ""
+    return f"--{group}.{name}: the {group} takes no setting {name!r}{hint}" if group else f"--{name}: no such setting"
+
+
+def accepted_settings(cls: type) -> list[str]:
+    """The keyword settings `cls` takes, its own and those its `**kwargs` pass to the classes it derives from."""
+    names: list[str] = []
+    for klass in cls.__mro__:
+        if "__init__" not in vars(klass):
+            continue
+        parameters = list(inspect.signature(klass.__init__).parameters.values())[1:]
+        names += [p.name for p in parameters if p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD) and p.name not in names]
+        if not any(p.kind == p.VAR_KEYWORD for p in parameters):
+            break
+    return names
+
+
+def _imported(class_path: str) -> type | None:
+    module, _, name = class_path.rpartition(".")
+    try:
+        return getattr(importlib.import_module(module), name)
+    except (ImportError, AttributeError, ValueError):
+        return None
+
+
+def missing_data_line(message: str) -> str | None:
+    """fau-train run without a dataset: which config to add."""
+    if not re.search(r"arguments are required: \w+\.data\b", message):
+        return None
+    return (
+        "--data: no dataset given; add its config, e.g. --config configs/synthetic.yaml (the built-in set;"
+        " configs/ holds CK+, TFD, FER2013 and image-folder configs too)"
+    )
 
 
 def config_error_line(message: str) -> str:
@@ -65,6 +140,7 @@ def exit_on_input_error(prog: str, run: Callable[[], Result], flags: dict[str, s
     traceback instead. Any other exception is a bug and propagates. `flags`: the command's flag for a
     library parameter whose name differs from it (e.g. row_format -> --format).
     """
+    warnings.formatwarning = lambda message, *_, **__: f"{prog}: warning: {message}\n"  # one line, no source
     try:
         return run()
     except Exception as err:
@@ -79,14 +155,20 @@ def _input_error_in(err: BaseException) -> BaseException | None:
     """The input error itself, or the one a library wrapped (jsonargparse wraps errors raised while
     instantiating a class from the config); our own message before the config parser's.
     """
+    chain = _chain(err)
+    ours = [e for e in chain if isinstance(e, INPUT_ERRORS) or (isinstance(e, OSError) and e.errno in WRITE_FAILURES)]
+    parser = [e for e in chain if isinstance(e, argparse.ArgumentError)]
+    return (ours or parser or [None])[0]
+
+
+def _chain(err: BaseException | None) -> list[BaseException]:
+    """The error and those it was raised from or during, newest first."""
     chain, seen = [], set()
     while err is not None and id(err) not in seen:
         chain.append(err)
         seen.add(id(err))
         err = err.__cause__ or err.__context__
-    ours = [e for e in chain if isinstance(e, INPUT_ERRORS)]
-    parser = [e for e in chain if isinstance(e, argparse.ArgumentError)]
-    return (ours or parser or [None])[0]
+    return chain
 
 
 class _HelpFormatter(argparse.RawDescriptionHelpFormatter):
@@ -133,6 +215,29 @@ def split_at_double_dash(argv: list[str]) -> tuple[list[str], list[str]]:
         return argv, []
     cut = argv.index("--")
     return argv[:cut], argv[cut + 1 :]
+
+
+def check_config_files(argv: list[str]) -> None:
+    """Each `--config` file that exists must be YAML; the config parser's own complaint names neither
+    the file nor, often, the line.
+
+    Raises:
+        InputError: "<file>: not valid YAML at line L, column C: <what the YAML reader expected>".
+    """
+    import yaml
+
+    paths = [b for a, b in zip(argv, argv[1:]) if a == "--config"] + [a[9:] for a in argv if a.startswith("--config=")]
+    for path in map(Path, paths):
+        if not path.is_file():
+            continue  # the parser names a missing file itself
+        try:
+            yaml.safe_load(path.read_text(encoding="utf-8-sig"))
+        except yaml.MarkedYAMLError as err:
+            mark = err.problem_mark or err.context_mark
+            where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
+            raise InputError(f"{path}: not valid YAML{where}: {err.problem or err.context}") from None
+        except (yaml.YAMLError, UnicodeDecodeError) as err:
+            raise InputError(f"{path}: not valid YAML: {err}") from None
 
 
 def config_args(paths: list[str]) -> list[str]:

@@ -3,6 +3,10 @@
     fau-crossval --config configs/ck_plus.yaml [--config configs/variants/cnn_ad.yaml] [--folds 0-9]
                  [--output runs/crossval/NAME] [--parallel N] [--devices 0,1] [-- any fau-train overrides]
 
+On a cluster, each array task runs its own split into one shared folder and writes no summary
+(`--folds $TASK_ID --output DIR --no_summary`); once all are done, one `--summary_only` call with the
+same configs and `--output` joins them (docs/multi_gpu.md has the SLURM script).
+
 Each split runs `fau-train fit` in a subprocess with `--data.fold k`, testing its best-validation
 checkpoint and writing `split_k/result.json` (atomically) when done. A split with a result is
 finished and is never run again; a split with a `last.ckpt` resumes from it. So rerunning the same
@@ -36,6 +40,7 @@ from fau_lightning.files import cache_key, write_atomically, write_json_atomical
 from fau_lightning.viz.figures import confusion_matrix_image
 
 HEARTBEAT_S = 20.0  # while splits run, each one's latest line is said at least this often
+
 
 @dataclass(frozen=True)
 class Plan:
@@ -287,6 +292,33 @@ def make_plan(args: argparse.Namespace, overrides: list[str]) -> Plan:
     )
 
 
+def report_summary(plan: Plan, records: dict[int, dict]) -> None:
+    """Write the finished splits' summary (files and W&B) and print it."""
+    summary = summarize_records(records)
+    write_summary(plan, summary)
+    print(summary.to_markdown(f"{plan.group}: {len(records)} of {len(plan.folds)} splits"))
+    print(f"crossval: summary in {plan.output / 'summary.md'} and {plan.output / 'summary.csv'}")
+
+
+def summarize_folder(plan: Plan) -> None:
+    """`--summary_only`: join the splits other calls (a cluster's array tasks) ran into `plan.output`.
+
+    Raises:
+        SettingError: the folder holds splits made under other settings, or no finished split.
+        SystemExit: some of `--folds` have no result yet (after summarising those that have).
+    """
+    conflicts = settings_conflicts(plan)
+    if conflicts:
+        raise SettingError(f"{plan.output}: {'; '.join(conflicts)}; these splits cannot be summarised together")
+    records = collect(plan)
+    if not records:
+        raise SettingError(f"{plan.output}: no finished split to summarise (no split_k/result.json)")
+    report_summary(plan, records)
+    missing = [fold for fold in plan.folds if fold not in records]
+    if missing:
+        raise SystemExit(f"crossval: splits {missing} have no result yet; the summary holds the other {len(records)}")
+
+
 def main(argv: list[str] | None = None) -> None:
     argv = list(sys.argv[1:] if argv is None else argv)
     exit_on_input_error("fau-crossval", lambda: _crossval(argv))
@@ -314,8 +346,22 @@ def _crossval(argv: list[str]) -> None:
         "--parallel", type=int, default=None, help="splits run at once (default 1, or one per --devices entry)"
     )
     parser.add_argument("--devices", default="", help="GPU ids to spread splits over, e.g. 0,1,2,3")
+    when = parser.add_mutually_exclusive_group()
+    when.add_argument(
+        "--no_summary",
+        action="store_true",
+        help="run the splits and write no summary (a cluster's array task; one --summary_only call joins them)",
+    )
+    when.add_argument(
+        "--summary_only",
+        action="store_true",
+        help="run nothing: summarise the splits already in --output (exit 1, naming them, if some are missing)",
+    )
     args = parser.parse_args(own)
     plan = make_plan(args, overrides)
+    if args.summary_only:
+        summarize_folder(plan)
+        return
     if args.restart:
         for folder in plan.output.glob("split_*"):
             shutil.rmtree(folder)
@@ -327,11 +373,8 @@ def _crossval(argv: list[str]) -> None:
     plan.output.mkdir(parents=True, exist_ok=True)
     failed = run_splits(plan)
     records = collect(plan)
-    if records:
-        summary = summarize_records(records)
-        write_summary(plan, summary)
-        print(summary.to_markdown(f"{plan.group}: {len(records)} of {len(plan.folds)} splits"))
-        print(f"crossval: summary in {plan.output / 'summary.md'} and {plan.output / 'summary.csv'}")
+    if records and not args.no_summary:
+        report_summary(plan, records)
     if failed:
         raise SystemExit(
             f"crossval: splits {failed} failed; see their train.log. Rerun the same command to finish them."

@@ -17,7 +17,7 @@ from fau_lightning.analysis.settings import AnalysisSettings
 from fau_lightning.callbacks import PredictionWriter
 from fau_lightning.checkpoint import checked_task_name, read_checkpoint
 from fau_lightning.checkpoint.record import MODEL_RECORD_KEY, SYNTHETIC_WARNING, record_test_result
-from fau_lightning.cli.common import exit_on_input_error, output_path, show_progress
+from fau_lightning.cli.common import check_config_files, exit_on_input_error, output_path, show_progress
 from fau_lightning.cli.evaluation import Evaluation, evaluate_checkpoint
 from fau_lightning.cli.evaluation_logging import log_evaluation
 from fau_lightning.cli.lightning_internals import drop_wandb_anonymous
@@ -277,8 +277,7 @@ def summary(
         lines.append(verdict_line(fau) if fau is not None else f"FAU verdict: none ({evaluation.analysis.skipped})")
         if evaluation.report is not None:
             lines.append(
-                f"report of the tested checkpoint ({evaluation.seconds:.0f} s): "
-                f"{evaluation.report / 'report.html'}"
+                f"report of the tested checkpoint ({evaluation.seconds:.0f} s): {evaluation.report / 'report.html'}"
             )
     return "\n".join(lines)
 
@@ -288,6 +287,7 @@ def run_cli(args: list[str] | None = None, **cli_kwargs) -> FauCLI:
     os.environ.setdefault("WANDB_ERROR_REPORTING", "false")
     os.environ.setdefault("WANDB_QUIET", "true")  # our summary says where the run is and how to sync it
     silence_library_noise()
+    check_config_files(sys.argv[1:] if args is None else args)
     settings = {
         "subclass_mode_model": True,
         "subclass_mode_data": True,

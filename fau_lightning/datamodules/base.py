@@ -8,9 +8,11 @@ import cv2
 import numpy as np
 import pytorch_lightning as pl
 import torch
+from pytorch_lightning.utilities import rank_zero_warn
 from torch.utils.data import DataLoader, Dataset, Sampler
 
 from fau_lightning.datamodules.device_batches import DeviceBatches
+from fau_lightning.datamodules.resume import EpochPosition, batches_to_skip, position_in_epoch
 from fau_lightning.errors import SettingError
 from fau_lightning.pixels import to_unit_float
 from fau_lightning.readers.records import FaceRecords
@@ -58,7 +60,7 @@ class NumberedFaces(FaceImages):
 class AugmentedFaces(FaceImages):
     """Training faces through the paper's augmentation; labels pass through untouched.
 
-    Indexed by `(seed, index)` pairs from `EpochSeeds`: image `index` is augmented with draws from a
+    Indexed by `(seed, index)` pairs from `EpochOrder`: image `index` is augmented with draws from a
     generator seeded by both, so what an image looks like depends only on the run's seed, the epoch
     and the image, never on which process or worker makes it, or whether the run was resumed.
     """
@@ -74,22 +76,41 @@ class AugmentedFaces(FaceImages):
         return torch.from_numpy(image).unsqueeze(0), self.targets[index]
 
 
-class EpochSeeds(Sampler[tuple[int, int]]):
-    """Each epoch: every index once, in a random order, paired with one augmentation seed for the epoch.
+class EpochOrder(Sampler):
+    """Each epoch: every index once, in a random order; for augmented training, each paired with one
+    augmentation seed for the epoch (`AugmentedFaces` takes `(seed, index)` pairs).
 
-    Order and seed come from torch's global generator, which `seed_everything` fixes and
-    `RandomStateCheckpoint` restores on resume, so a resumed run draws what an unbroken one would.
+    Drawn from torch's global generator, which `seed_everything` fixes and `RandomStateCheckpoint`
+    restores, so a run resumed at an epoch's end draws what an unbroken one would. The epoch's draw is
+    kept (`drawn`) for a checkpoint written mid-epoch, whose resume serves the rest of it (`resume_from`).
     """
 
-    def __init__(self, size: int) -> None:
+    def __init__(self, size: int, seeded: bool) -> None:
         self.size = size
+        self.seeded = seeded
+        self.drawn: dict | None = None  # this epoch's {"seed": int, "order": (size,) tensor}
+        self._rest: tuple[dict, int] | None = None  # a saved draw and how many of its items were served
 
     def __len__(self) -> int:
         return self.size
 
-    def __iter__(self) -> Iterator[tuple[int, int]]:
-        seed = int(torch.randint(0, 2**62, ()).item())
-        return iter([(seed, int(i)) for i in torch.randperm(self.size)])
+    def _draw(self) -> dict:
+        if self.seeded:
+            seed = int(torch.randint(0, 2**62, ()).item())
+            return {"seed": seed, "order": torch.randperm(self.size)}
+        # as torch's RandomSampler draws, so unaugmented runs keep the orders they had with shuffle=True
+        seed = int(torch.empty((), dtype=torch.int64).random_().item())
+        return {"seed": seed, "order": torch.randperm(self.size, generator=torch.Generator().manual_seed(seed))}
+
+    def resume_from(self, drawn: dict, items_served: int) -> None:
+        """Serve the rest of a saved epoch (its draw, less the first `items_served`) on the next iteration."""
+        self._rest = drawn, items_served
+
+    def __iter__(self) -> Iterator[int] | Iterator[tuple[int, int]]:
+        (self.drawn, start), self._rest = self._rest or (self._draw(), 0), None
+        items = self.drawn["order"][start:].tolist()
+        seed = self.drawn["seed"]
+        return iter([(seed, index) for index in items] if self.seeded else items)
 
 
 class FaceDataModule(pl.LightningDataModule):
@@ -138,6 +159,8 @@ class FaceDataModule(pl.LightningDataModule):
         self.predict_sources = np.zeros(0, dtype=str)  # the file of each image predict_dataloader serves
         self.records: FaceRecords | None = None
         self._analysis_view: tuple[FaceRecords, np.ndarray] | None = None  # `analysis_records`, once made
+        self._train_order: EpochOrder | None = None  # the workers pipeline's training sampler
+        self._saved_state: dict = {}  # from a resumed checkpoint, for the next training loader
 
     def read_records(self) -> FaceRecords:
         """Every record of the dataset, read (or loaded from the cache)."""
@@ -246,12 +269,13 @@ class FaceDataModule(pl.LightningDataModule):
         if self.pipeline == "device":
             return self._device_batches(stage, shuffle)
         data = self.datasets[stage]
-        seeded = isinstance(data, AugmentedFaces)  # its sampler shuffles and hands out the epoch's seed
+        order = EpochOrder(len(data), seeded=isinstance(data, AugmentedFaces)) if shuffle else None
+        if stage == "train":
+            self._train_order = order
         return DataLoader(
             data,
             batch_size=self.batch_size,
-            shuffle=shuffle and not seeded,
-            sampler=EpochSeeds(len(data)) if seeded else None,
+            sampler=order,
             num_workers=self.num_workers,
             persistent_workers=self.num_workers > 0,
         )
@@ -275,7 +299,35 @@ class FaceDataModule(pl.LightningDataModule):
         )
 
     def train_dataloader(self) -> DataLoader | DeviceBatches:
-        return self._loader("train", shuffle=True)
+        """The training batches; after a resume from a mid-epoch checkpoint, the rest of that epoch's."""
+        loader = self._loader("train", shuffle=True)
+        saved, self._saved_state = self._saved_state, {}
+        position = EpochPosition(**saved["position"]) if "position" in saved else None
+        skip = batches_to_skip(position, self.batch_size)
+        world = self.trainer.world_size if self.trainer is not None else 1
+        if skip and isinstance(loader, DeviceBatches):
+            loader.skip_next(skip)
+        elif skip and world == 1 and "order" in saved:
+            self._train_order.resume_from(saved["order"], skip * self.batch_size)
+        elif skip:
+            rank_zero_warn(
+                "resuming mid-epoch in several processes with pipeline='workers': the rest of the epoch is"
+                " drawn anew (pipeline='device' resumes exactly)"
+            )
+        return loader
+
+    def state_dict(self) -> dict:
+        """What a checkpoint keeps of the data: during fit, the position in the epoch and the epoch's order."""
+        position = position_in_epoch(self.trainer, self.batch_size)
+        if position is None:
+            return {}
+        state = {"position": asdict(position)}
+        if self._train_order is not None and self._train_order.drawn is not None:
+            state["order"] = self._train_order.drawn
+        return state
+
+    def load_state_dict(self, state_dict: dict) -> None:
+        self._saved_state = dict(state_dict)
 
     def val_dataloader(self) -> DataLoader | DeviceBatches:
         return self._loader("val", shuffle=False)

@@ -48,6 +48,13 @@ class DeviceBatches:
         )
         self.batch_sampler = None  # Lightning reads both attributes of anything that has a sampler
         self._eval_indices = torch.arange(rank, len(targets), world_size, device=device)
+        self._skip = 0  # batches of the next epoch an unbroken run had already trained on
+
+    def skip_next(self, batches: int) -> None:
+        """Begin the next epoch after its first `batches` (a resume from a mid-epoch checkpoint): the same
+        order, and the augmentation draws where an unbroken run's would be.
+        """
+        self._skip = batches
 
     def _indices(self) -> torch.Tensor:
         if self.sampler is None:
@@ -64,7 +71,12 @@ class DeviceBatches:
         if self.augment is not None:
             epoch = self.sampler.epoch if self.sampler is not None else 0
             augment = BatchAugmentation(self.augment, hash((self.seed, epoch, self.rank)) % 2**63)
-        for start in range(0, len(indices), self.batch_size):
+        skip, self._skip = self._skip, 0
+        for number, start in enumerate(range(0, len(indices), self.batch_size)):
             batch = indices[start : start + self.batch_size]
+            if number < skip:
+                if augment is not None:
+                    augment.draw(len(batch))
+                continue
             images = to_unit_float(self.images[batch].unsqueeze(1))
             yield (augment(images) if augment is not None else images), self.targets[batch]

@@ -14,7 +14,7 @@ import cv2
 import numpy as np
 
 from fau_lightning.errors import OutputError
-from fau_lightning.files import replaced_when_done, temporary_path
+from fau_lightning.files import temporary_path, write_image
 from fau_lightning.inference.faces import Box
 from fau_lightning.inference.inputs import Frame, InputFile, mirrored
 
@@ -140,9 +140,7 @@ class Annotator:
     def _write_image(self, path: Path, image: np.ndarray) -> None:
         path = image_copy(path)
         path.parent.mkdir(parents=True, exist_ok=True)
-        with replaced_when_done(path) as tmp:
-            if not cv2.imwrite(str(tmp), image):
-                raise OutputError(f"{path}: OpenCV could not write the annotated copy there")
+        write_image(path, image)
         self.written.append(path)
 
     def _start_video(self, first: Frame, shape: tuple[int, ...]) -> None:

@@ -149,4 +149,6 @@ def _checked_image(image: np.ndarray, number: int) -> np.ndarray:
             f"<array {number}>: expected a uint8 image, (H, W) grayscale or (H, W, 3) BGR; "
             f"got {image.dtype} {image.shape}"
         )
+    if 0 in image.shape[:2]:
+        raise SettingError(f"<array {number}>: an empty image, {image.shape[0]} x {image.shape[1]} pixels")
     return image[..., :3] if image.ndim == 3 else image

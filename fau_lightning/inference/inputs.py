@@ -1,6 +1,7 @@
 """What `fau-predict` reads: image files, folders (searched recursively) and video files, as frames."""
 
 import os
+import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path, PurePath
@@ -98,6 +99,10 @@ def _hidden(path: Path, root: Path) -> bool:
     return any(part.startswith(".") for part in path.relative_to(root).parts)
 
 
+class DamagedVideoWarning(UserWarning):
+    """A video ends before the frames its header states: the rest could not be read."""
+
+
 def read_frames(source: InputFile, every: int = 1) -> Iterator[Frame]:
     """An image file as one frame; a video's frames 0, every, 2*every, ...; an unreadable file as one
     frame without an image.
@@ -119,5 +124,14 @@ def read_frames(source: InputFile, every: int = 1) -> Iterator[Frame]:
                 if ok:
                     yield Frame(source, index, image, fps)
             index += 1
+        stated = int(video.get(cv2.CAP_PROP_FRAME_COUNT))
+        if stated > index + 1:  # a container's count may be an estimate, off by one
+            warnings.warn(
+                f"{source.shown_as}: video damaged after frame {index - 1}: {index} of the {stated} frames its header"
+                " states could be read",
+                DamagedVideoWarning,
+                stacklevel=2,
+            )
+            yield Frame(source, index, None, fps)  # the first frame that could not be read: an "unreadable" row
     finally:
         video.release()

@@ -14,7 +14,7 @@ from pathlib import Path
 import cv2
 
 from fau_lightning.checkpoint.record import SYNTHETIC_WARNING, ModelRecord
-from fau_lightning.files import write_atomically, write_json_atomically
+from fau_lightning.files import file_sha256, json_sha256, write_atomically, write_json_atomically
 from fau_lightning.inference.export import INPUT_NAME, OUTPUT_NAME
 from fau_lightning.inference.faces import PhotoDetector
 from fau_lightning.readers.face_crop import BORDER, HAAR_CASCADE, INTERPOLATION
@@ -173,8 +173,19 @@ def card_markdown(card: dict) -> str:
     return "\n".join(lines)
 
 
+def sealed(card: dict, export_path: Path) -> dict:
+    """The card with the sha256 of the model file it describes (`model_sha256`) and of its own content
+    (`card_sha256`: `files.json_sha256` of the card without that field), so that a reader can tell a card
+    that was edited, or that lies beside another model, from the one fau-export wrote.
+    """
+    card = {**card, "model_sha256": file_sha256(export_path)}
+    return {**card, "card_sha256": json_sha256(card)}
+
+
 def write_model_card(card: dict, export_path: Path) -> tuple[Path, Path]:
+    """Write the card beside the export, sealed (`sealed`) to it, as JSON and Markdown."""
     json_path, md_path = card_paths(export_path)
+    card = sealed(card, export_path)
     write_json_atomically(json_path, card)
     write_atomically(md_path, lambda f: f.write(card_markdown(card).encode()))
     return json_path, md_path

@@ -17,7 +17,7 @@ import cv2
 import numpy as np
 
 from fau_lightning.errors import DatasetFormatError
-from fau_lightning.files import cache_key, remove_stale_temporaries, write_atomically
+from fau_lightning.files import cache_key, load_checked, remove_stale_temporaries, save_checked, write_atomically
 from fau_lightning.progress import StageProgress
 from fau_lightning.readers.face_crop import CropSettings, crop_face
 from fau_lightning.readers.records import FaceRecords, FileList, ImageFile, read_landmarks
@@ -96,12 +96,15 @@ def _build(files: FileList, crop: CropSettings, workers: int) -> tuple[FaceRecor
 
 
 def _load(path: Path) -> FaceRecords | None:
-    try:
-        with np.load(path, allow_pickle=False) as data:
-            return FaceRecords(**{name: data[name] for name in FaceRecords.__dataclass_fields__})
-    except Exception as err:  # a damaged cache is rebuilt, never trusted
-        warnings.warn(f"cache {path} could not be read ({err}); rebuilding it", stacklevel=3)
+    """The cached records, or None (with a warning) when the entry cannot be trusted: it is rebuilt."""
+    arrays, problem = load_checked(path)
+    fields = list(FaceRecords.__dataclass_fields__)
+    if arrays is not None and any(name not in arrays for name in fields):
+        problem = "lacks " + ", ".join(name for name in fields if name not in arrays)
+    if problem:
+        warnings.warn(f"cache {path} {problem}; rebuilding it", stacklevel=3)
         return None
+    return FaceRecords(**{name: arrays[name] for name in fields})
 
 
 def load_or_build(
@@ -126,5 +129,5 @@ def load_or_build(
         warnings.warn(
             f"{len(report)} image(s) skipped or without a detected face; listed in {report_path}", stacklevel=2
         )
-    write_atomically(path, lambda f: np.savez(f, **asdict(faces)))
+    save_checked(path, asdict(faces))
     return faces, path

@@ -6,7 +6,7 @@ import cv2
 import numpy as np
 from pytorch_lightning.loggers import Logger, TensorBoardLogger, WandbLogger
 
-from fau_lightning.errors import OutputError
+from fau_lightning.files import write_image
 
 
 def log_image(loggers: list[Logger], key: str, image: np.ndarray, step: int) -> None:
@@ -19,5 +19,4 @@ def log_image(loggers: list[Logger], key: str, image: np.ndarray, step: int) -> 
         elif logger.log_dir is not None:
             path = Path(logger.log_dir) / "images" / f"{key.replace('/', '_')}_step{step}.png"
             path.parent.mkdir(parents=True, exist_ok=True)
-            if not cv2.imwrite(str(path), cv2.cvtColor(image, cv2.COLOR_RGB2BGR)):
-                raise OutputError(f"{path}: OpenCV could not write the logged image there")
+            write_image(path, cv2.cvtColor(image, cv2.COLOR_RGB2BGR))

@@ -16,12 +16,10 @@ import shutil
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-import cv2
 import numpy as np
 
-from fau_lightning.errors import OutputError
 from fau_lightning.facs import EMOTION_PROTOTYPES
-from fau_lightning.files import temporary_path
+from fau_lightning.files import temporary_path, write_image
 from fau_lightning.progress import Progress, StageProgress
 from fau_lightning.readers.face_crop import CropSettings
 from fau_lightning.synthetic.face import (
@@ -174,8 +172,7 @@ def _write_subject(root: Path, subject_index: int, cfg: SyntheticConfig) -> None
                 frame = np.clip(frame[..., None] * tint, 0, 255).astype(np.uint8)
             stem = f"{subject}_{seq}_{t + 1:08d}"
             written = dirs["cohn-kanade-images"] / f"{stem}.png"
-            if not cv2.imwrite(str(written), frame):
-                raise OutputError(f"{written}: OpenCV could not write the drawn face there")
+            write_image(written, frame)
             (dirs["Landmarks"] / f"{stem}_landmarks.txt").write_text("".join(_float_line(x, y) for x, y in landmarks))
         peak = f"{subject}_{seq}_{length:08d}"
         facs = [_float_line(au, _facs_intensity(max(lvl), rng)) for au, lvl in sequence.apex.items()]

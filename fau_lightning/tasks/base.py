@@ -19,6 +19,7 @@ from fau_lightning.evaluation.task_reports import TaskReport
 from fau_lightning.models import ZeroBiasCNN, probabilities
 
 HISTORY_KEY = "fau_history"  # checkpoint entry: the per-epoch train and validation figures up to that checkpoint
+EPOCH_SO_FAR_KEY = "fau_train_epoch_so_far"  # checkpoint entry: the training epoch's running sums (mid-epoch resume)
 
 
 class FaceTask(pl.LightningModule, ABC):
@@ -87,6 +88,7 @@ class FaceTask(pl.LightningModule, ABC):
         self.history: dict[int, dict[str, float]] = {}  # epoch -> its train and validation figures
         self.tested_checkpoint: dict[str, int] = {}  # epoch and step of the checkpoint last loaded, e.g. for testing
         self._loss_sums: dict[str, list[torch.Tensor]] = {}  # stage -> [sum of batch losses x images, images]
+        self._saved_epoch_so_far: dict | None = None  # from a resumed checkpoint, until training goes on
 
     @abstractmethod
     def build_metrics(self, num_classes: int) -> None:
@@ -100,20 +102,16 @@ class FaceTask(pl.LightningModule, ABC):
         """Loss of one batch, with the stage's metrics updated."""
 
     def log_loss(self, stage: str, loss: torch.Tensor, batch_size: int) -> None:
-        """Log a batch's loss: per step and per epoch in training, per epoch (synced across devices) otherwise."""
-        train = stage == "train"
+        """Log a batch's loss: per step in training (its epoch mean, `train/loss_epoch`, comes from the running
+        sums a checkpoint keeps), per epoch (synced across devices) otherwise.
+        """
         total, images = self._loss_sums.setdefault(stage, [torch.zeros((), device=loss.device) for _ in range(2)])
         total += loss.detach().float() * batch_size
         images += batch_size
-        self.log(
-            f"{stage}/loss",
-            loss,
-            on_step=train,
-            on_epoch=True,
-            batch_size=batch_size,
-            sync_dist=not train,
-            prog_bar=train,
-        )
+        if stage == "train":
+            self.log("train/loss_step", loss, on_step=True, on_epoch=False, batch_size=batch_size, prog_bar=True)
+        else:
+            self.log(f"{stage}/loss", loss, on_epoch=True, batch_size=batch_size, sync_dist=True)
 
     @abstractmethod
     def _log_epoch(self, stage: str) -> dict[str, float]:
@@ -162,7 +160,17 @@ class FaceTask(pl.LightningModule, ABC):
         return probabilities(self(batch[0]), self.multi_label)
 
     def on_train_epoch_end(self) -> None:
+        total, images = self._loss_sums.get("train", (torch.zeros(()), torch.zeros(())))
+        if float(images) > 0:
+            self.log("train/loss_epoch", total / images, on_step=False, on_epoch=True)
         self._end_epoch("train")
+
+    def on_train_batch_start(self, batch: tuple[torch.Tensor, torch.Tensor], batch_idx: int) -> None:
+        saved, self._saved_epoch_so_far = self._saved_epoch_so_far, None
+        if saved is not None and saved["epoch"] == self.current_epoch:  # resumed mid-epoch: go on from its sums
+            self._loss_sums["train"] = [value.to(self.device) for value in saved["loss_sums"]]
+            if "train_metrics" in self.metrics:
+                restore_metric_states(self.metrics["train_metrics"], saved["metrics"], self.device)
 
     def on_validation_epoch_end(self) -> None:
         self._end_epoch("val")
@@ -177,6 +185,13 @@ class FaceTask(pl.LightningModule, ABC):
     def on_save_checkpoint(self, checkpoint: dict) -> None:
         checkpoint[TASK_KEY] = f"{type(self).__module__}.{type(self).__qualname__}"
         checkpoint[HISTORY_KEY] = [self.history[epoch] for epoch in sorted(self.history)]
+        if "train" in self._loss_sums:
+            metrics = self.metrics["train_metrics"] if "train_metrics" in self.metrics else None
+            checkpoint[EPOCH_SO_FAR_KEY] = {
+                "epoch": self.current_epoch,
+                "loss_sums": [value.cpu() for value in self._loss_sums["train"]],
+                "metrics": metric_states(metrics) if metrics is not None else {},
+            }
         datamodule = self._trainer.datamodule if self._trainer is not None else None
         if hasattr(datamodule, "data_record"):
             seed = os.environ.get("PL_GLOBAL_SEED")  # Lightning's seed_everything sets it
@@ -203,8 +218,27 @@ class FaceTask(pl.LightningModule, ABC):
 
     def on_load_checkpoint(self, checkpoint: dict) -> None:
         self.history = {int(row["epoch"]): dict(row) for row in checkpoint.get(HISTORY_KEY, [])}
+        self._saved_epoch_so_far = checkpoint.get(EPOCH_SO_FAR_KEY)
         known = "epoch" in checkpoint and "global_step" in checkpoint
         self.tested_checkpoint = {"epoch": checkpoint["epoch"], "step": checkpoint["global_step"]} if known else {}
+
+
+def metric_states(metrics: torch.nn.Module) -> dict[str, torch.Tensor]:
+    """The running states of torchmetrics modules (not in `state_dict`, where they are not persistent)."""
+    metrics.persistent(True)
+    try:
+        return {name: value.detach().cpu() for name, value in metrics.state_dict().items()}
+    finally:
+        metrics.persistent(False)
+
+
+def restore_metric_states(metrics: torch.nn.Module, states: dict[str, torch.Tensor], device: torch.device) -> None:
+    """Put back what `metric_states` took, on `device`."""
+    metrics.persistent(True)
+    try:
+        metrics.load_state_dict({name: value.to(device) for name, value in states.items()})
+    finally:
+        metrics.persistent(False)
 
 
 def checked_task_class(checkpoint: dict, source: str | os.PathLike) -> type[FaceTask]:

@@ -98,7 +98,11 @@ class BatchAugmentation:
         self.generator = torch.Generator()
         self.generator.manual_seed(seed)
 
+    def draw(self, n: int) -> BatchParams:
+        """The next `n` images' parameters (drawn and dropped: a resume passing batches already trained on)."""
+        return sample_batch_params(n, self.generator, self.ranges)
+
     def __call__(self, images: torch.Tensor) -> torch.Tensor:
-        params = sample_batch_params(len(images), self.generator, self.ranges)
+        params = self.draw(len(images))
         moved = BatchParams(**{name: getattr(params, name).to(images.device) for name in params.__dataclass_fields__})
         return apply_batch(images, moved)

@@ -17,7 +17,7 @@ from fau_lightning.analysis.network import NetworkAnalysis
 from fau_lightning.analysis.pipeline import FAUReport, verdict_numbers
 from fau_lightning.analysis.receptive_field import receptive_field
 from fau_lightning.errors import OutputError
-from fau_lightning.files import temporary_path, unwritable_reason
+from fau_lightning.files import temporary_path, unwritable_reason, write_failure, write_image
 from fau_lightning.viz.alignment_table import markdown_table
 from fau_lightning.viz.figures import (
     confusion_matrix_image,
@@ -136,6 +136,20 @@ def report_folder_problem(folder: Path, overwrite: bool) -> str | None:
     return None
 
 
+def _write_report_files(
+    partial: Path, numbers: dict, figures: dict[str, np.ndarray], fau: FAUReport | None, log: str
+) -> None:
+    for key, image in figures.items():
+        write_image(partial / FIGURE_FILES[key], cv2.cvtColor(image, cv2.COLOR_RGB2BGR) if image.ndim == 3 else image)
+    (partial / "report.json").write_text(json.dumps(numbers, indent=2, default=float))
+    if fau is not None and fau.verdicts:
+        (partial / "fau_alignment.md").write_text(markdown_table(fau))
+    files = {key: FIGURE_FILES[key] for key in figures}
+    (partial / "report.html").write_text(report_page(numbers, files, fau))
+    if log:
+        (partial / "progress.log").write_text(log)
+
+
 def write_report(
     folder: Path,
     numbers: dict,
@@ -158,17 +172,13 @@ def write_report(
     partial = temporary_path(folder)
     shutil.rmtree(partial, ignore_errors=True)
     partial.mkdir(parents=True)
-    for key, image in figures.items():
-        bgr = cv2.cvtColor(image, cv2.COLOR_RGB2BGR) if image.ndim == 3 else image
-        if not cv2.imwrite(str(partial / FIGURE_FILES[key]), bgr):
-            raise OutputError(f"{folder / FIGURE_FILES[key]}: OpenCV could not write the figure there")
-    (partial / "report.json").write_text(json.dumps(numbers, indent=2, default=float))
-    if fau is not None and fau.verdicts:
-        (partial / "fau_alignment.md").write_text(markdown_table(fau))
-    files = {key: FIGURE_FILES[key] for key in figures}
-    (partial / "report.html").write_text(report_page(numbers, files, fau))
-    if log:
-        (partial / "progress.log").write_text(log)
+    try:
+        _write_report_files(partial, numbers, figures, fau, log)
+    except BaseException as err:
+        shutil.rmtree(partial, ignore_errors=True)
+        if isinstance(err, OutputError):  # named by its hidden path: say the folder the user gave
+            raise OutputError(str(err).replace(str(partial), str(folder))) from err
+        raise (write_failure(err, folder) if isinstance(err, OSError) else None) or err
     if not folder.exists():
         partial.rename(folder)
         return

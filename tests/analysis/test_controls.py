@@ -2,6 +2,7 @@
 what the verdict reads is computed (the chosen units' held-out AUROCs) and cached, checked before use.
 """
 
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -90,7 +91,7 @@ def test_control_aurocs_are_the_full_computations_and_are_cached_checked(tmp_pat
     assert cache_size(tmp_path)[0] == 5
     for entry in tmp_path.glob("control-*.npz"):
         entry.write_bytes(b"broken")
-    with pytest.warns(UserWarning, match="unreadable control cache entry"):
+    with pytest.warns(UserWarning, match="2 control cache entries not trusted \\(unreadable"):
         rebuilt = control_aurocs(model, "relu3", 2, [0, 1], selection, evidence, "32", tmp_path)
     assert all(np.array_equal(a.units, b.units, equal_nan=True) for a, b in zip(first, rebuilt, strict=True))
     (tmp_path / "keep.txt").write_text("not ours")
@@ -105,7 +106,33 @@ def test_an_entry_stored_under_another_key_is_not_trusted(tmp_path: Path) -> Non
     control_aurocs(model, "relu3", 2, [0, 1], selection, evidence, "32", tmp_path)
     first, second = sorted(tmp_path.glob("control-*.npz"))
     first.write_bytes(second.read_bytes())  # seed 1's numbers under seed 0's name
-    with pytest.warns(UserWarning, match="does not match"):
+    with pytest.warns(UserWarning, match="does not match what it is stored under"):
+        control_aurocs(model, "relu3", 2, [0, 1], selection, evidence, "32", tmp_path)
+
+
+@pytest.mark.parametrize("tamper", ["zeros", "half the rows"])
+def test_an_entry_whose_numbers_changed_is_recomputed_with_one_warning(tmp_path: Path, tamper: str) -> None:
+    """Still a valid .npz under its own key: all zeros (a plausible AUROC) or half the AU columns."""
+    torch.manual_seed(0)
+    model = ZeroBiasCNN(widths=(4, 6, 8), hidden_units=8)
+    selection, evidence = _probes(12, 16, 0), _probes(10, 16, 1)
+    first = control_aurocs(model, "relu3", 2, [0, 1], selection, evidence, "32", tmp_path)
+    for entry in tmp_path.glob("control-*.npz"):
+        with np.load(entry) as data:
+            arrays = {name: data[name] for name in data.files}
+        for name in ("units", "whole_maps"):
+            arrays[name] = np.zeros_like(arrays[name]) if tamper == "zeros" else arrays[name][: len(arrays[name]) // 2]
+        np.savez(entry, **arrays)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        again = control_aurocs(model, "relu3", 2, [0, 1], selection, evidence, "32", tmp_path)
+    assert [str(w.message) for w in caught] == [
+        f"{tmp_path}: 2 control cache entries not trusted (does not match its checksum (changed since it was"
+        " written)), recomputed"
+    ]
+    assert all(np.array_equal(a.units, b.units, equal_nan=True) for a, b in zip(first, again, strict=True))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # rewritten whole: trusted again
         control_aurocs(model, "relu3", 2, [0, 1], selection, evidence, "32", tmp_path)
 
 

@@ -79,3 +79,56 @@ def test_sigkilled_run_resumed_in_a_new_process_ends_like_an_unbroken_run(
         assert torch.equal(weights, ended["state_dict"][name]), f"{variant}: {name} differs"
     expected = val_losses(tmp_path / "unbroken")
     assert len(expected) == EPOCHS and val_losses(tmp_path / "broken") == expected
+
+
+def epoch_figures(folder: Path) -> dict[tuple[str, int], float]:
+    """(name, step) -> value of every epoch-level training figure and validation loss in the CSV logs."""
+    figures = {}
+    for path in folder.rglob("metrics.csv"):
+        with open(path) as f:
+            for row in csv.DictReader(f):
+                for name in ("val/loss", "val/acc", "train/loss_epoch", "train/acc"):
+                    if row.get(name):
+                        figures[(name, int(row["step"]))] = float(row[name])
+    return figures
+
+
+MID_EPOCH = ("--data.batch_size=16", "--trainer.val_check_interval=4", "--trainer.check_val_every_n_epoch=null")
+
+
+@pytest.mark.parametrize(
+    "variant, pipeline",
+    [
+        pytest.param("cnn", "workers", marks=pytest.mark.slow),
+        pytest.param("cnn_a", "workers", marks=pytest.mark.slow),
+        pytest.param("cnn_d", "workers", marks=pytest.mark.slow),
+        ("cnn_ad", "workers"),
+        ("cnn_ad", "device"),
+    ],
+)
+def test_run_killed_after_a_mid_epoch_checkpoint_resumes_like_an_unbroken_run(
+    variant: str, pipeline: str, tiny_synthetic_root: Path, tmp_path: Path
+) -> None:
+    """Validation (and so a checkpoint) every 4 steps in epochs of 6: the run is killed in its second epoch,
+    two steps after the checkpoint of step 8, and resumed in a new process from that mid-epoch checkpoint.
+    """
+    extra = (*MID_EPOCH, f"--data.pipeline={pipeline}")
+    unbroken = fit(tiny_synthetic_root, tmp_path / "unbroken", variant, "0", *extra)
+    assert unbroken.returncode == 0, unbroken.stderr[-2000:]
+    final = torch.load(tmp_path / "unbroken" / "checkpoints" / "last.ckpt", weights_only=True)
+    assert final["global_step"] == 6 * EPOCHS  # so step 8 is two batches into the second epoch
+    kill = json.dumps({"class_path": "tests.helpers.kill_switch.SigkillAtStep", "init_args": {"step": 10}})
+    broken = fit(tiny_synthetic_root, tmp_path / "broken", variant, "0", *extra, f"--trainer.callbacks+={kill}")
+    assert broken.returncode == -signal.SIGKILL
+    last = tmp_path / "broken" / "checkpoints" / "last.ckpt"
+    assert torch.load(last, weights_only=True)["global_step"] == 8
+    resumed = fit(tiny_synthetic_root, tmp_path / "broken", variant, "1", *extra, "--ckpt_path=last")
+    assert resumed.returncode == 0, resumed.stderr[-2000:]
+    ended = torch.load(last, weights_only=True)
+    assert ended["global_step"] == final["global_step"]
+    for name, weights in final["state_dict"].items():
+        assert torch.equal(weights, ended["state_dict"][name]), f"{variant}: {name} differs"
+    assert ended["fau_history"] == final["fau_history"]
+    expected = epoch_figures(tmp_path / "unbroken")
+    assert ("train/loss_epoch", 6 * EPOCHS - 1) in expected
+    assert epoch_figures(tmp_path / "broken") == expected

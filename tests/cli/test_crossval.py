@@ -1,6 +1,9 @@
 import argparse
 import json
+import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -166,3 +169,41 @@ def test_each_task_is_summarised_as_it_declares(
             records[0]["metrics"]["test/acc"], abs=1e-4
         )
         assert (output / "summary_confusion.png").exists()
+
+
+def test_array_tasks_run_their_splits_into_one_folder_and_a_summary_only_call_joins_them(
+    tiny_synthetic_root: Path, tmp_path: Path, capsys: pytest.CaptureFixture
+) -> None:
+    """As a cluster's job array would: two tasks at once, one split each, then one summary."""
+    output = tmp_path / "shared"
+    configs = ["--config", str(REPO / "configs" / "synthetic.yaml"), "--output", str(output)]
+    overrides = ["--", *tiny_data_args(tiny_synthetic_root, tmp_path), *TINY_TRAINING]
+    with pytest.raises(SystemExit):
+        main([*configs, "--folds", "0-1", "--summary_only", *overrides])
+    assert (
+        capsys.readouterr().err.strip().endswith(f"{output}: no finished split to summarise (no split_k/result.json)")
+    )
+    entry = "from fau_lightning.cli.crossval import main; main()"
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    tasks = [
+        subprocess.Popen(
+            [sys.executable, "-c", entry, *configs, "--folds", str(fold), "--no_summary", *overrides],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        for fold in (0, 1)
+    ]
+    logs = [task.communicate(timeout=900)[0] for task in tasks]
+    assert [task.returncode for task in tasks] == [0, 0], logs
+    assert not (output / "summary.csv").exists()  # the tasks leave the summary to the one call
+    with pytest.raises(SystemExit, match=r"splits \[2\] have no result yet; the summary holds the other 2"):
+        main([*configs, "--folds", "0-2", "--summary_only", *overrides])
+    capsys.readouterr()
+    main([*configs, "--folds", "0-1", "--summary_only", *overrides])
+    assert "2 of 2 splits" in capsys.readouterr().out
+    rows = (output / "summary.csv").read_text().splitlines()
+    for fold in (0, 1):
+        accuracy = json.loads((output / f"split_{fold}" / "result.json").read_text())["metrics"]["test/acc"]
+        assert any(row.startswith(f"{fold},{accuracy:.4f},") for row in rows), rows

@@ -119,3 +119,55 @@ def _truncated_checkpoint(path: Path) -> Path:
     torch.save({"state_dict": {"w": torch.zeros(1000)}}, path)
     path.write_bytes(path.read_bytes()[:300])
     return path
+
+
+def _yaml(path: Path, text: str) -> str:
+    path.write_text(text)
+    return str(path)
+
+
+@pytest.mark.parametrize(
+    "case,expected",
+    [
+        (
+            "data key in a file",
+            "--data.bach_size: SyntheticCKPlusDataModule takes no setting 'bach_size'; did you mean 'batch_size'?",
+        ),
+        (
+            "data key as a flag",
+            "--data.bach_size: SyntheticCKPlusDataModule takes no setting 'bach_size'; did you mean 'batch_size'?",
+        ),
+        ("model key", "--model.lrr: ExpressionClassifier takes no setting 'lrr'; did you mean 'lr'?"),
+        ("trainer key", "--trainer.max_epoch: the trainer takes no setting 'max_epoch'; did you mean 'max_epochs'?"),
+        ("YAML syntax", "{tmp}/bad.yaml: not valid YAML at line 3, column 11: expected ',' or ']', but got ':'"),
+        ("no data", "--data: no dataset given; add its config, e.g. --config configs/synthetic.yaml"),
+    ],
+)
+def test_a_config_that_cannot_be_read_is_one_line_naming_the_key_or_the_file_and_line(
+    case: str, expected: str, tmp_path: Path, capsys: pytest.CaptureFixture
+) -> None:
+    args = {
+        "data key in a file": [
+            "--config",
+            SYNTHETIC,
+            "--config",
+            _yaml(tmp_path / "t.yaml", "data:\n  init_args:\n    bach_size: 32\n"),
+        ],
+        "data key as a flag": ["--config", SYNTHETIC, "--data.bach_size=32"],
+        "model key": ["--config", SYNTHETIC, "--model.lrr=0.1"],
+        "trainer key": [
+            "--config",
+            SYNTHETIC,
+            "--config",
+            _yaml(tmp_path / "trainer.yaml", "trainer:\n  max_epoch: 3\n"),
+        ],
+        "YAML syntax": [
+            "--config",
+            SYNTHETIC,
+            "--config",
+            _yaml(tmp_path / "bad.yaml", "model:\n  lr: [0.1\n  momentum: 0.9\n"),
+        ],
+        "no data": [],
+    }[case]
+    line = _one_line_error(capsys, train.main, ["fit", *args, "--trainer.logger=false"])
+    assert line.startswith("fau-train: error: ") and expected.format(tmp=tmp_path) in line

@@ -3,10 +3,12 @@ the drawn-faces warning as a Python warning, and the README's example run verbat
 """
 
 import json
+import os
 import re
 import shutil
 import subprocess
 import sys
+import warnings
 from pathlib import Path
 
 import cv2
@@ -16,6 +18,7 @@ import pytest
 from fau_lightning import DrawnFacesWarning, ExpressionModel, sample_photographs
 from fau_lightning.cli import predict
 from fau_lightning.errors import SettingError
+from fau_lightning.inference.inputs import DamagedVideoWarning
 from tests.helpers.tiny import REPO
 
 
@@ -47,6 +50,9 @@ def test_a_numpy_image_gives_what_its_file_gives(model: ExpressionModel) -> None
         assert max(abs(row["probabilities"][n] - from_file["probabilities"][n]) for n in model.class_names) < 1e-5
     with pytest.raises(SettingError, match=r"<array 0>: expected a uint8 image"):
         model.predict(colour.astype(np.float32))
+    for empty in (np.zeros((0, 0, 3), np.uint8), np.zeros((0, 10), np.uint8)):
+        with pytest.raises(SettingError, match=r"^<array 1>: an empty image, 0 x \d+ pixels$"):
+            model.predict([gray, empty])
 
 
 def test_a_video_frame_by_frame(model: ExpressionModel, tmp_path: Path) -> None:
@@ -90,3 +96,28 @@ def test_the_readme_example_runs_verbatim(tiny_checkpoint: Path, tmp_path: Path)
     printed = done.stdout.splitlines()
     assert printed[0].startswith("grace_hopper.jpg: face 0 at (") and printed[1].startswith("classes: neutral, anger")
     assert "DrawnFacesWarning" in done.stderr
+
+
+def test_a_damaged_video_says_where_the_damage_begins(
+    model: ExpressionModel, tiny_checkpoint: Path, tmp_path: Path
+) -> None:
+    photo = cv2.resize(cv2.imread(str(sample_photographs()["astronaut"])), (128, 128))
+    writer = cv2.VideoWriter(str(tmp_path / "whole.avi"), cv2.VideoWriter_fourcc(*"MJPG"), 4, (128, 128))
+    for i in range(40):
+        writer.write(np.roll(photo, 3 * i, axis=1))
+    writer.release()
+    whole = (tmp_path / "whole.avi").read_bytes()
+    (tmp_path / "cut.avi").write_bytes(whole[: len(whole) // 2])  # a copy that broke off half-way
+    with pytest.warns(DamagedVideoWarning, match=r"cut.avi: video damaged after frame \d+: \d+ of the 40 frames"):
+        rows = list(model.predict_video(tmp_path / "cut.avi"))
+    read = [row for row in rows if row["status"] != "unreadable"]
+    assert 10 < len(read) < 30 and rows[-1]["status"] == "unreadable" and rows[-1]["frame"] == len(read)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # the whole video: nothing to say
+        assert len(list(model.predict_video(tmp_path / "whole.avi"))) == 40
+    command = [sys.executable, "-c", "from fau_lightning.cli.predict import main; main()", str(tiny_checkpoint)]
+    command += [str(tmp_path / "cut.avi"), "--output", str(tmp_path / "rows.csv")]
+    ran = subprocess.run(command, capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(REPO)})
+    err = ran.stdout + ran.stderr
+    assert f"fau-predict: warning: {tmp_path / 'cut.avi'}: video damaged after frame {len(read) - 1}" in err
+    assert f"read 0 image(s) and {len(read)} video frame(s)" in err and "; 1 unreadable;" in err

@@ -4,6 +4,7 @@ that fau_lightning was never imported), give `fau-predict`'s boxes and probabili
 real photographs: the two bundled portraits and a picture holding both faces.
 """
 
+import hashlib
 import json
 import subprocess
 import sys
@@ -66,5 +67,43 @@ def test_a_card_with_the_wrong_interpolation_would_not_match(tiny_checkpoint: Pa
     right = probabilities()
     card = json.loads(card_path.read_text())
     next(s for s in card["preprocessing"]["steps"] if s["step"] == "resize")["interpolation"] = "INTER_LINEAR"
-    card_path.write_text(json.dumps(card))
+    card_path.write_text(json.dumps(resealed(card)))
     assert np.abs(probabilities() - right).max() > 1e-4  # outside the tolerance above, even for this tiny network
+
+
+def resealed(card: dict) -> dict:
+    """An edited card given a checksum of its new content, by the rule the card script checks."""
+    card.pop("card_sha256")
+    return {
+        **card,
+        "card_sha256": hashlib.sha256(json.dumps(card, sort_keys=True, separators=(",", ":")).encode()).hexdigest(),
+    }
+
+
+def test_an_edited_card_or_one_beside_another_model_is_refused(tiny_checkpoint: Path, tmp_path: Path) -> None:
+    photo = str(sample_photographs()["grace_hopper"])
+    model = tmp_path / "model.onnx"
+    export.main([str(tiny_checkpoint), "--output", str(model)])
+    card_path = tmp_path / "model.onnx.card.json"
+    written = card_path.read_text()
+    script = REPO / "scripts" / "predict_with_card.py"
+
+    def error_line() -> str:
+        done = subprocess.run([sys.executable, str(script), str(model), photo], capture_output=True, text=True)
+        assert done.returncode == 2 and done.stdout == "" and len(done.stderr.splitlines()) == 1, done.stderr
+        return done.stderr.strip()
+
+    for edit in ("reversed classes", "a class dropped", "other interpolation"):
+        card = json.loads(written)
+        if edit == "other interpolation":
+            next(s for s in card["preprocessing"]["steps"] if s["step"] == "resize")["interpolation"] = "INTER_LINEAR"
+        else:
+            card["class_names"] = card["class_names"][::-1] if edit == "reversed classes" else card["class_names"][1:]
+        card_path.write_text(json.dumps(card, indent=2))
+        assert error_line() == (
+            f"predict_with_card: error: {card_path}: changed since fau-export wrote it (its checksum differs);"
+            " export the model again"
+        ), edit
+    card_path.write_text(written)
+    model.write_bytes(model.read_bytes() + b"\0")  # another model (here: the same, one byte longer)
+    assert "written for another model file than" in error_line()

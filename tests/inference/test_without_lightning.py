@@ -23,7 +23,9 @@ class Blocked(importlib.abc.MetaPathFinder):
 sys.meta_path.insert(0, Blocked())
 """
 
-WITHOUT_LIGHTNING = BLOCKING + """
+WITHOUT_LIGHTNING = (
+    BLOCKING
+    + """
 import json
 from fau_lightning import ExpressionModel
 from fau_lightning.cli import export, predict
@@ -34,6 +36,7 @@ rows_ = ExpressionModel.from_checkpoint(checkpoint).predict(photo)
 loaded = [m for m in sys.modules if m.split(".")[0] in ("pytorch_lightning", "torchmetrics", "matplotlib")]
 json.dump({"probabilities": [r["probabilities"] for r in rows_], "loaded": loaded}, open(answer, "w"))
 """
+)
 
 
 def test_predict_export_and_the_api_run_without_lightning(tiny_checkpoint: Path, tmp_path: Path) -> None:
@@ -49,6 +52,7 @@ def test_predict_export_and_the_api_run_without_lightning(tiny_checkpoint: Path,
     said = json.loads(answer.read_text())
     assert said["loaded"] == []
     import pytorch_lightning  # noqa: F401  the same model with Lightning loaded, as before
+
     with_lightning = ExpressionModel.from_checkpoint(tiny_checkpoint).predict(photo)
     assert len(said["probabilities"]) == len(with_lightning) == 1
     expected = with_lightning[0]["probabilities"]

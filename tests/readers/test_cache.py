@@ -93,9 +93,21 @@ def test_interrupted_build_leaves_no_cache(tree: Path, tmp_path: Path, monkeypat
 def test_damaged_cache_is_rebuilt_not_trusted(tree: Path, tmp_path: Path) -> None:
     _, path = load_or_build(read_layout(tree), CROP, tmp_path / "cache", extra={})
     path.write_bytes(path.read_bytes()[:100])
-    with pytest.warns(UserWarning, match="could not be read"):
+    with pytest.warns(UserWarning, match=r"unreadable \(BadZipFile\); rebuilding it"):
         faces, again = load_or_build(read_layout(tree), CROP, tmp_path / "cache", extra={})
     assert again == path and len(faces) == 12
+
+
+def test_a_cache_entry_whose_contents_changed_is_rebuilt(tree: Path, tmp_path: Path) -> None:
+    """A valid .npz of the right fields and shapes, but not what was written (every image zeroed)."""
+    faces, path = load_or_build(read_layout(tree), CROP, tmp_path / "cache", extra={})
+    with np.load(path) as data:
+        arrays = {name: data[name] for name in data.files}
+    arrays["images"] = np.zeros_like(arrays["images"])
+    np.savez(path, **arrays)
+    with pytest.warns(UserWarning, match=r"does not match its checksum \(changed since .*\); rebuilding it"):
+        again, _ = load_or_build(read_layout(tree), CROP, tmp_path / "cache", extra={})
+    assert np.array_equal(again.images, faces.images) and again.images.any()
 
 
 def test_unreadable_image_is_skipped_listed_and_warned(tree: Path, tmp_path: Path) -> None:

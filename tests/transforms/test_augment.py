@@ -6,7 +6,7 @@ import torch
 from torch.utils.data import DataLoader
 
 from fau_lightning.datamodules import SyntheticCKPlusDataModule
-from fau_lightning.datamodules.base import AugmentedFaces, EpochSeeds
+from fau_lightning.datamodules.base import AugmentedFaces, EpochOrder
 from fau_lightning.transforms.augment import (
     AugmentParams,
     AugmentRanges,
@@ -95,7 +95,7 @@ def test_labels_unchanged_and_eval_untouched(modules) -> None:
 
 def _first_batch(dataset, seed: int, workers: int = 0) -> torch.Tensor:
     torch.manual_seed(seed)
-    loader = DataLoader(dataset, batch_size=8, sampler=EpochSeeds(len(dataset)), num_workers=workers)
+    loader = DataLoader(dataset, batch_size=8, sampler=EpochOrder(len(dataset), seeded=True), num_workers=workers)
     return next(iter(loader))[0]
 
 
@@ -110,10 +110,10 @@ def test_reproducible_per_seed_in_any_process(modules) -> None:
     # the same images whichever process makes them: the main one or two workers
     assert torch.equal(_first_batch(fresh(), 7, workers=2), _first_batch(fresh(), 7))
     torch.manual_seed(7)
-    epochs = iter(DataLoader(fresh(), batch_size=8, sampler=EpochSeeds(len(train))))
+    epochs = iter(DataLoader(fresh(), batch_size=8, sampler=EpochOrder(len(train), seeded=True)))
     first = next(epochs)[0]
     torch.manual_seed(7)
-    sampler = EpochSeeds(len(train))
+    sampler = EpochOrder(len(train), seeded=True)
     list(sampler)  # an epoch goes by
     second = next(iter(DataLoader(fresh(), batch_size=8, sampler=sampler)))[0]
     assert not torch.equal(first, second)  # a second epoch draws anew
@@ -123,7 +123,7 @@ def test_each_image_of_an_epoch_draws_its_own_augmentation() -> None:
     same_image = np.repeat((np.random.default_rng(0).random((1, 24, 24)) * 255).astype(np.uint8), 8, axis=0)
     dataset = AugmentedFaces(same_image, np.zeros(8, np.int64), AugmentRanges())
     torch.manual_seed(0)
-    batches = list(DataLoader(dataset, batch_size=4, sampler=EpochSeeds(8), num_workers=2))
+    batches = list(DataLoader(dataset, batch_size=4, sampler=EpochOrder(8, seeded=True), num_workers=2))
     assert len({tuple(img.flatten()[:50].tolist()) for batch in batches for img in batch[0]}) == 8
 
 
