@@ -123,6 +123,14 @@ def _parser() -> CommandParser:
         help="a config whose data section, laid over the data, reads further people the network never trained "
         "on; all of them join the held-out evidence (the built-in set already adds its evidence_subjects)",
     )
+    parser.add_argument(
+        "--evidence_draw",
+        type=int,
+        default=None,
+        metavar="K",
+        help="judge the verdict on the K-th draw of the built-in set's further people (0: those the checkpoint's "
+        "data names; K >= 1: as many new people, disjoint from every other draw and from training)",
+    )
     add_settings_flags(parser, AnalysisSettings, "analysis")
     parser.add_argument(
         "--control_cache",
@@ -181,6 +189,7 @@ def _analyze(argv: list[str]) -> None:
     args.output = _checked_output(args)
     settings = settings_from(args, AnalysisSettings, "analysis")
     data_args = [*(config_args(args.config) if args.config else checkpoint_data_args(args.checkpoint)), *overrides]
+    data_args += [f"--data.evidence_draw={args.evidence_draw}"] if args.evidence_draw is not None else []
     progress = StageProgress()
     progress.note("reading the data")
     cli = build_config(data_args)

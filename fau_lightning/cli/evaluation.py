@@ -142,6 +142,10 @@ def evaluate_checkpoint(
     analysis = _analysis(model, datamodule, settings, control_cache, verdict, extra_evidence, progress)
     progress.note("drawing the report")
     numbers = report_numbers(source, test, history, analysis)
+    further = datamodule.further_people()
+    if further is not None and "evidence" in numbers["fau"]:  # which people beyond the data's own were judged on
+        people = {"first_subject": further.people.first_subject, "people": further.people.num_subjects}
+        numbers["fau"]["evidence"]["further_people"] = people | {"draw": getattr(datamodule, "evidence_draw", 0)}
     figures = report_figures(model, analysis, test, history)
     folder = output or (Path(checkpoint).with_suffix(".report") if checkpoint else None)
     if folder is not None:

@@ -136,6 +136,9 @@ class SyntheticCKPlusDataModule(CKPlusDataModule):
         evidence_subjects: further people of the same population (the subjects after `synthetic`'s),
             whom no fold trains on, added to the held-out evidence of the FAU verdict. Generated once
             and cached as the analysis reads them (faces at image_size, labels, landmarks).
+        evidence_draw: which of those people: 0 (the default) takes the `evidence_subjects` people right
+            after the set's own; k takes the k-th next block of as many, disjoint from every other draw,
+            so a verdict can be judged again on people no one ever tuned anything on.
         **kwargs: every other CKPlusDataModule argument.
     """
 
@@ -145,14 +148,18 @@ class SyntheticCKPlusDataModule(CKPlusDataModule):
         synthetic: SyntheticConfig = SyntheticConfig(),
         face_crop: CropMethod = "landmarks",
         evidence_subjects: int = 0,
+        evidence_draw: int = 0,
         **kwargs,
     ) -> None:
         super().__init__(root=root, face_crop=face_crop, **kwargs)
         if evidence_subjects < 0:
             raise SettingError(f"evidence_subjects: must be 0 or more, got {evidence_subjects}")
+        if evidence_draw < 0:
+            raise SettingError(f"evidence_draw: must be 0 or more, got {evidence_draw}")
         self.synthetic = synthetic
         self.hparams.synthetic = asdict(synthetic)  # plain values, so checkpoints load with weights_only=True
         self.evidence_subjects = self.hparams.evidence_subjects = evidence_subjects
+        self.evidence_draw = self.hparams.evidence_draw = evidence_draw
 
     @property
     def synthetic_faces(self) -> bool:
@@ -163,13 +170,12 @@ class SyntheticCKPlusDataModule(CKPlusDataModule):
         return super().read_records()
 
     def further_people(self) -> FurtherPeople | None:
-        """The `evidence_subjects` people after the set's own, read with this data's crop and folds."""
+        """The `evidence_draw`-th block of `evidence_subjects` people after the set's own, read with this
+        data's crop and folds.
+        """
         if not self.evidence_subjects:
             return None
-        people = replace(
-            self.synthetic,
-            first_subject=self.synthetic.first_subject + self.synthetic.num_subjects,
-            num_subjects=self.evidence_subjects,
-        )
+        first = self.synthetic.first_subject + self.synthetic.num_subjects + self.evidence_draw * self.evidence_subjects
+        people = replace(self.synthetic, first_subject=first, num_subjects=self.evidence_subjects)
         folds = {k: self.hparams[k] for k in ("last_frames", "fold", "num_folds")}
         return FurtherPeople(people=people, crop=self.crop, cache_dir=str(self._cache_dir()), **folds)

@@ -303,3 +303,15 @@ def test_the_output_never_replaces_what_is_not_an_earlier_report(
     assert "holds an earlier report; give --overwrite" in capsys.readouterr().err
     main([checkpoint, "--output", str(report), "--overwrite", *settings])
     assert (report / "report.json").stat().st_mtime_ns != first and (report / "report.html").exists()
+
+
+def test_the_verdict_judged_on_another_draw_of_people_says_which(
+    checkpoint: str, tiny_synthetic_root: Path, tmp_path: Path
+) -> None:
+    overrides = [*tiny_data_args(tiny_synthetic_root, tmp_path, evidence_subjects=4)]
+    args = [checkpoint, "--config", str(REPO / "configs" / "synthetic.yaml"), "--analysis.control_seeds", "2"]
+    args += ["--analysis.shuffles", "50", "--analysis.num_filters", "2", "--analysis.patches", "2"]
+    args += ["--control_cache", str(tmp_path / "controls")]
+    main([*args, "--output", str(tmp_path / "draw_2"), "--evidence_draw", "2", "--", *overrides])
+    evidence = json.loads((tmp_path / "draw_2" / "report.json").read_text())["fau"]["evidence"]
+    assert evidence["further_people"] == {"first_subject": 12 + 2 * 4, "people": 4, "draw": 2}

@@ -7,6 +7,7 @@ import torch
 from fau_lightning.analysis.evidence import split_probe_set
 from fau_lightning.analysis.probes import ProbeSet
 from fau_lightning.datamodules import CKPlusDataModule, SyntheticCKPlusDataModule
+from fau_lightning.errors import SettingError
 from fau_lightning.readers.ck_plus import UNLABELLED
 from tests.helpers.tiny import TINY_SYNTHETIC
 
@@ -123,3 +124,17 @@ def test_shuffled_training_labels_are_a_permutation_of_the_real_ones(tiny_synthe
     assert np.array_equal(np.sort(before), np.sort(after)) and (before != after).mean() > 0.5
     assert torch.equal(real.datasets["train"].images, shuffled.datasets["train"].images)
     assert torch.equal(real.datasets["test"].targets, shuffled.datasets["test"].targets)  # evaluation keeps the truth
+
+
+def test_each_evidence_draw_is_a_new_block_of_people(tiny_synthetic_root: Path, tmp_path: Path) -> None:
+    """Draw 0 takes the people right after the set's own; draw k the k-th next block, disjoint from all."""
+    blocks = []
+    for draw in range(3):
+        data = SyntheticCKPlusDataModule(tiny_synthetic_root, TINY_SYNTHETIC, evidence_subjects=5, evidence_draw=draw)
+        people = data.further_people().people
+        blocks.append(set(range(people.first_subject, people.first_subject + people.num_subjects)))
+    assert min(blocks[0]) == TINY_SYNTHETIC.num_subjects and all(len(b) == 5 for b in blocks)
+    assert not (blocks[0] & blocks[1] or blocks[0] & blocks[2] or blocks[1] & blocks[2])
+    assert not set(range(TINY_SYNTHETIC.num_subjects)) & (blocks[0] | blocks[1] | blocks[2])
+    with pytest.raises(SettingError, match="evidence_draw: must be 0 or more"):
+        SyntheticCKPlusDataModule(tiny_synthetic_root, TINY_SYNTHETIC, evidence_subjects=5, evidence_draw=-1)
