@@ -96,6 +96,14 @@ def _analysis(
     return analysis
 
 
+def _name_further_people(numbers: dict, datamodule: FaceDataModule) -> None:
+    """Say in report.json which people beyond the data's own the verdict was judged on (the draw)."""
+    further = datamodule.further_people()
+    if further is not None and "evidence" in numbers["fau"]:
+        people = {"first_subject": further.people.first_subject, "people": further.people.num_subjects}
+        numbers["fau"]["evidence"]["further_people"] = people | {"draw": getattr(datamodule, "evidence_draw", 0)}
+
+
 def evaluate_checkpoint(
     checkpoint: str,
     task: FaceTask,
@@ -130,9 +138,8 @@ def evaluate_checkpoint(
         loaded: `task` already holds the checkpoint's weights (`load_task`): the trainer need not load it.
         overwrite: an earlier report in the folder may be replaced (never other files).
     """
-    progress = progress or StageProgress()
+    progress, source = progress or StageProgress(), source or checkpoint or "the final weights"
     progress.note(f"testing {checkpoint or 'the final weights'} on the {datamodule.test_split_name}")
-    source = source or checkpoint or "the final weights"
     test = checkpoint_test_record(trainer, task, datamodule, checkpoint, loaded, source)
     if not trainer.is_global_zero:
         return None
@@ -142,10 +149,7 @@ def evaluate_checkpoint(
     analysis = _analysis(model, datamodule, settings, control_cache, verdict, extra_evidence, progress)
     progress.note("drawing the report")
     numbers = report_numbers(source, test, history, analysis)
-    further = datamodule.further_people()
-    if further is not None and "evidence" in numbers["fau"]:  # which people beyond the data's own were judged on
-        people = {"first_subject": further.people.first_subject, "people": further.people.num_subjects}
-        numbers["fau"]["evidence"]["further_people"] = people | {"draw": getattr(datamodule, "evidence_draw", 0)}
+    _name_further_people(numbers, datamodule)
     figures = report_figures(model, analysis, test, history)
     folder = output or (Path(checkpoint).with_suffix(".report") if checkpoint else None)
     if folder is not None:

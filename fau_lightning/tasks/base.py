@@ -160,14 +160,22 @@ class FaceTask(pl.LightningModule, ABC):
         return probabilities(self(batch[0]), self.multi_label)
 
     def on_train_epoch_end(self) -> None:
+        self._take_back_epoch_sums()
         total, images = self._loss_sums.get("train", (torch.zeros(()), torch.zeros(())))
         if float(images) > 0:
             self.log("train/loss_epoch", total / images, on_step=False, on_epoch=True)
         self._end_epoch("train")
 
     def on_train_batch_start(self, batch: tuple[torch.Tensor, torch.Tensor], batch_idx: int) -> None:
+        self._take_back_epoch_sums()
+
+    def _take_back_epoch_sums(self) -> None:
+        """After a resume, the running sums of the epoch the checkpoint was written in, when training goes on
+        in that epoch: at its next batch (written mid-epoch) or at its end (written by the validation that
+        ends it, which runs before the epoch's end).
+        """
         saved, self._saved_epoch_so_far = self._saved_epoch_so_far, None
-        if saved is not None and saved["epoch"] == self.current_epoch:  # resumed mid-epoch: go on from its sums
+        if saved is not None and saved["epoch"] == self.current_epoch:
             self._loss_sums["train"] = [value.to(self.device) for value in saved["loss_sums"]]
             if "train_metrics" in self.metrics:
                 restore_metric_states(self.metrics["train_metrics"], saved["metrics"], self.device)
