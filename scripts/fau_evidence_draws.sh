@@ -2,8 +2,8 @@
 # One checkpoint's FAU verdict judged on several independent draws of the built-in set's further people
 # (fau-analyze --evidence_draw K: draw 0 is the evidence the checkpoint's data names, draw K >= 1 as
 # many new people, disjoint from every other draw and from training), and how far the draws agree.
-# Each draw generates its people once (cached) and computes its own untrained controls: about 6 min a
-# draw on 2 CPU cores, cold. Reports go to runs/fau_evidence_draws/draw_K/, the table to stdout and
+# Each draw generates its people once (cached) and computes its own untrained controls, the work of the
+# main job's verdict stage (about 6 min on 2 CPU cores, cold); draw 0 reuses the main job's caches. Reports go to runs/fau_evidence_draws/draw_K/, the table to stdout and
 # runs/fau_evidence_draws/summary.md (copy it to docs/results/fau_evidence_draws.md with its command).
 #   bash scripts/fau_evidence_draws.sh CHECKPOINT [DRAWS]    # DRAWS default "0 1 2 3"
 set -euo pipefail
