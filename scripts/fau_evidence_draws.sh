@@ -8,7 +8,7 @@
 #   bash scripts/fau_evidence_draws.sh CHECKPOINT [DRAWS]    # DRAWS default "0 1 2 3"
 set -euo pipefail
 cd "$(dirname "$0")/.."
-checkpoint=${1:?give the checkpoint to judge, e.g. the main job's best-*.ckpt}
+checkpoint=${1:?give the checkpoint to judge, e.g. the best-*.ckpt of the main job}
 draws=${2:-0 1 2 3}
 bash scripts/setup.sh
 export WANDB_ERROR_REPORTING=false NO_ALBUMENTATIONS_UPDATE=1
