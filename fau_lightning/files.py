@@ -16,7 +16,6 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Any
 
-import cv2
 import numpy as np
 
 from fau_lightning.errors import OutputError
@@ -100,6 +99,8 @@ def write_image(path: str | os.PathLike, image: np.ndarray) -> None:
     Raises:
         OutputError: OpenCV has no encoder for the suffix, or the file cannot be written.
     """
+    import cv2  # here, not at the top: most users of this module write no image
+
     encoded, data = cv2.imencode(Path(path).suffix or ".png", image)
     if not encoded:
         raise OutputError(f"{path}: OpenCV cannot encode an image in this format")

@@ -36,7 +36,7 @@ from fau_lightning.cli.train import build_config
 from fau_lightning.errors import SettingError
 from fau_lightning.evaluation.crossval_summary import AUSummary, CrossvalSummary
 from fau_lightning.evaluation.task_reports import report_of
-from fau_lightning.files import cache_key, write_atomically, write_json_atomically
+from fau_lightning.files import cache_key, write_atomically, write_image, write_json_atomically
 from fau_lightning.viz.figures import confusion_matrix_image
 
 HEARTBEAT_S = 20.0  # while splits run, each one's latest line is said at least this often
@@ -226,7 +226,7 @@ def summarize_records(records: dict[int, dict]) -> CrossvalSummary | AUSummary:
 
 
 def write_summary(plan: Plan, summary: CrossvalSummary | AUSummary) -> None:
-    import cv2
+    import cv2  # only here: crossval's planning and its splits' runs need no OpenCV in this process
 
     title = f"{plan.group}: {len(summary.splits)} splits"
     write_atomically(plan.output / "summary.csv", lambda f: f.write(summary.to_csv().encode()))
@@ -234,10 +234,7 @@ def write_summary(plan: Plan, summary: CrossvalSummary | AUSummary) -> None:
     image = None
     if summary.confusion is not None:
         image = confusion_matrix_image(summary.confusion, summary.class_names, f"{title}, summed")
-        ok, png = cv2.imencode(".png", cv2.cvtColor(image, cv2.COLOR_RGB2BGR))
-        if not ok:
-            raise RuntimeError("OpenCV could not encode the summary confusion matrix as PNG")
-        write_atomically(plan.output / "summary_confusion.png", lambda f: f.write(png.tobytes()))
+        write_image(plan.output / "summary_confusion.png", cv2.cvtColor(image, cv2.COLOR_RGB2BGR))
     if plan.wandb is not None:
         _log_summary_to_wandb(plan, summary, image)
 
