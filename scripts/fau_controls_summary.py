@@ -8,7 +8,7 @@ import json
 import sys
 from pathlib import Path
 
-from fau_seeds_summary import region_table, training_report
+from fau_seeds_summary import region_table, training_report, verdicts
 
 from fau_lightning.evaluation.task_reports import report_of
 
@@ -42,9 +42,11 @@ def report_folder(folder: Path, name: str, report: str) -> Path | None:
 
 def summary_table(folder: Path, report: str) -> None:
     print(
-        "| network | test | evidence people | evidence images | AUs tested | above chance | above untrained | within emotion | in region | held-out mean AUROC | recovered | AUs recovered | expected |"
+        "| network | test | evidence people | evidence images | AUs tested | above chance | above untrained "
+        "| within emotion | in region | held-out mean AUROC | specific detectors | responds to another AU "
+        "| recovered | AUs with a specific detector | expected |"
     )
-    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+    print("|---" * 15 + "|")
     for name, label, expected in ROWS:
         found = report_folder(folder, name, report)
         if found is None:
@@ -52,7 +54,8 @@ def summary_table(folder: Path, report: str) -> None:
         numbers = json.loads((found / "report.json").read_text())
         fau, metrics = numbers["fau"], numbers["test"]["metrics"]  # training and fau-analyze reports alike
         test = report_of(numbers["test"]).headline_text(metrics, digits=3)
-        recovered = [a["au"] for a in fau["alignments"] if a["recovered"]]
+        judged = verdicts(fau)
+        detectors = [v.au for v in judged if v.detector]
         counts = " | ".join(
             str(int(fau[k]))
             for k in (
@@ -65,7 +68,9 @@ def summary_table(folder: Path, report: str) -> None:
         )
         evidence = fau["evidence"]
         print(
-            f"| {label} | {test} | {evidence['people']} | {evidence['images']:,} | {counts} | {fau['fau/mean_heldout_auroc']:.3f} | **{len(recovered)}** | {recovered} | {expected} |"
+            f"| {label} | {test} | {evidence['people']} | {evidence['images']:,} | {counts} | "
+            f"{fau['fau/mean_heldout_auroc']:.3f} | **{len(detectors)}** | {sum(v.responds_to_other for v in judged)} | "
+            f"{sum(v.recovered for v in judged)} | {detectors} | {expected} |"
         )
 
 

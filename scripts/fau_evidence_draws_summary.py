@@ -1,8 +1,17 @@
-"""The FAU verdict of one checkpoint on several independent draws of evidence people, as a Markdown
-table: per draw the AUs recovered, their grades, the whole-map count and the specific count, then how
-much the draws agree. Grades are shown under the shipped rule (the within-emotion AUROC's point
-estimate against the thresholds) and under the interval rule (its 95 % interval's lower bound against
-the same thresholds), so the agreement of both can be compared on the same evidence.
+"""The FAU verdict of one checkpoint on several independent draws of evidence people, as Markdown tables.
+
+Per draw: the specific detectors, the AUs recovered, the whole-map count and each AU's outcome under
+the shipped rule; then how far the draws agree, all read from the same report.json files:
+
+- shipped rule: a recovered AU is a specific detector (its unit answers its own AU more than any other,
+  beyond the resampling of people), responds to another AU more (beyond it too), or neither is shown;
+  detectors are graded by as much as their within-emotion AUROC's interval settles ("strong", "clear
+  or strong"). Two draws *contradict* on an AU when one recovers it and the other does not, when one
+  finds a specific detector and the other a unit that answers another AU more, or when both find a
+  detector and their grades have none in common; any other difference is a *refinement* (one draw
+  settles what the other leaves open), counted apart;
+- earlier rule: every recovered AU graded by its within-emotion AUROC (the shipped rule before);
+- interval rule: every recovered AU graded by the lower bound of that AUROC's 95 % interval.
 
     python scripts/fau_evidence_draws_summary.py runs/fau_evidence_draws/draw_0 runs/fau_evidence_draws/draw_1 ...
 """
@@ -12,88 +21,135 @@ import json
 import sys
 from pathlib import Path
 
-RULES = ("point", "interval")
+from fau_lightning.analysis.effect_sizes import GRADES, grade
+from fau_lightning.analysis.settings import AlignmentSettings
+from fau_lightning.analysis.statistics import AUVerdict, verdict_from_record
+
+OTHER_RULES = {
+    "point": "earlier rule (every recovered AU graded by its AUROC)",
+    "interval": "interval rule (every recovered AU graded by its interval's lower bound)",
+}
 
 
-def grade(value: float, strong: float, clear: float) -> str:
-    return "strong" if value >= strong else "clear" if value >= clear else "weak"
+def shipped_label(verdict: AUVerdict) -> str:
+    """The shipped rule's word for the AU: a detector's grade, "to AU k" (answers AU k more), "≈ AU k"
+    (AU k about as much), a grade with "?" (specificity not measurable) or "-" (not recovered).
+    """
+    if not verdict.recovered:
+        return "-"
+    if verdict.responds_to_other:
+        return f"to AU {verdict.rival}"
+    if verdict.specificity_unsettled:
+        return f"≈ AU {verdict.rival}"
+    return verdict.grade if verdict.detector else f"{verdict.grade}?"
 
 
-def grades(fau: dict, rule: str) -> dict[int, str]:
-    """AU -> grade of every recovered AU under `rule` ("-" for an AU not recovered)."""
-    strong, clear = fau["settings"]["strong_auroc"], fau["settings"]["clear_auroc"]
-    graded = {}
-    for a in fau["alignments"]:
-        value = a["within_auroc"] if rule == "point" else a["within_interval"][0]
-        graded[a["au"]] = grade(value, strong, clear) if a["recovered"] else "-"
-    return graded
+def other_label(verdict: AUVerdict, rule: str, settings: AlignmentSettings) -> str:
+    if not verdict.recovered:
+        return "-"
+    value = verdict.within_auroc if rule == "point" else verdict.within_interval[0]
+    return grade(value, settings.strong_auroc, settings.clear_auroc)
+
+
+def claims(label: str) -> tuple[str, set[str]]:
+    """(category, grades a detector's label allows) of a shipped label."""
+    for kind in ("-", "to AU", "≈ AU"):
+        if label.startswith(kind):
+            return kind, set()
+    return "detector", {g for g in GRADES if g in label.removesuffix("?")}
+
+
+def contradict(a: str, b: str) -> bool:
+    (kind_a, grades_a), (kind_b, grades_b) = claims(a), claims(b)
+    if "-" in (kind_a, kind_b):
+        return kind_a != kind_b
+    if {kind_a, kind_b} == {"detector", "to AU"}:
+        return True
+    return kind_a == kind_b == "detector" and not grades_a & grades_b
 
 
 def draw_row(name: str, fau: dict) -> dict:
+    settings = AlignmentSettings(**{k: v for k, v in fau["settings"].items() if k in AlignmentSettings.__annotations__})
+    verdicts = [verdict_from_record(record, settings) for record in fau["alignments"]]
     further = fau["evidence"].get("further_people") or {}
     people = f"{further['first_subject']}-{further['first_subject'] + further['people'] - 1}" if further else "?"
     return {
         "name": name,
         "people": people,
-        "recovered": sorted(a["au"] for a in fau["alignments"] if a["recovered"]),
-        "specific": sorted(a["au"] for a in fau["alignments"] if a["recovered"] and a["specific"]),
+        "recovered": sorted(v.au for v in verdicts if v.recovered),
+        "detectors": sorted(v.au for v in verdicts if v.detector),
         "whole_maps": len(fau["whole_map"]["recovered"]),
-        **{rule: grades(fau, rule) for rule in RULES},
+        "shipped": {v.au: shipped_label(v) for v in verdicts},
+        **{rule: {v.au: other_label(v, rule, settings) for v in verdicts} for rule in OTHER_RULES},
     }
 
 
-def changes(a: dict[int, str], b: dict[int, str]) -> list[int]:
-    return sorted(au for au in a if a[au] != b.get(au))
-
-
 def table(rows: list[dict]) -> str:
-    aus = sorted(rows[0]["point"])
+    aus = sorted(rows[0]["shipped"])
     lines = [
-        "| draw | further people | recovered | specific | whole maps | " + " | ".join(f"AU {au}" for au in aus) + " |"
+        "| draw | further people | specific detectors | recovered | whole maps | "
+        + " | ".join(f"AU {au}" for au in aus)
+        + " |",
+        "|---" * (5 + len(aus)) + "|",
     ]
-    lines.append("|---" * (5 + len(aus)) + "|")
     for row in rows:
-        cells = [f"{row['point'][au]} / {row['interval'][au]}" if row["point"][au] != "-" else "-" for au in aus]
         lines.append(
-            f"| {row['name']} | {row['people']} | {len(row['recovered'])} | {len(row['specific'])} | "
-            f"{row['whole_maps']} | " + " | ".join(cells) + " |"
+            f"| {row['name']} | {row['people']} | **{len(row['detectors'])}** | {len(row['recovered'])} | "
+            f"{row['whole_maps']} | " + " | ".join(row["shipped"][au] for au in aus) + " |"
         )
     return "\n".join(lines)
 
 
+def _difference(a: list[int], b: list[int]) -> str:
+    return "same" if a == b else f"differs ({sorted(set(a) ^ set(b))})"
+
+
+def compared(a: dict, b: dict) -> dict[str, list[int]]:
+    """AUs that differ between two draws: shipped contradictions and refinements, and the other rules' changes."""
+    shipped_a, shipped_b = a["shipped"], b["shipped"]
+    contradictions = [au for au in shipped_a if contradict(shipped_a[au], shipped_b[au])]
+    refined = [au for au in shipped_a if au not in contradictions and claims(shipped_a[au]) != claims(shipped_b[au])]
+    return {
+        "contradictions": contradictions,
+        "refinements": refined,
+        **{rule: [au for au in a[rule] if a[rule][au] != b[rule][au]] for rule in OTHER_RULES},
+    }
+
+
 def agreement(rows: list[dict]) -> str:
-    lines = ["| draws | AU set | specific set | grade changes (point rule) | grade changes (interval rule) |"]
-    lines.append("|---|---|---|---|---|")
-    for a, b in itertools.combinations(rows, 2):
-        same_set = (
-            "same"
-            if a["recovered"] == b["recovered"]
-            else f"differs ({sorted(set(a['recovered']) ^ set(b['recovered']))})"
-        )
-        same_specific = (
-            "same" if a["specific"] == b["specific"] else f"differs ({sorted(set(a['specific']) ^ set(b['specific']))})"
-        )
-        point, interval = changes(a["point"], b["point"]), changes(a["interval"], b["interval"])
+    pairs = [(a, b, compared(a, b)) for a, b in itertools.combinations(rows, 2)]
+    columns = ["shipped rule: contradictions", "shipped rule: refinements", *OTHER_RULES.values()]
+    lines = [
+        "| draws | AU set | detector set | " + " | ".join(f"changes: {c}" for c in columns) + " |",
+        "|---" * (3 + len(columns)) + "|",
+    ]
+    for a, b, found in pairs:
         lines.append(
-            f"| {a['name']} vs {b['name']} | {same_set} | {same_specific} | {len(point)} {point} | "
-            f"{len(interval)} {interval} |"
+            f"| {a['name']} vs {b['name']} | {_difference(a['recovered'], b['recovered'])} | "
+            f"{_difference(a['detectors'], b['detectors'])} | "
+            + " | ".join(f"{len(aus)} {aus}" for aus in found.values())
+            + " |"
         )
-    worst = {rule: max(len(changes(a[rule], b[rule])) for a, b in itertools.combinations(rows, 2)) for rule in RULES}
-    whole = [row["whole_maps"] for row in rows]
+    worst = {key: max(len(found[key]) for _, _, found in pairs) for key in pairs[0][2]}
+    detectors, whole = [len(row["detectors"]) for row in rows], [row["whole_maps"] for row in rows]
     lines += [
         "",
-        f"Most grade changes between two draws: {worst['point']} under the point rule, {worst['interval']} under"
-        f" the interval rule. Whole-map count over draws: {min(whole)}-{max(whole)}.",
+        f"Most changes between two draws: {worst['contradictions']} contradictions and {worst['refinements']} "
+        f"refinements under the shipped rule, {worst['point']} under the {OTHER_RULES['point']}, "
+        f"{worst['interval']} under the {OTHER_RULES['interval']}. Specific detectors over draws: "
+        f"{min(detectors)}-{max(detectors)}; whole-map count: {min(whole)}-{max(whole)}.",
     ]
     return "\n".join(lines)
 
 
 def main(folders: list[str]) -> None:
-    rows = []
-    for folder in folders:
-        fau = json.loads((Path(folder) / "report.json").read_text())["fau"]
-        rows.append(draw_row(Path(folder).name, fau))
-    print("Grades as point rule / interval rule; '-': not recovered.\n")
+    rows = [
+        draw_row(Path(folder).name, json.loads((Path(folder) / "report.json").read_text())["fau"]) for folder in folders
+    ]
+    print(
+        "Each AU under the shipped rule: a specific detector's grade (as far as its interval settles it), "
+        "'to AU k': its unit answers AU k more, '≈ AU k': AU k about as much, '-': not recovered.\n"
+    )
     print(table(rows))
     print()
     print(agreement(rows) if len(rows) > 1 else "(one draw: nothing to compare)")

@@ -1,6 +1,7 @@
 """Print how stable the FAU verdict is across trainings (Markdown), from the reports
-scripts/fau_seeds.sh (or scripts/fau_96.sh) wrote: one row per training, one row per AU, and what the
-region test decided beyond the face half its unit lies in.
+scripts/fau_seeds.sh (or scripts/fau_96.sh) wrote: one row per training, one row per AU (specific
+detectors first, graded by this version's rule whatever version wrote the report), and what the region
+test decided beyond the face half its unit lies in.
 
 python scripts/fau_seeds_summary.py runs/fau_seeds
 """
@@ -10,12 +11,16 @@ import math
 import sys
 from pathlib import Path
 
+from fau_lightning.analysis.effect_sizes import GRADES
+from fau_lightning.analysis.settings import AlignmentSettings
+from fau_lightning.analysis.statistics import AUVerdict, verdict_from_record
 from fau_lightning.analysis.verdict_tests import VerdictTest
 from fau_lightning.evaluation.task_reports import report_of
 
 FOLDS = ["seed_0", "fold_1", "fold_2"]  # seed 0
-GRADES = ("strong", "clear", "weak")
-HEADLINE_SHARE = 0.8  # an AU is in the headline when recovered with at least this share of the seeds (4 of 5)
+HEADLINE_SHARE = (
+    0.8  # an AU is in the headline when it has a specific detector in at least this share of the seeds (4 of 5)
+)
 UPPER_FACE = {"brows", "eyes", "nose"}
 
 
@@ -32,48 +37,67 @@ def load(folder: Path, name: str) -> tuple[dict, dict]:
     return numbers["fau"], numbers["test"]
 
 
+def verdicts(fau: dict) -> list[AUVerdict]:
+    """A report's per-AU verdicts, graded by this version's rule (`statistics.verdict_from_record`)."""
+    settings = AlignmentSettings(**{k: v for k, v in fau["settings"].items() if k in AlignmentSettings.__annotations__})
+    return [verdict_from_record(record, settings) for record in fau["alignments"]]
+
+
 def run_table(reports: dict[str, tuple[dict, dict]]) -> list[str]:
     lines = [
-        "| training | test accuracy | recovered | strong | clear | weak | specific | whole maps | AUs recovered |",
-        "|---|---|---|---|---|---|---|---|---|",
+        "| training | test accuracy | specific detectors | strong | clear | weak | responds to another AU "
+        "| recovered | whole maps | AUs with a specific detector |",
+        "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for name, (fau, test) in reports.items():
-        grades = " | ".join(str(len(fau["grades"][g])) for g in GRADES)
+        judged = verdicts(fau)
+        detectors = [v.au for v in judged if v.detector]
+        grades = " | ".join(str(sum(v.detector and v.grade == g for v in judged)) for g in GRADES)
         lines.append(
-            f"| {name.replace('_', ' ')} | {test['metrics'][report_of(test).headline]:.3f} | **{len(fau['recovered'])}** | {grades} | "
-            f"{int(fau['fau/specific_aus'])} | {len(fau['whole_map']['recovered'])} | "
-            f"{', '.join(map(str, fau['recovered']))} |"
+            f"| {name.replace('_', ' ')} | {test['metrics'][report_of(test).headline]:.3f} | **{len(detectors)}** | "
+            f"{grades} | {sum(v.responds_to_other for v in judged)} | {sum(v.recovered for v in judged)} | "
+            f"{len(fau['whole_map']['recovered'])} | {', '.join(map(str, detectors))} |"
         )
     return lines
 
 
+def _outcome_mark(verdict: AUVerdict | None) -> str:
+    if verdict is None:
+        return "–"
+    return "✓" if verdict.detector else "~" if verdict.recovered else "·"
+
+
 def au_table(reports: dict[str, tuple[dict, dict]], seed_names: list[str]) -> tuple[list[str], list[int]]:
-    """The per-AU table and the headline set (recovered with at least HEADLINE_SHARE of the seeds)."""
+    """The per-AU table and the headline set (a specific detector in at least HEADLINE_SHARE of the seeds)."""
     needed = math.ceil(HEADLINE_SHARE * len(seed_names))
-    per_au: dict[int, dict[str, dict]] = {}
+    per_au: dict[int, dict[str, AUVerdict]] = {}
     for name, (fau, _) in reports.items():
-        for alignment in fau["alignments"]:
-            per_au.setdefault(alignment["au"], {})[name] = alignment
+        for verdict in verdicts(fau):
+            per_au.setdefault(verdict.au, {})[name] = verdict
     lines = [
-        f"| AU | recovered ({len(seed_names)} seeds) | grades | within-emotion AUROC | specific "
-        "| whole map | folds 0, 1, 2 |",
-        "|---|---|---|---|---|---|---|",
+        f"| AU | specific detector ({len(seed_names)} seeds) | recovered | grades | within-emotion AUROC "
+        "| responds to another AU | whole map | folds 0, 1, 2 |",
+        "|---|---|---|---|---|---|---|---|",
     ]
     whole = {name: set(fau["whole_map"]["recovered"]) for name, (fau, _) in reports.items()}
     headline = []
     for au, runs in sorted(per_au.items()):
         seeds = [runs[n] for n in seed_names if n in runs]
-        recovered = sum(a["recovered"] for a in seeds)
-        grades = sorted({a["grade"] for a in seeds if a["grade"]}, key=GRADES.index)
+        detectors = sum(v.detector for v in seeds)
+        grades = sorted({v.grade for v in seeds if v.detector}, key=GRADES.index)
         grade_range = "–" if not grades else grades[0] if len(grades) == 1 else f"{grades[0]} to {grades[-1]}"
-        within = [a["within_auroc"] for a in seeds]
-        folds = "".join("–" if n not in runs else "✓" if runs[n]["recovered"] else "·" for n in FOLDS)
-        if recovered >= needed:
+        within = [v.within_auroc for v in seeds]
+        rivals = sorted({v.rival for v in seeds if v.responds_to_other})
+        others = f"{sum(v.responds_to_other for v in seeds)} of {len(seeds)}" + (
+            f" (AU {', '.join(map(str, rivals))})" if rivals else ""
+        )
+        if detectors >= needed:
             headline.append(au)
         lines.append(
-            f"| {au} | {recovered} of {len(seeds)} | {grade_range} | "
-            f"{min(within):.2f}–{max(within):.2f} | {sum(a['specific'] for a in seeds)} of {len(seeds)} | "
-            f"{sum(au in whole[n] for n in seed_names if n in whole)} of {len(seeds)} | {folds} |"
+            f"| {au} | **{detectors} of {len(seeds)}** | {sum(v.recovered for v in seeds)} of {len(seeds)} | "
+            f"{grade_range} | {min(within):.2f}–{max(within):.2f} | {others} | "
+            f"{sum(au in whole[n] for n in seed_names if n in whole)} of {len(seeds)} | "
+            f"{''.join(_outcome_mark(runs.get(n)) for n in FOLDS)} |"
         )
     return lines, headline
 
@@ -118,8 +142,9 @@ def main(folder: Path) -> None:
     lines, headline = au_table(reports, seed_names)
     print("\n" + "\n".join(lines))
     print(
-        f"\nRecovered with at least {math.ceil(HEADLINE_SHARE * len(seed_names))} of the {len(seed_names)} seeds "
-        f"({len(headline)} AUs): {', '.join(map(str, headline))}."
+        f"\nA specific detector with at least {math.ceil(HEADLINE_SHARE * len(seed_names))} of the "
+        f"{len(seed_names)} seeds ({len(headline)} AUs): {', '.join(map(str, headline))}."
+        "\n\nfolds: ✓ a specific detector, ~ recovered but answers another AU more, · not recovered."
     )
     print("\n" + "\n".join(region_table({name: fau for name, (fau, _) in reports.items()})))
 

@@ -18,7 +18,7 @@ from torch import nn
 from fau_lightning.analysis.activations import SpatialMaxima, unit_name
 from fau_lightning.analysis.auroc import auroc_matrix
 from fau_lightning.analysis.controls import control_aurocs
-from fau_lightning.analysis.effect_sizes import GRADES
+from fau_lightning.analysis.effect_sizes import GRADE_LABELS
 from fau_lightning.analysis.filters import layer_maxima, layer_values
 from fau_lightning.analysis.occlusion import region_label_maps, response_regions
 from fau_lightning.analysis.probes import ProbeSet
@@ -228,7 +228,10 @@ def verdict_scalars(report: FAUReport) -> dict[str, float]:
 
 
 def _alignments(verdicts: list[AUVerdict]) -> list[dict]:
-    return [{**asdict(v), "recovered": v.recovered, "specific": v.specific} for v in verdicts]
+    return [
+        {**asdict(v), "recovered": v.recovered, "specific": v.specific, "detector": v.detector, "outcome": v.outcome}
+        for v in verdicts
+    ]
 
 
 def verdict_numbers(report: FAUReport, settings: AlignmentSettings) -> dict:
@@ -237,7 +240,9 @@ def verdict_numbers(report: FAUReport, settings: AlignmentSettings) -> dict:
         "alignments": _alignments(report.verdicts),
         **verdict_scalars(report),
         "recovered": report.recovered,
-        "grades": {grade: [v.au for v in report.verdicts if v.grade == grade] for grade in GRADES},
+        "specific_detectors": [v.au for v in report.verdicts if v.detector],
+        "responds_to_other": {str(v.au): v.rival for v in report.verdicts if v.responds_to_other},
+        "grades": {grade: [v.au for v in report.verdicts if v.grade == grade] for grade in GRADE_LABELS},
         "whole_map": {
             "alignments": _alignments(report.whole_map),
             "recovered": [v.au for v in report.whole_map if v.recovered],
@@ -271,24 +276,55 @@ def power_note(report: FAUReport) -> str:
 
 
 def grade_counts(verdicts: list[AUVerdict]) -> str:
-    """The recovered AUs by grade, e.g. "6 strong (AUs 2, 4, ...), 5 clear (...)"; grades no AU has are left out."""
+    """The graded AUs among `verdicts` by grade, e.g. "6 strong (AUs 2, 4, ...), 2 clear (...)"; grades no AU
+    has are left out.
+    """
     parts = []
-    for grade in GRADES:
+    for grade in GRADE_LABELS:
         aus = [str(v.au) for v in verdicts if v.grade == grade]
         if aus:
             parts.append(f"{len(aus)} {grade} (AU{'s' if len(aus) > 1 else ''} {', '.join(aus)})")
     return ", ".join(parts)
 
 
-def verdict_line(report: FAUReport) -> str:
-    """The verdict in one line, as the terminal and the report's summary say it, with the power note."""
-    recovered = report.recovered
-    grades = f": {grade_counts(report.verdicts)}" if recovered else ""
+SEED_TABLE = "docs/results/fau_seeds.md"
+
+
+def headline(report: FAUReport) -> str:
+    """The verdict as every place leads with it: the AUs with a specific detector and their grades, then
+    the recovered AUs whose unit answers another AU more, those whose unit answers another about as much,
+    and any whose specificity cannot be measured.
+    """
+    verdicts = report.verdicts
+    detectors = [v for v in verdicts if v.detector]
+    others = [v for v in verdicts if v.responds_to_other]
+    unsettled = [v for v in verdicts if v.specificity_unsettled]
+    unknown = [v for v in verdicts if v.recovered and not v.specificity_known]
+    text = f"{len(detectors)} of {len(verdicts)} AUs have a specific detector"
+    text += f" ({grade_counts(detectors)})" if detectors else ""
+    if others:
+        rivals = ", ".join(f"AU {v.au} to AU {v.rival}" for v in others)
+        text += f"; {len(others)} more respond, but to another AU more ({rivals})"
+    if unsettled:
+        rivals = ", ".join(f"AU {v.au} and AU {v.rival}" for v in unsettled)
+        text += f"; {len(unsettled)} more recovered, not shown specific ({rivals} answered about as much)"
+    if unknown:
+        text += f"; {len(unknown)} more recovered where specificity cannot be measured ({grade_counts(unknown)})"
+    return text
+
+
+def verdict_sentence(report: FAUReport) -> str:
+    """The headline with what it rests on, as the terminal, the report and fau_alignment.md say it."""
     whole = sum(v.recovered for v in report.whole_map)
-    note = power_note(report)
     return (
-        f"FAU verdict: {len(recovered)} of {len(report.verdicts)} AUs recovered{grades}; "
-        f"{whole} with whole filter maps as units "
+        f"{headline(report)}; {len(report.recovered)} recovered in all, {whole} with whole filter maps as units "
         f"(judged on {report.evidence_people} held-out people, {report.evidence_sequences} sequences, "
-        f"against {report.controls} untrained networks)" + (f"; {note}" if note else "")
+        f"against {report.controls} untrained networks); one network's result: how often each AU recurs over "
+        f"trainings is in {SEED_TABLE}"
     )
+
+
+def verdict_line(report: FAUReport) -> str:
+    """The verdict in one line, as the terminal says it, with the power note."""
+    note = power_note(report)
+    return f"FAU verdict: {verdict_sentence(report)}" + (f"; {note}" if note else "")

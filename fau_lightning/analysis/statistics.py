@@ -12,17 +12,20 @@ For each AU with enough sequences, on plain arrays (no model, no Trainer):
 5. where its response comes from in its strongest held-out sequences (the facial region whose
    occlusion lowers it most), against the base rate of all units; regions closer together than the
    layer resolves count as one (a layer that merges every region cannot pass this test).
-An AU is `recovered` when it passes all four tests; `failed` names the ones it did not pass.
+An AU is `recovered` when it passes all four tests; `failed` names the ones it did not pass. A recovered
+AU whose unit answers its own AU more than any other where the AUs come independently (`specific`) has
+a *detector*: the verdict's headline counts those (beyond the resampling of people: `specific_margin`).
+Detectors are graded by their within-emotion AUROC's interval; a unit that answers another AU more is not.
 docs/fau_alignment.md gives the reasons for each choice.
 """
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields, replace
 
 import numpy as np
 
 from fau_lightning.analysis.activations import at_strongest_cell, unit_name
 from fau_lightning.analysis.auroc import auroc_matrix, stratified_auroc
-from fau_lightning.analysis.effect_sizes import GRADES, grade, specificity
+from fau_lightning.analysis.effect_sizes import GRADES, settled_grade, specificity, specificity_margins
 from fau_lightning.analysis.regions import RegionMap
 from fau_lightning.analysis.sequences import SequenceDesign, co_occurrence
 from fau_lightning.analysis.settings import AlignmentSettings
@@ -82,19 +85,53 @@ class AUVerdict:
     specific_auroc: float  # the unit's AUROC for its AU where AUs come independently (no emotion label)
     rival: int  # there, the other tested AU the unit answers most (-1: none)
     rival_auroc: float  # and its AUROC for that AU
+    specific_margin: tuple[float, float]  # 95 % interval of specific_auroc minus the strongest other AU's
     failed: tuple[VerdictTest, ...] = field(default=())  # tests not passed, in VerdictTest's order
-    grade: str = ""  # recovered AUs: strong, clear or weak by within-emotion AUROC (effect_sizes.grade)
+    grade: str = ""  # recovered, unless it responds to another AU: strong, clear or weak (effect_sizes.grade)
 
     @property
     def recovered(self) -> bool:
         return not self.failed
 
     @property
+    def specificity_known(self) -> bool:
+        """Whether the evidence holds sequences where this AU comes independently of the others."""
+        return not np.isnan(self.specific_auroc)
+
+    @property
     def specific(self) -> bool:
-        """The unit answers its own AU more than any other tested AU where AUs come independently."""
+        """The unit answers its own AU more than any other tested AU where AUs come independently, beyond
+        the resampling of people (its margin's interval lies above zero).
+        """
         if self.rival < 0:
-            return not np.isnan(self.specific_auroc)
-        return bool(self.specific_auroc > self.rival_auroc)
+            return self.specificity_known
+        return bool(self.specific_margin[0] > 0)
+
+    @property
+    def detector(self) -> bool:
+        """Recovered, and specific: the unit detects this AU rather than one that comes with it."""
+        return self.recovered and self.specific
+
+    @property
+    def responds_to_other(self) -> bool:
+        """Recovered, but its unit answers another AU (`rival`) more, beyond the resampling of people."""
+        return self.recovered and self.specificity_known and self.rival >= 0 and bool(self.specific_margin[1] < 0)
+
+    @property
+    def specificity_unsettled(self) -> bool:
+        """Recovered, and whether its unit answers its own AU or `rival` more is within the resampling's reach."""
+        return self.recovered and self.specificity_known and not self.specific and not self.responds_to_other
+
+    @property
+    def outcome(self) -> str:
+        """The verdict in words: "specific detector, strong", "responds, but to AU 26 more", "failed: ..."."""
+        if not self.recovered:
+            return f"failed: {', '.join(self.failed)}"
+        if self.responds_to_other:
+            return f"responds, but to AU {self.rival} more"
+        if self.specificity_unsettled:
+            return f"recovered, not shown specific (AU {self.rival} about as much)"
+        return f"specific detector, {self.grade}" if self.detector else f"recovered, {self.grade} (specificity unknown)"
 
 
 def best_units(
@@ -144,6 +181,7 @@ class _Measured:
     within: ShuffleTest
     control: ControlTest
     answers: np.ndarray  # (T, T) row j: AU j's unit answering each tested AU where AUs come independently
+    margins: np.ndarray  # (T, 2) interval of each row's own answer minus its strongest other
     together: np.ndarray  # (U, U) co-occurrence of the AUs in sequences
     held_out_sequences: np.ndarray  # (U,)
     peaks: np.ndarray | None  # (units, K) region of each unit's peak frames
@@ -181,6 +219,7 @@ def align(
         within=shuffle_test(scores, evidence_design, tested, settings, within_emotion=True),
         control=control_test(overall.auroc, control_aurocs, settings.alpha),
         answers=specificity(scores, evidence_design, tested),
+        margins=specificity_margins(scores, evidence_design, tested, settings.resamples, settings.seed),
         together=co_occurrence(np.concatenate([selection_design.au_sets, evidence_design.au_sets])),
         held_out_sequences=counts[2],
         peaks=_peak_regions(evidence, evidence_design, regions, settings.top_sequences),
@@ -205,33 +244,61 @@ def _verdict(
     partner = int(np.argmax(m.together[column])) if m.together[column].max() > 0 else -1
     others = np.where(np.arange(len(m.tested)) == j, np.nan, m.answers[j])
     rival = int(np.nanargmax(others)) if np.isfinite(others).any() else -1
-    return AUVerdict(
-        au=au,
-        sequences=int(m.held_out_sequences[column]),
-        best_unit=unit,
-        unit=unit_name(unit, cells),
-        train_auroc=float(m.train_auroc[j]),
-        auroc=float(m.overall.auroc[j]),
-        chance=float(m.overall.chance[j]),
-        control_mean=float(m.control.mean[j]),
-        control_sd=float(m.control.sd[j]),
-        control_p=float(m.control.p_value[j]),
-        within_auroc=float(m.within.auroc[j]),
-        within_chance=float(m.within.chance[j]),
-        region=region.region,
-        region_share=region.share,
-        region_base_rate=region.base_rate,
-        found_in=region.found_in,
-        partner=au_codes[partner] if partner >= 0 else -1,
-        partner_share=float(m.together[column, partner]) if partner >= 0 else 0.0,
-        auroc_interval=tuple(float(x) for x in m.overall.interval[j]),
-        within_interval=tuple(float(x) for x in m.within.interval[j]),
-        specific_auroc=float(m.answers[j, j]),
-        rival=au_codes[m.tested[rival]] if rival >= 0 else -1,
-        rival_auroc=float(others[rival]) if rival >= 0 else float("nan"),
-        failed=failed,
-        grade="" if failed else grade(float(m.within.auroc[j]), settings.strong_auroc, settings.clear_auroc),
+    return graded(
+        AUVerdict(
+            au=au,
+            sequences=int(m.held_out_sequences[column]),
+            best_unit=unit,
+            unit=unit_name(unit, cells),
+            train_auroc=float(m.train_auroc[j]),
+            auroc=float(m.overall.auroc[j]),
+            chance=float(m.overall.chance[j]),
+            control_mean=float(m.control.mean[j]),
+            control_sd=float(m.control.sd[j]),
+            control_p=float(m.control.p_value[j]),
+            within_auroc=float(m.within.auroc[j]),
+            within_chance=float(m.within.chance[j]),
+            region=region.region,
+            region_share=region.share,
+            region_base_rate=region.base_rate,
+            found_in=region.found_in,
+            partner=au_codes[partner] if partner >= 0 else -1,
+            partner_share=float(m.together[column, partner]) if partner >= 0 else 0.0,
+            auroc_interval=tuple(float(x) for x in m.overall.interval[j]),
+            within_interval=tuple(float(x) for x in m.within.interval[j]),
+            specific_auroc=float(m.answers[j, j]),
+            rival=au_codes[m.tested[rival]] if rival >= 0 else -1,
+            rival_auroc=float(others[rival]) if rival >= 0 else float("nan"),
+            specific_margin=tuple(float(x) for x in m.margins[j]),
+            failed=failed,
+        ),
+        settings,
     )
+
+
+def graded(verdict: AUVerdict, settings: AlignmentSettings) -> AUVerdict:
+    """The verdict with its grade: a specific detector (or a recovered AU whose specificity cannot be
+    measured) by its within-emotion AUROC's interval against the settings' thresholds
+    (`effect_sizes.settled_grade`); any other AU gets none.
+    """
+    if not verdict.detector and not (verdict.recovered and not verdict.specificity_known):
+        return replace(verdict, grade="")
+    within = settled_grade(verdict.within_auroc, verdict.within_interval, settings.strong_auroc, settings.clear_auroc)
+    return replace(verdict, grade=within)
+
+
+def verdict_from_record(record: dict, settings: AlignmentSettings) -> AUVerdict:
+    """An AU's verdict from its report.json record (`fau.alignments[i]`, by any version of the package),
+    graded by this version's rule: so that summaries over older reports judge them all alike.
+    """
+    names = {f.name for f in fields(AUVerdict)}
+    values = {name: value for name, value in record.items() if name in names}
+    values["failed"] = tuple(VerdictTest(test) for test in values.get("failed", ()))
+    values["auroc_interval"], values["within_interval"] = (
+        tuple(values["auroc_interval"]),
+        tuple(values["within_interval"]),
+    )
+    return graded(AUVerdict(**values), settings)
 
 
 def peak_frames(values: np.ndarray, design: SequenceDesign, cells: int, k: int) -> np.ndarray:
@@ -254,20 +321,25 @@ def _peak_regions(
 
 
 def summary_numbers(results: list[AUVerdict]) -> dict[str, float]:
-    """For dashboards: how many AUs were tested, passed each test, and were recovered; mean held-out AUROCs."""
+    """For dashboards: the specific detectors first (the headline), then how many AUs were tested,
+    recovered, passed each test, and the detectors per grade; mean held-out AUROCs.
+    """
 
     def count(test: VerdictTest) -> float:
         return float(sum(test not in r.failed for r in results))
 
     return {
+        "fau/specific_detectors": float(sum(r.detector for r in results)),
         "fau/tested_aus": float(len(results)),
         "fau/recovered_aus": float(sum(r.recovered for r in results)),
+        "fau/responds_to_other_aus": float(sum(r.responds_to_other for r in results)),
+        "fau/specificity_unsettled_aus": float(sum(r.specificity_unsettled for r in results)),
         "fau/above_chance_aus": count(VerdictTest.CHANCE),
         "fau/above_control_aus": count(VerdictTest.CONTROL),
         "fau/within_emotion_aus": count(VerdictTest.WITHIN_EMOTION),
         "fau/region_aus": count(VerdictTest.REGION),
         **{f"fau/{g}_aus": float(sum(r.grade == g for r in results)) for g in GRADES},
-        "fau/specific_aus": float(sum(r.specific for r in results)),
+        "fau/grade_unsettled_aus": float(sum(r.grade not in ("", *GRADES) for r in results)),
         "fau/mean_heldout_auroc": float(np.mean([r.auroc for r in results])) if results else float("nan"),
         "fau/mean_within_emotion_auroc": float(np.nanmean([r.within_auroc for r in results]))
         if results

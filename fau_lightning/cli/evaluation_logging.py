@@ -1,11 +1,12 @@
 """An evaluation sent to a run's loggers: the verdict's scalars, the report's figures and, for W&B, the
-per-AU table with each best unit's top patches. The same numbers and figures as the report folder.
+verdict's line (as the terminal prints it) and the per-AU table with each best unit's top patches. The
+same numbers and figures as the report folder.
 """
 
 import numpy as np
 from pytorch_lightning.loggers import Logger, WandbLogger
 
-from fau_lightning.analysis.pipeline import verdict_scalars
+from fau_lightning.analysis.pipeline import verdict_line, verdict_scalars
 from fau_lightning.cli.evaluation import Evaluation
 from fau_lightning.run_logging.images import log_image
 from fau_lightning.viz.alignment_table import COLUMNS, table_rows
@@ -54,3 +55,4 @@ def log_evaluation(loggers: list[Logger], evaluation: Evaluation, step: int, tra
     ]
     for logger in wandb_loggers:
         logger.log_table(key=f"fau/{layer}_verdicts", columns=[*COLUMNS, "top held-out patches"], data=rows, step=step)
+        logger.experiment.summary["fau/verdict"] = verdict_line(analysis.fau)  # the terminal's line, on the run's page

@@ -30,16 +30,18 @@ COLUMNS = [
     "AUROC without emotion",
     "strongest other AU",
     "its AUROC",
+    "margin 95% interval",
     "specific",
     "recovered",
     "failed",
     "grade",
+    "outcome",
     "whole map",
 ]
 
 
 def _interval(bounds: tuple[float, float]) -> str:
-    return "–" if any(math.isnan(b) for b in bounds) else f"{bounds[0]:.2f}–{bounds[1]:.2f}"
+    return "–" if any(math.isnan(b) for b in bounds) else f"{bounds[0]:.2f} to {bounds[1]:.2f}"
 
 
 def _whole_map_outcome(verdict: AUVerdict | None) -> str:
@@ -75,10 +77,12 @@ def table_rows(report: FAUReport) -> list[list]:
             v.specific_auroc,
             v.rival,
             v.rival_auroc,
+            _interval(v.specific_margin),
             v.specific,
             v.recovered,
             ", ".join(v.failed),
             v.grade,
+            v.outcome,
             _whole_map_outcome(whole_map.get(v.au)),
         ]
         for v in report.verdicts
@@ -116,6 +120,17 @@ SHOWN = [
 ]
 
 
+def outcome_class(verdict: AUVerdict) -> str:
+    """The report's colour class of an AU's outcome: detector, unsettled (another AU about as much),
+    responds (to another AU more) or failed.
+    """
+    if not verdict.recovered:
+        return "failed"
+    if verdict.responds_to_other:
+        return "responds"
+    return "unsettled" if verdict.specificity_unsettled else "detector"
+
+
 def html_table(report: FAUReport) -> str:
     """The table as HTML narrow enough for a 1400 px page: the main columns and the outcome, coloured,
     with every other column of COLUMNS in a collapsible details cell.
@@ -126,21 +141,17 @@ def html_table(report: FAUReport) -> str:
         for c in [*SHOWN, "outcome", "details"]
     )
     body = []
-    for row in table_rows(report):
+    for verdict, row in zip(report.verdicts, table_rows(report), strict=True):
         cells = dict(zip(COLUMNS, row, strict=True))
         shown = "".join(
             f"<td class='{'text' if isinstance(cells[c], str) else ''}'>{html.escape(_text(cells[c]))}</td>"
             for c in SHOWN
         )
-        outcome = (
-            f"<td class='recovered'>recovered: {cells['grade']}</td>"
-            if cells["recovered"]
-            else f"<td class='failed'>failed: {html.escape(cells['failed'])}</td>"
-        )
+        outcome = f"<td class='{outcome_class(verdict)}'>{html.escape(verdict.outcome)}</td>"
         rest = "".join(
             f"<tr><td class='text'>{html.escape(c)}</td><td>{html.escape(_text(cells[c]))}</td></tr>"
             for c in COLUMNS
-            if c not in SHOWN and c not in ("recovered", "failed", "grade")
+            if c not in SHOWN and c not in ("recovered", "failed", "grade", "outcome")
         )
         body.append(
             f"<tr>{shown}{outcome}<td><details><summary>more</summary><table>{rest}</table></details></td></tr>"

@@ -4,8 +4,8 @@ import html
 from importlib.resources import files
 from string import Template
 
-from fau_lightning.analysis.pipeline import FAUReport, grade_counts, power_note
-from fau_lightning.viz.alignment_table import html_table
+from fau_lightning.analysis.pipeline import FAUReport, power_note, verdict_sentence
+from fau_lightning.viz.alignment_table import html_table, outcome_class
 
 
 def _image(files_by_key: dict[str, str], key: str) -> str:
@@ -13,33 +13,33 @@ def _image(files_by_key: dict[str, str], key: str) -> str:
 
 
 def _summary(numbers: dict, fau: FAUReport | None) -> str:
-    """The verdict's count, each AU as a chip coloured by outcome, the evidence and the controls."""
+    """The verdict's sentence, each AU as a chip coloured by outcome, the evidence and the controls."""
     fau_numbers = numbers["fau"]
     if fau is None:
         return f"<div class='summary'><p>No FAU verdict: {html.escape(fau_numbers['skipped'])}.</p></div>"
     chips = "".join(
-        f"<span class='chip {'recovered' if v.recovered else 'failed'}' "
-        f"title='{html.escape(', '.join(v.failed) or 'all four tests passed: ' + v.grade)}'>AU{v.au}</span>"
-        for v in fau.verdicts
+        f"<span class='chip {outcome_class(v)}' title='{html.escape(v.outcome)}'>AU{v.au}</span>" for v in fau.verdicts
     )
     passed = (
         f"above sequence-level chance {int(fau_numbers['fau/above_chance_aus'])}, above {fau.controls} untrained "
         f"networks {int(fau_numbers['fau/above_control_aus'])}, within emotion "
         f"{int(fau_numbers['fau/within_emotion_aus'])}, in the AU's region {int(fau_numbers['fau/region_aus'])}"
     )
+    count = f"{int(fau_numbers['fau/specific_detectors'])} of {len(fau.verdicts)}"  # the sentence's first words
     return (
         "<div class='summary'>"
-        f"<p><span class='count'>{len(fau.recovered)} of {len(fau.verdicts)}</span> action units recovered "
-        f"(all four tests passed){': ' + html.escape(grade_counts(fau.verdicts)) if fau.recovered else ''}; "
-        f"{sum(v.recovered for v in fau.whole_map)} with whole filter maps as units.</p>"
+        f"<p><span class='count'>{count}</span>{html.escape(verdict_sentence(fau).removeprefix(count))}.</p>"
         f"<p>{chips}</p>"
         f"<p>Evidence: <b>{fau.evidence_people} people</b> the network never trained on "
         f"({fau.evidence_sequences} sequences, {fau.evidence_images} images); best units chosen on "
         f"{fau.selection_images} images of the training subjects. Tests passed: {passed}.</p>"
         + (f"<p><b>Power:</b> {html.escape(power_note(fau))}.</p>" if power_note(fau) else "")
-        + "<p>Green: recovered (hover for its grade: strong, clear or weak by its within-emotion AUROC, against "
-        "thresholds taken from a network trained on the AUs themselves); grey: failed (hover for the tests it "
-        "failed).</p></div>"
+        + "<p>Green: a specific detector (all four tests passed, and its unit answers this AU more than any "
+        "other where AUs come independently, beyond the resampling of people; hover for its grade, strong, clear "
+        "or weak by its within-emotion AUROC against thresholds taken from a network trained on the AUs, or the "
+        "grades its interval spans); olive: all four tests passed, another AU answered about as much; amber: all "
+        "four tests passed, but the unit answers another AU more (hover for which); grey: failed (hover for the "
+        "tests it failed).</p></div>"
     )
 
 

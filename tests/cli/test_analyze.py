@@ -78,7 +78,10 @@ def test_report_from_a_checkpoint(
         assert f'src="{image}"' in page or f"src='{image}'" in page, image
         assert cv2.imread(str(report / image)) is not None, image
     captured = capsys.readouterr()
-    assert "report.html" in captured.out and f"FAU verdict: {len(fau['recovered'])} of " in captured.out
+    detectors = (
+        f"FAU verdict: {len(fau['specific_detectors'])} of {len(fau['alignments'])} AUs have a specific detector"
+    )
+    assert "report.html" in captured.out and detectors in captured.out
     assert "fau-analyze: untrained networks 3/3" in captured.err
     assert any(line.startswith("fau-analyze: occlusion of ") and " 5/5 " in line for line in captured.err.splitlines())
     assert f"fau-analyze: untrained networks' cache {cache}: 3 entries" in captured.err
@@ -215,17 +218,27 @@ def test_the_training_run_and_fau_analyze_give_the_same_verdict_of_the_tested_ch
         assert row["within-emotion AUROC"] == pytest.approx(alignment["within_auroc"], abs=1e-9, nan_ok=True)
         assert row["p vs untrained"] == pytest.approx(alignment["control_p"], abs=1e-9)
         assert row["recovered"] == alignment["recovered"] and row["grade"] == alignment["grade"]
-        assert row["specific"] == alignment["specific"] and (alignment["grade"] != "") == alignment["recovered"]
+        assert row["specific"] == alignment["specific"] and row["outcome"] == alignment["outcome"]
+        graded = alignment["recovered"] and (
+            alignment["specific"] or alignment["specific_auroc"] != alignment["specific_auroc"]
+        )
+        assert (alignment["grade"] != "") == graded and alignment["detector"] == (
+            alignment["recovered"] and alignment["specific"]
+        )
         assert len(alignment["auroc_interval"]) == len(alignment["within_interval"]) == 2
         whole = next(w for w in numbers["whole_map"]["alignments"] if w["au"] == alignment["au"])
         assert row["whole map"].startswith("recovered" if whole["recovered"] else "failed")
     assert run.metric("fau/recovered_aus")[-1] == len(numbers["recovered"])
     assert run.metric("fau/whole_map_recovered_aus")[-1] == len(numbers["whole_map"]["recovered"])
-    assert sum(run.metric(f"fau/{g}_aus")[-1] for g in ("strong", "clear", "weak")) == len(numbers["recovered"])
+    graded = [a["au"] for a in numbers["alignments"] if a["grade"]]
+    assert sum(run.metric(f"fau/{g}_aus")[-1] for g in ("strong", "clear", "weak")) == len(graded)
+    assert run.metric("fau/specific_detectors")[-1] == len(numbers["specific_detectors"])
+    assert run.metric("fau/responds_to_other_aus")[-1] == len(numbers["responds_to_other"])
     evidence = numbers["evidence"]
     records, split_of = cli.datamodule.analysis_records()
     assert evidence["people"] == 4 + len(set(records.subject[np.isin(split_of, ["val", "test"])]))
-    line = f"FAU verdict: {len(numbers['recovered'])} of {len(rows)} AUs recovered"
+    line = f"FAU verdict: {len(numbers['specific_detectors'])} of {len(rows)} AUs have a specific detector"
+    assert f"; {len(numbers['recovered'])} recovered in all, " in trained_out
     assert line in trained_out and f"judged on {evidence['people']} held-out people" in trained_out
     assert line in capsys.readouterr().out
 
@@ -238,11 +251,14 @@ def test_the_report_shows_the_verdict_first_and_names_every_unit_it_shows(checkp
     summary, table = page.index("class='summary'"), page.index("class='verdicts'")
     assert summary < table < page.index("fau_auroc.png")
     head = page[summary:table]
-    assert f"{len(numbers['fau']['recovered'])} of {int(numbers['fau']['fau/tested_aus'])}" in head
+    count = f"{len(numbers['fau']['specific_detectors'])} of {int(numbers['fau']['fau/tested_aus'])}"
+    assert f"<span class='count'>{count}</span> AUs have a specific detector" in head
     assert f"{numbers['fau']['evidence']['people']} people" in head
     assert "<b>Power:</b> only" in head  # a few held-out people: the count is a lower bound
     for a in numbers["fau"]["alignments"]:
-        assert f"chip {'recovered' if a['recovered'] else 'failed'}'" in head and f">AU{a['au']}<" in head
+        kinds = {"failed": "failed", "responds": "responds", "recovered, not shown specific": "unsettled"}
+        colour = next((c for start, c in kinds.items() if a["outcome"].startswith(start)), "detector")
+        assert f"chip {colour}' title='{a['outcome']}'>AU{a['au']}<" in head
     captions = " ".join(page[i : page.index("</figcaption>", i)] for i in _all(page, "<figcaption>"))
     for a in numbers["fau"]["alignments"]:
         assert f"AU{a['au']}: {a['unit']}" in captions
