@@ -8,7 +8,7 @@ import json
 import sys
 from pathlib import Path
 
-from fau_seeds_summary import region_table, training_report, verdicts
+from fau_seeds_summary import read_report, region_table, training_report, verdicts
 
 from fau_lightning.evaluation.task_reports import report_of
 
@@ -51,7 +51,7 @@ def summary_table(folder: Path, report: str) -> None:
         found = report_folder(folder, name, report)
         if found is None:
             continue
-        numbers = json.loads((found / "report.json").read_text())
+        numbers = read_report(found)
         fau, metrics = numbers["fau"], numbers["test"]["metrics"]  # training and fau-analyze reports alike
         test = report_of(numbers["test"]).headline_text(metrics, digits=3)
         judged = verdicts(fau)

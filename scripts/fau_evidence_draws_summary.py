@@ -17,9 +17,10 @@ the shipped rule; then how far the draws agree, all read from the same report.js
 """
 
 import itertools
-import json
 import sys
 from pathlib import Path
+
+from fau_seeds_summary import read_report
 
 from fau_lightning.analysis.effect_sizes import GRADES, grade
 from fau_lightning.analysis.settings import AlignmentSettings
@@ -143,9 +144,7 @@ def agreement(rows: list[dict]) -> str:
 
 
 def main(folders: list[str]) -> None:
-    rows = [
-        draw_row(Path(folder).name, json.loads((Path(folder) / "report.json").read_text())["fau"]) for folder in folders
-    ]
+    rows = [draw_row(Path(folder).name, read_report(Path(folder))["fau"]) for folder in folders]
     print(
         "Each AU under the shipped rule: a specific detector's grade (as far as its interval settles it), "
         "'to AU k': its unit answers AU k more, '≈ AU k': AU k about as much, '-': not recovered.\n"

@@ -15,6 +15,7 @@ from fau_lightning.analysis.effect_sizes import GRADES
 from fau_lightning.analysis.settings import AlignmentSettings
 from fau_lightning.analysis.statistics import AUVerdict, verdict_from_record
 from fau_lightning.analysis.verdict_tests import VerdictTest
+from fau_lightning.errors import InputError
 from fau_lightning.evaluation.task_reports import report_of
 
 FOLDS = ["seed_0", "fold_1", "fold_2"]  # seed 0
@@ -31,9 +32,21 @@ def training_report(folder: Path, name: str) -> Path:
     return Path(json.loads((folder / name / "result.json").read_text())["checkpoint"]).with_suffix(".report")
 
 
+def read_report(folder: Path) -> dict:
+    """A report folder's report.json; one line naming it, and exit, when its verdicts cannot be read by
+    this version (a report from before a field existed).
+    """
+    numbers = json.loads((folder / "report.json").read_text())
+    try:
+        verdicts(numbers["fau"])
+    except InputError as err:
+        raise SystemExit(f"{folder / 'report.json'}: {err}") from None
+    return numbers
+
+
 def load(folder: Path, name: str) -> tuple[dict, dict]:
     """(the verdict of the training's tested checkpoint and its test record, from its report.json)."""
-    numbers = json.loads((training_report(folder, name) / "report.json").read_text())
+    numbers = read_report(training_report(folder, name))
     return numbers["fau"], numbers["test"]
 
 

@@ -19,7 +19,7 @@ Detectors are graded by their within-emotion AUROC's interval; a unit that answe
 docs/fau_alignment.md gives the reasons for each choice.
 """
 
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import MISSING, dataclass, field, fields, replace
 
 import numpy as np
 
@@ -37,6 +37,7 @@ from fau_lightning.analysis.verdict_tests import (
     shuffle_test,
     unit_region_test,
 )
+from fau_lightning.errors import InputError
 
 
 @dataclass(frozen=True)
@@ -288,16 +289,21 @@ def graded(verdict: AUVerdict, settings: AlignmentSettings) -> AUVerdict:
 
 
 def verdict_from_record(record: dict, settings: AlignmentSettings) -> AUVerdict:
-    """An AU's verdict from its report.json record (`fau.alignments[i]`, by any version of the package),
-    graded by this version's rule: so that summaries over older reports judge them all alike.
+    """An AU's verdict from its report.json record (`fau.alignments[i]`), graded by this version's rule,
+    so that summaries over reports written at different times judge them all alike.
+
+    Raises:
+        InputError: the record lacks a field the verdict needs (a report from before it existed: judge the
+            checkpoint again with `fau-analyze`).
     """
     names = {f.name for f in fields(AUVerdict)}
+    missing = sorted(f.name for f in fields(AUVerdict) if f.name not in record and f.default is MISSING)
+    if missing:
+        raise InputError(f"an AU verdict written before {', '.join(missing)} existed: judge its checkpoint again")
     values = {name: value for name, value in record.items() if name in names}
     values["failed"] = tuple(VerdictTest(test) for test in values.get("failed", ()))
-    values["auroc_interval"], values["within_interval"] = (
-        tuple(values["auroc_interval"]),
-        tuple(values["within_interval"]),
-    )
+    for name in ("auroc_interval", "within_interval", "specific_margin"):
+        values[name] = tuple(values[name])
     return graded(AUVerdict(**values), settings)
 
 

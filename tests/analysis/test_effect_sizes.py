@@ -6,6 +6,7 @@ import json
 from dataclasses import asdict, replace
 
 import numpy as np
+import pytest
 
 from fau_lightning.analysis.auroc import stratified_auroc
 from fau_lightning.analysis.effect_sizes import (
@@ -28,6 +29,7 @@ from fau_lightning.analysis.statistics import (
     verdict_from_record,
     whole_maps,
 )
+from fau_lightning.errors import InputError
 from tests.analysis.test_statistics import _design, _scores_with_planted_filter, _two_regions, make_probe
 
 
@@ -185,3 +187,6 @@ def test_a_verdict_read_back_from_report_json_is_the_verdict_and_an_older_grade_
         assert json.dumps(asdict(verdict_from_record(record, settings))) == json.dumps(asdict(verdict))
     older = {**records[0], "grade": "strong"}  # an earlier version graded every recovered AU
     assert judged[0].responds_to_other and verdict_from_record(older, settings).grade == ""
+    before_margins = {k: v for k, v in records[0].items() if k != "specific_margin"}
+    with pytest.raises(InputError, match="written before specific_margin existed"):
+        verdict_from_record(before_margins, settings)
