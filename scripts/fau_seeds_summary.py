@@ -11,7 +11,7 @@ import math
 import sys
 from pathlib import Path
 
-from fau_lightning.analysis.effect_sizes import GRADES
+from fau_lightning.analysis.effect_sizes import GRADE_LABELS
 from fau_lightning.analysis.settings import AlignmentSettings
 from fau_lightning.analysis.statistics import AUVerdict, verdict_from_record
 from fau_lightning.analysis.verdict_tests import VerdictTest
@@ -58,14 +58,15 @@ def verdicts(fau: dict) -> list[AUVerdict]:
 
 def run_table(reports: dict[str, tuple[dict, dict]]) -> list[str]:
     lines = [
-        "| training | test accuracy | specific detectors | strong | clear | weak | responds to another AU "
+        "| training | test accuracy | specific detectors | their grades | responds to another AU "
         "| recovered | whole maps | AUs with a specific detector |",
-        "|---|---|---|---|---|---|---|---|---|---|",
+        "|---|---|---|---|---|---|---|---|",
     ]
     for name, (fau, test) in reports.items():
         judged = verdicts(fau)
         detectors = [v.au for v in judged if v.detector]
-        grades = " | ".join(str(sum(v.detector and v.grade == g for v in judged)) for g in GRADES)
+        counts = {label: sum(v.detector and v.grade == label for v in judged) for label in GRADE_LABELS}
+        grades = ", ".join(f"{n} {label}" for label, n in counts.items() if n) or "–"
         lines.append(
             f"| {name.replace('_', ' ')} | {test['metrics'][report_of(test).headline]:.3f} | **{len(detectors)}** | "
             f"{grades} | {sum(v.responds_to_other for v in judged)} | {sum(v.recovered for v in judged)} | "
@@ -97,8 +98,7 @@ def au_table(reports: dict[str, tuple[dict, dict]], seed_names: list[str]) -> tu
     for au, runs in sorted(per_au.items()):
         seeds = [runs[n] for n in seed_names if n in runs]
         detectors = sum(v.detector for v in seeds)
-        grades = sorted({v.grade for v in seeds if v.detector}, key=GRADES.index)
-        grade_range = "–" if not grades else grades[0] if len(grades) == 1 else f"{grades[0]} to {grades[-1]}"
+        grades = "; ".join(sorted({v.grade for v in seeds if v.detector}, key=GRADE_LABELS.index)) or "–"
         within = [v.within_auroc for v in seeds]
         rivals = sorted({v.rival for v in seeds if v.responds_to_other})
         others = f"{sum(v.responds_to_other for v in seeds)} of {len(seeds)}" + (
@@ -108,7 +108,7 @@ def au_table(reports: dict[str, tuple[dict, dict]], seed_names: list[str]) -> tu
             headline.append(au)
         lines.append(
             f"| {au} | **{detectors} of {len(seeds)}** | {sum(v.recovered for v in seeds)} of {len(seeds)} | "
-            f"{grade_range} | {min(within):.2f}–{max(within):.2f} | {others} | "
+            f"{grades} | {min(within):.2f}–{max(within):.2f} | {others} | "
             f"{sum(au in whole[n] for n in seed_names if n in whole)} of {len(seeds)} | "
             f"{''.join(_outcome_mark(runs.get(n)) for n in FOLDS)} |"
         )
@@ -157,7 +157,7 @@ def main(folder: Path) -> None:
     print(
         f"\nA specific detector with at least {math.ceil(HEADLINE_SHARE * len(seed_names))} of the "
         f"{len(seed_names)} seeds ({len(headline)} AUs): {', '.join(map(str, headline))}."
-        "\n\nfolds: ✓ a specific detector, ~ recovered but answers another AU more, · not recovered."
+        "\n\nfolds: ✓ a specific detector, ~ recovered but not a specific detector, · not recovered."
     )
     print("\n" + "\n".join(region_table({name: fau for name, (fau, _) in reports.items()})))
 
