@@ -20,11 +20,11 @@ import itertools
 import sys
 from pathlib import Path
 
-from fau_seeds_summary import read_report
+from fau_seeds_summary import read_report, report_settings, verdicts
 
 from fau_lightning.analysis.effect_sizes import GRADES, grade
 from fau_lightning.analysis.settings import AlignmentSettings
-from fau_lightning.analysis.statistics import AUVerdict, verdict_from_record
+from fau_lightning.analysis.statistics import AUVerdict
 
 OTHER_RULES = {
     "point": "earlier rule (every recovered AU graded by its AUROC)",
@@ -70,18 +70,17 @@ def contradict(a: str, b: str) -> bool:
 
 
 def draw_row(name: str, fau: dict) -> dict:
-    settings = AlignmentSettings(**{k: v for k, v in fau["settings"].items() if k in AlignmentSettings.__annotations__})
-    verdicts = [verdict_from_record(record, settings) for record in fau["alignments"]]
+    settings, judged = report_settings(fau), verdicts(fau)
     further = fau["evidence"].get("further_people") or {}
     people = f"{further['first_subject']}-{further['first_subject'] + further['people'] - 1}" if further else "?"
     return {
         "name": name,
         "people": people,
-        "recovered": sorted(v.au for v in verdicts if v.recovered),
-        "detectors": sorted(v.au for v in verdicts if v.detector),
+        "recovered": sorted(v.au for v in judged if v.recovered),
+        "detectors": sorted(v.au for v in judged if v.detector),
         "whole_maps": len(fau["whole_map"]["recovered"]),
-        "shipped": {v.au: shipped_label(v) for v in verdicts},
-        **{rule: {v.au: other_label(v, rule, settings) for v in verdicts} for rule in OTHER_RULES},
+        "shipped": {v.au: shipped_label(v) for v in judged},
+        **{rule: {v.au: other_label(v, rule, settings) for v in judged} for rule in OTHER_RULES},
     }
 
 

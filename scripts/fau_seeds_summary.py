@@ -50,9 +50,14 @@ def load(folder: Path, name: str) -> tuple[dict, dict]:
     return numbers["fau"], numbers["test"]
 
 
+def report_settings(fau: dict) -> AlignmentSettings:
+    """The verdict settings a report was judged with (its `fau.settings` also hold the analysis's others)."""
+    return AlignmentSettings(**{k: v for k, v in fau["settings"].items() if k in AlignmentSettings.__annotations__})
+
+
 def verdicts(fau: dict) -> list[AUVerdict]:
     """A report's per-AU verdicts, graded by this version's rule (`statistics.verdict_from_record`)."""
-    settings = AlignmentSettings(**{k: v for k, v in fau["settings"].items() if k in AlignmentSettings.__annotations__})
+    settings = report_settings(fau)
     return [verdict_from_record(record, settings) for record in fau["alignments"]]
 
 
