@@ -7,11 +7,12 @@ chosen for the AU on the training subjects (with quadrants as units, and with wh
 units). Only those numbers are computed and cached on disk, keyed by everything they depend on:
 the architecture, the layer and its cells, the seed, the arithmetic, the probe images and their labels.
 
-Each untrained network runs over the selection images once with every unit, then over the evidence
-images with just the filters its chosen units belong to (the layer's convolution narrowed to them;
-everything before it is computed in full): the same numbers as every unit on both sets, about half the
-work. `precision="bf16"` runs these passes in bfloat16 instead of float32 (docs/speed.md: faster, and
-not the same numbers).
+The untrained networks come from the judged network's constructor (`models.factory.spec_of`), one seed
+each. Each runs over the selection images once with every unit, then over the evidence images; where
+the layer sits in a `features` stack (the zero-bias CNN), with just the filters its chosen units belong
+to (the layer's convolution narrowed to them; everything before it is computed in full): the same
+numbers as every unit on both sets, about half the work. `precision="bf16"` runs these passes in
+bfloat16 instead of float32 (docs/speed.md: faster, and not the same numbers).
 """
 
 import copy
@@ -29,10 +30,11 @@ from torch import nn
 
 from fau_lightning.analysis.activations import spatial_maxima
 from fau_lightning.analysis.auroc import stratified_auroc
+from fau_lightning.analysis.layers import module_path
 from fau_lightning.analysis.sequences import SequenceDesign
 from fau_lightning.analysis.statistics import LayerScores, best_units, whole_maps
 from fau_lightning.files import cache_key, load_checked, remove_stale_temporaries, save_checked
-from fau_lightning.models import ZeroBiasCNN
+from fau_lightning.models.factory import spec_of
 from fau_lightning.pixels import to_unit_float
 
 CACHE_VERSION = 5  # 5: keyed by files.cache_key; 4: each AU's best units' held-out AUROCs only (3: every unit's values)
@@ -57,16 +59,14 @@ def clear_cache(cache_dir: str | Path) -> tuple[int, int]:
     return removed
 
 
-def untrained_copy(model: ZeroBiasCNN, seed: int) -> ZeroBiasCNN:
-    """A network of the same architecture with the paper's initial weights drawn from `seed`.
+def untrained_copy(model: nn.Module, seed: int) -> nn.Module:
+    """The untrained network of `seed` from `model`'s constructor (`NetworkSpec.build(seed)`; the zero-bias
+    CNN: the paper's initial weights), on `model`'s device and in evaluation mode.
 
     The global random state is left as it was, so a control made during training changes nothing.
     """
-    control = copy.deepcopy(model)
-    with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(seed)
-        control.init_weights_()
-    return control
+    parameter = next(model.parameters())
+    return spec_of(model).build(seed).to(parameter.device, parameter.dtype).eval()
 
 
 @dataclass(frozen=True)
@@ -79,11 +79,19 @@ class ControlAurocs:
     whole_maps: np.ndarray  # (T,) each filter's whole map as one unit
 
 
+def _in_features(model: nn.Module, layer: str) -> bool:
+    """Whether `layer` is a child of the network's `features` stack (an nn.Sequential)."""
+    return isinstance(getattr(model, "features", None), nn.Sequential) and module_path(model, layer) == (
+        f"features.{layer.removeprefix('features.')}"
+    )
+
+
 def narrowed(model: nn.Module, layer: str, filters: list[int]) -> nn.Module:
     """A copy of `model` whose convolution feeding `features.<layer>` computes only `filters`: the
     layer then has len(filters) maps, in that order. Every module between that convolution and the
     layer must act on each map alone (activations, pooling).
     """
+    layer = layer.removeprefix("features.")
     copied = copy.deepcopy(model)
     children = list(copied.features.named_children())
     names = [name for name, _ in children]
@@ -94,11 +102,13 @@ def narrowed(model: nn.Module, layer: str, filters: list[int]) -> nn.Module:
     return copied
 
 
-def _shared_modules(model: nn.Module) -> list[str]:
-    """The leading modules of `model.features` without weights (the input normalisation): every
-    untrained network computes the same there, so it is computed once.
+def _shared_modules(model: nn.Module, layer: str) -> list[str]:
+    """The leading modules of `model.features` without weights (the input normalisation), where the layer
+    is in that stack: every untrained network computes the same there, so it is computed once.
     """
-    names = []
+    names: list[str] = []
+    if not _in_features(model, layer):
+        return names
     for name, module in model.features.named_children():
         if any(True for _ in module.parameters()):
             break
@@ -106,10 +116,10 @@ def _shared_modules(model: nn.Module) -> list[str]:
     return names
 
 
-def _shared_inputs(model: nn.Module, images: np.ndarray, batch_size: int = 64) -> list[torch.Tensor]:
+def _shared_inputs(model: nn.Module, layer: str, images: np.ndarray, batch_size: int = 64) -> list[torch.Tensor]:
     """Batches of uint8 images (N, S, S) through `_shared_modules`, channels-last."""
     device = next(model.parameters()).device
-    shared = [model.features.get_submodule(name) for name in _shared_modules(model)]
+    shared = [model.features.get_submodule(name) for name in _shared_modules(model, layer)]
     batches = []
     with torch.no_grad():
         for start in range(0, len(images), batch_size):
@@ -122,13 +132,14 @@ def _shared_inputs(model: nn.Module, images: np.ndarray, batch_size: int = 64) -
 
 def _unit_values(model: nn.Module, batches: list[torch.Tensor], layer: str, cells: int) -> np.ndarray:
     """(N, U) the layer's unit maxima of a network whose shared modules were already applied to `batches`."""
-    shared = _shared_modules(model)
-    rest = copy.copy(model)
-    rest.features = nn.Sequential(
-        OrderedDict((n, nn.Identity() if n in shared else m) for n, m in model.features.named_children())
-    )
+    shared, rest = _shared_modules(model, layer), model
+    if shared:
+        rest = copy.copy(model)
+        rest.features = nn.Sequential(
+            OrderedDict((n, nn.Identity() if n in shared else m) for n, m in model.features.named_children())
+        )
     device = next(model.parameters()).device
-    return spatial_maxima(rest, f"features.{layer}", batches, device, cells, channels_last=True).values
+    return spatial_maxima(rest, module_path(rest, layer), batches, device, cells, channels_last=True).values
 
 
 def _chosen_aurocs(
@@ -145,8 +156,13 @@ def _chosen_aurocs(
     best_map, _ = best_units(whole_maps(chosen).values, selection_design.labels, selection_design.strata)
     per_map = cells**2
     filters = sorted({int(u) // per_map for u in best_unit} | {int(f) for f in best_map})
-    position = {f: i for i, f in enumerate(filters)}
-    measured = LayerScores(_unit_values(narrowed(control, layer, filters), evidence_batches, layer, cells), cells=cells)
+    if _in_features(control, layer):
+        position = {f: i for i, f in enumerate(filters)}
+        measured_network = narrowed(control, layer, filters)
+    else:
+        position = {f: f for f in filters}
+        measured_network = control
+    measured = LayerScores(_unit_values(measured_network, evidence_batches, layer, cells), cells=cells)
     unit_columns = [position[int(u) // per_map] * per_map + int(u) % per_map for u in best_unit]
     map_columns = [position[int(f)] for f in best_map]
     labels = evidence_design.labels
@@ -196,7 +212,7 @@ def _warn_untrusted(cache_dir: str | Path, problems: list[str]) -> None:
 
 
 def control_aurocs(
-    model: ZeroBiasCNN,
+    model: nn.Module,
     layer: str,
     cells: int,
     seeds: list[int],
@@ -226,7 +242,7 @@ def control_aurocs(
         entry, problem = _load(path, key, columns) if path is not None and path.exists() else (None, "")
         untrusted += [problem] if problem else []
         if entry is None:
-            inputs = inputs or [_shared_inputs(model, selection[0]), _shared_inputs(model, evidence[0])]
+            inputs = inputs or [_shared_inputs(model, layer, images) for images in (selection[0], evidence[0])]
             with torch.autocast(device.type, dtype=torch.bfloat16, enabled=precision == "bf16"):
                 entry = _chosen_aurocs(
                     untrained_copy(model, seed),

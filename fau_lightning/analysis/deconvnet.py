@@ -28,6 +28,23 @@ def _prepare(prefix: list[nn.Module], image: torch.Tensor) -> torch.Tensor:
     return image
 
 
+PROJECTABLE = (nn.Conv2d, nn.ReLU, nn.MaxPool2d)
+
+
+def projectable(model: nn.Module, layer: str) -> str:
+    """Why the projections cannot run on `layer`, or "" where they can: `model.features` must be an
+    nn.Sequential holding `layer` as a child, and everything from its first convolution up to it a
+    Conv2d, ReLU or MaxPool2d (what both projections invert).
+    """
+    features = getattr(model, "features", None)
+    name = layer.removeprefix("features.")
+    if not isinstance(features, nn.Sequential) or name not in dict(features.named_children()):
+        return f"{type(model).__name__} has no nn.Sequential `features` holding {layer}"
+    _, stack = _split(features, name)
+    other = [n for n, m in stack if not isinstance(m, PROJECTABLE)]
+    return f"{other[0]} is not a convolution, ReLU or max pool" if other else ""
+
+
 def _unit_only(maps: torch.Tensor, unit: tuple[int, int, int]) -> torch.Tensor:
     f, r, c = unit
     signal = torch.zeros_like(maps)

@@ -10,6 +10,7 @@ from pathlib import Path
 from torch import nn
 
 from fau_lightning.analysis.filters import FilterReport, filter_report, layer_maxima
+from fau_lightning.analysis.layers import settings_for
 from fau_lightning.analysis.pipeline import FAUEvidence, FAUReport, UnitMeasurements, fau_verdict, prepare_evidence
 from fau_lightning.analysis.probes import ProbeSet
 from fau_lightning.analysis.settings import AnalysisSettings
@@ -39,8 +40,10 @@ def analyse_network(
     """Filter pictures (on the training subjects) and, where the data has AUs and `verdict` asks for
     it, the FAU verdict.
 
-    `prepared`: stage 1 made earlier for these probe sets and this architecture, to reuse.
+    `prepared`: stage 1 made earlier for these probe sets and this architecture, to reuse. The settings
+    kept with the analysis name the layer judged (`settings_for`).
     """
+    settings = settings_for(model, settings, selection.images.shape[-1])
     skipped = "" if selection.has_aus else "the data has no FACS AU labels"
     skipped = skipped or ("" if verdict else "not asked for")
     if skipped:

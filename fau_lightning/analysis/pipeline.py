@@ -20,9 +20,10 @@ from fau_lightning.analysis.auroc import auroc_matrix
 from fau_lightning.analysis.controls import control_aurocs
 from fau_lightning.analysis.effect_sizes import GRADE_LABELS
 from fau_lightning.analysis.filters import layer_maxima, layer_values
+from fau_lightning.analysis.layers import settings_for
 from fau_lightning.analysis.occlusion import region_label_maps, response_regions
 from fau_lightning.analysis.probes import ProbeSet
-from fau_lightning.analysis.receptive_field import receptive_field
+from fau_lightning.analysis.receptive_field import measured_receptive_field
 from fau_lightning.analysis.regions import REGIONS, UNKNOWN, RegionMap, unresolved_groups
 from fau_lightning.analysis.sequences import SequenceDesign
 from fau_lightning.analysis.settings import AlignmentSettings, AnalysisSettings
@@ -99,6 +100,7 @@ def prepare_evidence(
     networks (seeds 0..settings.control_seeds-1, with `model`'s architecture) through the same unit
     choice as the network judged (`controls.control_aurocs`).
     """
+    settings = settings_for(model, settings, selection.images.shape[-1])
     selection_design, evidence_design = SequenceDesign.of(selection), SequenceDesign.of(evidence)
     untrained = control_aurocs(
         model,
@@ -112,7 +114,8 @@ def prepare_evidence(
         (lambda done, total: progress("untrained networks", done, total)) if progress else None,
     )
     labels = region_label_maps(evidence.landmarks, evidence.images.shape[-1], settings.region_reach)
-    merged = unresolved_groups(evidence.landmarks, receptive_field(model.features, settings.layer).jump)
+    jump = measured_receptive_field(model, settings.layer, evidence.images.shape[-1]).jump
+    merged = unresolved_groups(evidence.landmarks, jump)
     return FAUEvidence(
         selection=selection,
         evidence=evidence,
@@ -217,6 +220,7 @@ def fau_verdict(
     progress: Progress | None = None,
 ) -> tuple[FAUReport, UnitMeasurements]:
     """Stages 2 and 3 for one network on prepared evidence."""
+    settings = settings_for(model, settings, prepared.selection.images.shape[-1])
     measured = measure_units(model, prepared, settings.layer, settings.cells, settings.top_sequences, progress)
     return judge(prepared, measured, settings, progress), measured
 

@@ -61,7 +61,9 @@ class AnalysisSettings(AlignmentSettings):
     """What a network's analysis judges and shows; the defaults give the verdict the docs report.
 
     Args:
-        layer: the layer whose units are judged and whose filters are shown: relu1, relu2 or relu3.
+        layer: the layer whose units are judged and whose filters are shown: a module path of the
+            network (relu1..relu3 for the zero-bias CNN, layer1..layer4 for resnet18), or auto: the
+            network's own choice (relu3, the paper's), else its deepest module giving feature maps.
         control_seeds: untrained networks (seeds 0..n-1) the verdict compares against; 30, because with
             10 the prediction bound let an untrained network through on AU 23.
         control_precision: arithmetic of the untrained networks' forward passes: 32 (float32), or bf16
@@ -72,7 +74,7 @@ class AnalysisSettings(AlignmentSettings):
         method: how a unit is projected to pixels: deconvnet or guided_backprop.
     """
 
-    layer: Literal["relu1", "relu2", "relu3"] = "relu3"
+    layer: str = "auto"
     control_seeds: int = 30
     control_precision: Literal["32", "bf16"] = "32"
     num_filters: int = 8

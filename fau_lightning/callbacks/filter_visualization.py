@@ -8,19 +8,23 @@ from pytorch_lightning.callbacks import Callback
 
 from fau_lightning.analysis.evidence import split_probe_set
 from fau_lightning.analysis.filters import filter_report
+from fau_lightning.analysis.layers import AUTO, resolve_layer
 from fau_lightning.errors import SettingError
 from fau_lightning.run_logging.images import log_image
 from fau_lightning.viz.figures import image_grid
+from fau_lightning.viz.network_report import first_filters_image
 
 
 class FilterVisualization(Callback):
     """Every `every_n_epochs` validation epochs, log the top-K patches of the `num_filters` most
     selective filters of `layer` (one row each), the deconvnet (or guided-backprop) projection of
-    each filter's strongest activation, and the conv1 filters, on at most `max_images` images of the
-    `stage` split. The tested checkpoint's pictures come with its report when fit ends.
+    each filter's strongest activation where the network allows one, and the first convolution's
+    filters, on at most `max_images` images of the `stage` split. The tested checkpoint's pictures
+    come with its report when fit ends.
 
     Args:
-        layer: the layer whose filters are shown (relu1, relu2 or relu3).
+        layer: the layer whose filters are shown: a module path of the network (relu1..relu3 for the
+            zero-bias CNN, layer1..layer4 for resnet18), or auto (the layer the FAU verdict judges).
         num_filters: how many filters, most selective first (top-K mean over overall mean).
         top_k: patches shown per filter.
         method: "deconvnet" (Zeiler & Fergus, as the paper) or "guided_backprop".
@@ -31,7 +35,7 @@ class FilterVisualization(Callback):
 
     def __init__(
         self,
-        layer: str = "relu3",
+        layer: str = AUTO,
         num_filters: int = 8,
         top_k: int = 9,
         method: str = "deconvnet",
@@ -58,23 +62,16 @@ class FilterVisualization(Callback):
 
     def _log(self, trainer: pl.Trainer, model) -> None:  # noqa: ANN001 (the task's plain network)
         probe = split_probe_set(*trainer.datamodule.analysis_records(), self.stage).sample(self.max_images)
-        report = filter_report(model, probe.images, self.layer, self.num_filters, self.top_k, self.method)
+        layer = resolve_layer(model, self.layer, probe.images.shape[-1])
+        report = filter_report(model, probe.images, layer, self.num_filters, self.top_k, self.method)
         patches = [p for f in report.filters for p in report.patches[f]]
         step = trainer.global_step
-        log_image(
-            trainer.loggers, f"filters/{self.layer}_top_patches", _rgb(image_grid(patches, columns=self.top_k)), step
-        )
-        projections = [report.projections[f] for f in report.filters]
-        log_image(
-            trainer.loggers,
-            f"filters/{self.layer}_{self.method}",
-            _rgb(image_grid(projections, columns=len(projections))),
-            step,
-        )
-        conv1 = model.features.conv1.weight.detach().cpu().numpy()[:, 0]
-        log_image(
-            trainer.loggers, "filters/conv1_weights", _rgb(image_grid(list(conv1), columns=16, tile_size=20)), step
-        )
+        log_image(trainer.loggers, f"filters/{layer}_top_patches", _rgb(image_grid(patches, columns=self.top_k)), step)
+        if report.projections:
+            projections = [report.projections[f] for f in report.filters]
+            grid = image_grid(projections, columns=len(projections))
+            log_image(trainer.loggers, f"filters/{layer}_{self.method}", _rgb(grid), step)
+        log_image(trainer.loggers, "filters/conv1_weights", _rgb(first_filters_image(model)), step)
 
 
 def _rgb(gray: np.ndarray) -> np.ndarray:

@@ -316,7 +316,7 @@ def add_settings_flags(parser: argparse.ArgumentParser, cls: type, prefix: str) 
             type=kind,
             choices=choices,
             default=field.default,
-            help=described.get(field.name, ""),
+            help=described.get(field.name, "").replace("%", "%%"),  # argparse formats help with %
         )
 
 

@@ -19,9 +19,9 @@ from fau_lightning.errors import SettingError
 from fau_lightning.inference.export import FORMAT_OF_SUFFIX, ExportFormat, export_network, parity
 from fau_lightning.inference.model_card import model_card, write_model_card
 from fau_lightning.inference.predictor import Predictor
+from fau_lightning.models.factory import spec_from_arguments
 
 PARITY_TOLERANCE = 1e-4
-ARCHITECTURE_KEYS = ("in_channels", "widths", "hidden_units", "dropout", "init", "norm_divide_by_std")
 
 
 def export_format(path: Path, asked: ExportFormat | None) -> ExportFormat:
@@ -79,8 +79,9 @@ def run(argv: list[str] | None = None) -> Path:
         raise SettingError(
             f"{args.output}: the export differs from PyTorch by {difference:.2e} (> {PARITY_TOLERANCE}); not kept"
         )
-    architecture = {"parameters": sum(p.numel() for p in predictor.network.parameters())}
-    architecture |= {k: v for k, v in predictor.hyperparameters.items() if k in ARCHITECTURE_KEYS}
+    spec = spec_from_arguments(predictor.hyperparameters, weights=False)
+    architecture = {"network": spec.name, "in_channels": spec.in_channels, **spec.options}
+    architecture["parameters"] = sum(p.numel() for p in predictor.network.parameters())
     card = model_card(record, architecture, args.output, args.format, difference)
     json_card, md_card = write_model_card(card, args.output)
     check = f"max abs difference from PyTorch {difference:.1e}" if difference is not None else "not checked"

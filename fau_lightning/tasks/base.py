@@ -1,5 +1,5 @@
-"""What every task on the zero-bias CNN shares: the network, speed options, the optimiser, and a
-record in each checkpoint of which task wrote it.
+"""What every task shares: the network (the zero-bias CNN unless the config names another), speed options,
+the optimiser, and a record in each checkpoint of which task wrote it.
 """
 
 import importlib
@@ -16,14 +16,16 @@ from fau_lightning.checkpoint.allowed_tasks import TASK_MODULES
 from fau_lightning.checkpoint.record import build_record
 from fau_lightning.errors import SettingError
 from fau_lightning.evaluation.task_reports import TaskReport
-from fau_lightning.models import ZeroBiasCNN, probabilities
+from fau_lightning.models import probabilities
+from fau_lightning.models.factory import ZERO_BIAS, spec_from_arguments
 
 HISTORY_KEY = "fau_history"  # checkpoint entry: the per-epoch train and validation figures up to that checkpoint
 EPOCH_SO_FAR_KEY = "fau_train_epoch_so_far"  # checkpoint entry: the training epoch's running sums (mid-epoch resume)
 
 
 class FaceTask(pl.LightningModule, ABC):
-    """The zero-bias CNN with `num_classes` outputs, trained by SGD with momentum (the paper's defaults).
+    """A network with `num_classes` outputs (the zero-bias CNN by default), trained by SGD with momentum
+    (the paper's defaults).
 
     Speed options, none of which changes what is computed: `channels_last` keeps activations in
     NHWC memory order; `compile` runs the forward pass through `torch.compile` (the eager module
@@ -32,12 +34,19 @@ class FaceTask(pl.LightningModule, ABC):
     Args:
         num_classes: outputs of the network (linked from the data module).
         class_names: a name per output (linked from the data module).
+        network: the body: zero_bias_cnn (the paper's), timm:<model> (e.g. timm:resnet18, randomly
+            initialised, one input channel), or an nn.Module class path (module.Class) taking
+            num_classes and in_channels keywords (docs/networks.md).
+        network_options: further keyword arguments of a timm model or class (not for zero_bias_cnn).
+        network_weights: a local file of initial weights (a timm pretrained file, or a state_dict);
+            nothing is downloaded.
         in_channels: image channels (1: grayscale, as in the paper).
-        widths: filters of conv1, conv2 and conv3 (the paper's 64, 128, 256).
-        hidden_units: units of the dense layer fc4 (the paper's 300).
-        dropout: dropout on fc4's input (the paper's "d" variants use 0.5).
-        init: "paper" (N(0, (k/sqrt(fan_in))^2), one k ~ U(0.2, 1.2) a run) or "pytorch" (its defaults).
-        norm_divide_by_std: also divide by the local standard deviation after the 5x5 mean subtraction.
+        widths: zero_bias_cnn: filters of conv1, conv2 and conv3 (the paper's 64, 128, 256).
+        hidden_units: zero_bias_cnn: units of the dense layer fc4 (the paper's 300).
+        dropout: zero_bias_cnn: dropout on fc4's input (the paper's "d" variants use 0.5).
+        init: zero_bias_cnn: "paper" (N(0, (k/sqrt(fan_in))^2), one k ~ U(0.2, 1.2) a run) or "pytorch".
+        norm_divide_by_std: zero_bias_cnn: also divide by the local standard deviation after the 5x5
+            mean subtraction.
         lr: SGD learning rate.
         momentum: SGD momentum.
         weight_decay: L2 weight decay.
@@ -53,6 +62,9 @@ class FaceTask(pl.LightningModule, ABC):
         self,
         num_classes: int = 8,
         class_names: list[str] | None = None,
+        network: str = ZERO_BIAS,
+        network_options: dict | None = None,
+        network_weights: str | None = None,
         in_channels: int = 1,
         widths: tuple[int, int, int] = (64, 128, 256),
         hidden_units: int = 300,
@@ -70,15 +82,7 @@ class FaceTask(pl.LightningModule, ABC):
             raise SettingError(f"class_names: {len(class_names)} given for {num_classes} classes")
         self.save_hyperparameters()
         self.class_names = class_names or [str(i) for i in range(num_classes)]
-        self.model = ZeroBiasCNN(
-            num_classes=num_classes,
-            in_channels=in_channels,
-            widths=widths,
-            hidden_units=hidden_units,
-            dropout=dropout,
-            init=init,
-            norm_divide_by_std=norm_divide_by_std,
-        )
+        self.model = spec_from_arguments(self.hparams).build()
         self.memory_format = torch.channels_last if channels_last else torch.contiguous_format
         if channels_last:
             self.model.to(memory_format=torch.channels_last)

@@ -13,9 +13,10 @@ from torch import nn
 
 from fau_lightning.analysis.activations import top_k_images
 from fau_lightning.analysis.filters import unit_patches
+from fau_lightning.analysis.layers import first_convolution
 from fau_lightning.analysis.network import NetworkAnalysis
 from fau_lightning.analysis.pipeline import FAUReport, verdict_numbers
-from fau_lightning.analysis.receptive_field import receptive_field
+from fau_lightning.analysis.receptive_field import measured_receptive_field
 from fau_lightning.errors import OutputError
 from fau_lightning.files import temporary_path, unwritable_reason, write_failure, write_image
 from fau_lightning.viz.alignment_table import markdown_table
@@ -53,9 +54,16 @@ def best_unit_heatmap(report: FAUReport, layer: str) -> np.ndarray:
 def best_unit_patches(model: nn.Module, analysis: NetworkAnalysis) -> list[list[np.ndarray]]:
     """For each verdict, what its best unit sees in its K strongest held-out images."""
     maxima, k = analysis.measured.evidence, analysis.settings.patches
-    rf, top = receptive_field(model.features, analysis.settings.layer), top_k_images(maxima.values, k)
     images = analysis.prepared.evidence.images
+    rf = measured_receptive_field(model, analysis.settings.layer, images.shape[-1])
+    top = top_k_images(maxima.values, k)
     return [unit_patches(images, rf, maxima, v.best_unit, top[v.best_unit]) for v in analysis.fau.verdicts]
+
+
+def first_filters_image(model: nn.Module) -> np.ndarray:
+    """The network's first convolution's filters (their first input channel), 16 to a row."""
+    weights = first_convolution(model).weight.detach().float().cpu().numpy()[:, 0]
+    return image_grid(list(weights), 16, tile_size=20)
 
 
 def report_figures(model: nn.Module, analysis: NetworkAnalysis, test: dict | None, history: list[dict]) -> dict:
@@ -76,13 +84,14 @@ def report_figures(model: nn.Module, analysis: NetworkAnalysis, test: dict | Non
         names,
         title=f"{layer}: top-{analysis.settings.patches} training patches of the most selective filters",
     )
-    figures["projections"] = labelled_rows_image(
-        [[filters.projections[f]] for f in filters.filters],
-        names,
-        tile_size=64,
-        title=f"strongest activation projected to pixels ({filters.method})",
-    )
-    figures["conv1"] = image_grid(list(model.features.conv1.weight.detach().cpu().numpy()[:, 0]), 16, tile_size=20)
+    if filters.projections:
+        figures["projections"] = labelled_rows_image(
+            [[filters.projections[f]] for f in filters.filters],
+            names,
+            tile_size=64,
+            title=f"strongest activation projected to pixels ({filters.method})",
+        )
+    figures["conv1"] = first_filters_image(model)
     fau = analysis.fau
     if fau is not None and fau.verdicts:
         figures["fau"] = best_unit_heatmap(fau, layer)

@@ -331,3 +331,12 @@ def test_the_verdict_judged_on_another_draw_of_people_says_which(
     main([*args, "--output", str(tmp_path / "draw_2"), "--evidence_draw", "2", "--", *overrides])
     evidence = json.loads((tmp_path / "draw_2" / "report.json").read_text())["fau"]["evidence"]
     assert evidence["further_people"] == {"first_subject": 12 + 2 * 4, "people": 4, "draw": 2}
+
+
+def test_help_lists_every_setting_with_its_description(capsys: pytest.CaptureFixture) -> None:
+    """The settings' descriptions come from docstrings, where "95 %" once broke argparse's help."""
+    with pytest.raises(SystemExit) as exit_info:
+        main(["--help"])
+    assert exit_info.value.code == 0
+    shown = " ".join(capsys.readouterr().out.split())
+    assert "95 % interval" in shown and "--analysis.layer" in shown and "layer1..layer4 for resnet18" in shown
