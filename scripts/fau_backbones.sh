@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# The same protocol and verdict on two bodies (docs/results/backbones.md): the paper's zero-bias CNN and
+# ResNet-18 (docs/networks.md), each trained with the main job's recipe (configs/synthetic.yaml, 48x48,
+# fold 0) with seeds 0, 1 and 2 and judged by its training run against 30 untrained networks of its own
+# architecture; each architecture's controls: an untrained network (seed 100) and a network trained on
+# shuffled expression labels. A run whose result.json exists is not trained again (so the zero-bias CNN's
+# can be the seeds and controls studies' own: scripts/fau_seeds.sh, scripts/fau_controls.sh).
+# Results go to runs/fau_backbones/<network>/ (summary.md beside them). Extra arguments go to every command;
+# FAU_NETWORKS="resnet18" runs one body only.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+export WANDB_ERROR_REPORTING=false NO_ALBUMENTATIONS_UPDATE=1
+out=runs/fau_backbones
+extra=("$@")
+
+train() {  # network, run name, fau-train arguments...
+  local network=$1 name=$2 folder="$out/$1/$2"
+  shift 2
+  [[ -f "$folder/result.json" ]] && return
+  mkdir -p "$folder"
+  local start
+  start=$(date +%s)
+  .venv/bin/python scripts/log_run.py "$folder/train.log" -- .venv/bin/fau-train fit --config configs/synthetic.yaml \
+      --model.network "$network" --checkpoint_dir "$folder/checkpoints" --results_json "$folder/result.json" \
+      "$@" "${extra[@]}"
+  echo $(($(date +%s) - start)) > "$folder/seconds"
+}
+
+read -r -a networks <<<"${FAU_NETWORKS:-zero_bias_cnn resnet18}"
+for network in "${networks[@]}"; do
+  for seed in 0 1 2; do
+    train "$network" "seed_$seed" --seed_everything "$seed"
+  done
+  train "$network" shuffled --seed_everything 0 --data.init_args.shuffle_train_labels=true
+  folder="$out/$network/untrained_100"
+  if [[ ! -f "$folder/report/report.json" ]]; then
+    mkdir -p "$folder"
+    .venv/bin/python scripts/log_run.py "$folder/analyze.log" -- .venv/bin/fau-analyze --untrained 100 \
+        --config configs/synthetic.yaml --output "$folder/report" -- --model.network="$network" "${extra[@]}"
+  fi
+done
+.venv/bin/python scripts/fau_backbones_summary.py "$out" | tee "$out/summary.md"
