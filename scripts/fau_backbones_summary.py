@@ -19,11 +19,15 @@ def seeds(folder: Path) -> list[str]:
     return sorted(p.parent.name for p in folder.glob("seed_*/result.json"))
 
 
-def report_of_run(folder: Path, name: str) -> dict:
-    """A run's report.json: a training's tested checkpoint's, or an untrained network's (`report/`)."""
-    if (folder / name / "result.json").exists():
-        return read_report(training_report(folder, name))
-    return read_report(folder / name / "report")
+def reports_of_run(folder: Path, name: str) -> list[dict]:
+    """A run's report.json files: its training's tested checkpoint's (or an untrained network's `report/`),
+    then those of the same network judged at other layers (`report_<layer>/`).
+    """
+    run = folder / name
+    first = (
+        read_report(training_report(folder, name)) if (run / "result.json").exists() else read_report(run / "report")
+    )
+    return [first, *(read_report(p) for p in sorted(run.glob("report_*")) if (p / "report.json").exists())]
 
 
 def seconds(folder: Path, name: str) -> str:
@@ -33,38 +37,41 @@ def seconds(folder: Path, name: str) -> str:
 
 def run_rows(folder: Path, label: str) -> list[str]:
     rows = []
-    names = [*seeds(folder), "shuffled", "untrained_100"]
-    for name in names:
+    for name in [*seeds(folder), "shuffled", "untrained_100"]:
         if not (folder / name).exists():
             continue
-        numbers = report_of_run(folder, name)
-        judged = verdicts(numbers["fau"])
-        test = numbers["test"]
-        accuracy = f"{test['metrics'][report_of(test).headline]:.3f}" if test else "–"
-        detectors = [v.au for v in judged if v.detector]
-        rows.append(
-            f"| {label} | {name.replace('_', ' ')} | {accuracy} | **{len(detectors)}** "
-            f"({', '.join(map(str, detectors)) or '–'}) | {sum(v.recovered for v in judged)} | "
-            f"{numbers['fau']['settings']['layer']} | {seconds(folder, name)} |"
-        )
+        for index, numbers in enumerate(reports_of_run(folder, name)):
+            judged = verdicts(numbers["fau"])
+            test = numbers["test"]
+            accuracy = f"{test['metrics'][report_of(test).headline]:.3f}" if test else "–"
+            detectors = [v.au for v in judged if v.detector]
+            rows.append(
+                f"| {label} | {name.replace('_', ' ')} | {accuracy} | **{len(detectors)}** "
+                f"({', '.join(map(str, detectors)) or '–'}) | {sum(v.recovered for v in judged)} | "
+                f"{numbers['fau']['settings']['layer']} | {seconds(folder, name) if index == 0 else 'fau-analyze'} |"
+            )
     return rows
 
 
 def au_rows(folders: dict[str, Path]) -> list[str]:
-    per_network = {}
+    """Per AU, for each network and layer judged: in how many seeds it has a specific detector, is recovered."""
+    columns: dict[str, list[list]] = {}  # "network, layer" -> each seed's verdicts
     for network, folder in folders.items():
-        judged = {name: verdicts(report_of_run(folder, name)["fau"]) for name in seeds(folder)}
-        per_network[network] = judged
-    codes = sorted({v.au for judged in per_network.values() for run in judged.values() for v in run})
-    header = " | ".join(f"{NETWORKS[n]}: specific detector | recovered" for n in per_network)
-    lines = [f"| AU | {header} |", "|---|" + "---|---|" * len(per_network)]
+        for name in seeds(folder):
+            for numbers in reports_of_run(folder, name):
+                key = f"{NETWORKS[network]}, {numbers['fau']['settings']['layer']}"
+                columns.setdefault(key, []).append(verdicts(numbers["fau"]))
+    codes = sorted({v.au for runs in columns.values() for run in runs for v in run})
+    header = " | ".join(f"{key}: specific detector | recovered" for key in columns)
+    lines = [f"| AU | {header} |", "|---|" + "---|---|" * len(columns)]
     for au in codes:
         cells = []
-        for judged in per_network.values():
-            runs = [next((v for v in run if v.au == au), None) for run in judged.values()]
-            tested = [v for v in runs if v is not None]
-            cells.append(f"{sum(v.detector for v in tested)} of {len(tested)}")
-            cells.append(f"{sum(v.recovered for v in tested)} of {len(tested)}")
+        for runs in columns.values():
+            tested = [v for run in runs for v in run if v.au == au]
+            cells += [
+                f"{sum(v.detector for v in tested)} of {len(tested)}",
+                f"{sum(v.recovered for v in tested)} of {len(tested)}",
+            ]
         lines.append(f"| {au} | {' | '.join(cells)} |")
     return lines
 

@@ -68,8 +68,8 @@ def _memory_format(model: nn.Module) -> torch.memory_format:
 
 def _forward_to(model: nn.Module, layer: str, images: torch.Tensor, captured: list[torch.Tensor]) -> torch.Tensor:
     """The output of `layer` for `images`: a layer of a top-level `nn.Sequential` is reached by
-    running that Sequential only up to it (nothing after it is computed); any other layer by a full
-    forward pass, read by the hook that fills `captured`.
+    running that Sequential only up to it; any other layer by a forward pass stopped at it. Nothing
+    after the layer is computed.
 
     On the way, a ReLU followed by a max pool runs after it instead: max and ReLU commute exactly, and
     the ReLU then touches a quarter of the values.
@@ -90,8 +90,29 @@ def _forward_to(model: nn.Module, layer: str, images: torch.Tensor, captured: li
             if child_name == name:
                 captured.clear()
                 return x
-    model(images)
-    return captured.pop()
+    maps = stopped_at(model, layer, images)
+    captured.clear()  # the hook that fills it fired before the pass was stopped
+    return maps
+
+
+class _Reached(Exception):
+    """Carries a layer's output out of a forward pass that need go no further."""
+
+
+def stopped_at(model: nn.Module, layer: str, images: torch.Tensor) -> torch.Tensor:
+    """The output of any `layer` for `images`, the forward pass stopped there (nothing after it is computed)."""
+
+    def stop(_module: nn.Module, _inputs: tuple, out: torch.Tensor) -> None:
+        raise _Reached(out)
+
+    hook = model.get_submodule(layer).register_forward_hook(stop)
+    try:
+        model(images)
+    except _Reached as reached:
+        return reached.args[0]
+    finally:
+        hook.remove()
+    raise RuntimeError(f"{layer} was not reached by the forward pass")
 
 
 @torch.no_grad()

@@ -279,6 +279,17 @@ def power_note(report: FAUReport) -> str:
     )
 
 
+def region_note(report: FAUReport) -> str:
+    """What it means when the layer cannot tell any two facial regions apart ("" when it can)."""
+    if not any(len(group) == len(REGIONS) for group in report.merged_regions):
+        return ""
+    return (
+        "this layer's units lie too far apart to tell any two facial regions apart at this input size, so the "
+        "region test cannot pass and nothing can be recovered: judge an earlier layer (--analysis.layer) or a "
+        "larger input"
+    )
+
+
 def grade_counts(verdicts: list[AUVerdict]) -> str:
     """The graded AUs among `verdicts` by grade, e.g. "6 strong (AUs 2, 4, ...), 2 clear (...)"; grades no AU
     has are left out.
@@ -329,6 +340,6 @@ def verdict_sentence(report: FAUReport) -> str:
 
 
 def verdict_line(report: FAUReport) -> str:
-    """The verdict in one line, as the terminal says it, with the power note."""
-    note = power_note(report)
-    return f"FAU verdict: {verdict_sentence(report)}" + (f"; {note}" if note else "")
+    """The verdict in one line, as the terminal says it, with the region and power notes."""
+    notes = [note for note in (region_note(report), power_note(report)) if note]
+    return "; ".join([f"FAU verdict: {verdict_sentence(report)}", *notes])

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
+from fau_lightning.analysis.activations import stopped_at
 from fau_lightning.analysis.layers import module_path
 from fau_lightning.models.local_contrast import LocalMeanSubtraction
 
@@ -75,24 +76,6 @@ MEASURE_INPUTS = 4  # random images whose gradients are pooled: ReLUs and max po
 MAX_GROWTH = 16  # the input is enlarged up to this many times the image while a field still touches its border
 
 
-class _Reached(Exception):
-    """Stops a forward pass at the measured layer: nothing after it is needed."""
-
-
-def _layer_output(model: nn.Module, path: str, x: torch.Tensor) -> torch.Tensor:
-    def stop(_module: nn.Module, _inputs: tuple, out: torch.Tensor) -> None:
-        raise _Reached(out)
-
-    hook = model.get_submodule(path).register_forward_hook(stop)
-    try:
-        model(x)
-    except _Reached as reached:
-        return reached.args[0]
-    finally:
-        hook.remove()
-    raise RuntimeError(f"{path} was not reached by the forward pass")
-
-
 def _reached(x: torch.Tensor, maps: torch.Tensor, row: int, col: int) -> torch.Tensor:
     """(H, W) bool: the input pixels the gradient of the unit (row, col), summed over maps, reaches."""
     grad = torch.autograd.grad(maps[:, :, row, col].sum(), x, retain_graph=True)[0]
@@ -139,7 +122,7 @@ def _measure(model: nn.Module, path: str, image_size: int) -> ReceptiveField:
     while True:
         x = torch.rand(MEASURE_INPUTS, channels, size, size, generator=generator).to(parameter.device)
         x.requires_grad_(True)
-        maps = _layer_output(probe, path, x)
+        maps = stopped_at(probe, path, x)
         row, col = maps.shape[2] // 2, maps.shape[3] // 2
         col = min(col, maps.shape[3] - 2)  # room for the neighbour
         here, there = _reached(x, maps, row, col), _reached(x, maps, row, col + 1)

@@ -103,3 +103,14 @@ def test_the_controls_are_the_same_architecture_untrained() -> None:
     assert type(first).__name__ == "PlantedNet" and first.detector[0].bias.item() != 1.0
     assert torch.equal(first.detector[0].weight, again.detector[0].weight)
     assert not torch.equal(first.detector[0].weight, other.detector[0].weight)
+
+
+def test_a_layer_that_cannot_tell_any_regions_apart_says_so(verdict) -> None:
+    from dataclasses import replace
+
+    from fau_lightning.analysis.pipeline import verdict_line
+    from fau_lightning.analysis.regions import REGIONS
+
+    assert "too far apart to tell any two facial regions apart" not in verdict_line(verdict)
+    everything_merged = replace(verdict, merged_regions=(tuple(REGIONS),))
+    assert "the region test cannot pass and nothing can be recovered" in verdict_line(everything_merged)
