@@ -10,6 +10,7 @@ from pathlib import Path
 
 from fau_seeds_summary import read_report, training_report, verdicts
 
+from fau_lightning.analysis.verdict_tests import VerdictTest
 from fau_lightning.evaluation.task_reports import report_of
 
 NETWORKS = {"zero_bias_cnn": "zero-bias CNN", "resnet18": "ResNet-18"}
@@ -45,9 +46,10 @@ def run_rows(folder: Path, label: str) -> list[str]:
             test = numbers["test"]
             accuracy = f"{test['metrics'][report_of(test).headline]:.3f}" if test else "–"
             detectors = [v.au for v in judged if v.detector]
+            region_only = sum(set(v.failed) <= {VerdictTest.REGION} for v in judged)
             rows.append(
                 f"| {label} | {name.replace('_', ' ')} | {accuracy} | **{len(detectors)}** "
-                f"({', '.join(map(str, detectors)) or '–'}) | {sum(v.recovered for v in judged)} | "
+                f"({', '.join(map(str, detectors)) or '–'}) | {sum(v.recovered for v in judged)} | {region_only} | "
                 f"{numbers['fau']['settings']['layer']} | {seconds(folder, name) if index == 0 else 'fau-analyze'} |"
             )
     return rows
@@ -78,8 +80,11 @@ def au_rows(folders: dict[str, Path]) -> list[str]:
 
 def main(folder: Path) -> None:
     folders = {network: folder / network for network in NETWORKS if (folder / network).is_dir()}
-    print("| network | run | test accuracy | specific detectors | recovered | layer judged | training and verdict |")
-    print("|---|---|---|---|---|---|---|")
+    print(
+        "| network | run | test accuracy | specific detectors | recovered | pass chance, controls and within emotion "
+        "| layer judged | training and verdict |"
+    )
+    print("|---|---|---|---|---|---|---|---|")
     for network, path in folders.items():
         print("\n".join(run_rows(path, NETWORKS[network])))
     print(
