@@ -12,6 +12,7 @@ from pytorch_lightning.utilities.rank_zero import rank_zero_only
 
 from fau_lightning import callbacks as _callbacks  # noqa: F401  imported so callbacks resolve by short name
 from fau_lightning.analysis.controls import default_control_cache
+from fau_lightning.analysis.layers import AUTO, module_path, resolve_layer
 from fau_lightning.analysis.pipeline import verdict_line
 from fau_lightning.analysis.settings import AnalysisSettings
 from fau_lightning.callbacks import PredictionWriter
@@ -168,6 +169,7 @@ class FauCLI(LightningCLI):
 
     def before_fit(self) -> None:
         self._check_outputs()
+        self._check_judged_layer()
         callback = self.trainer.checkpoint_callback
         if self._setting("checkpoint_dir") and callback is not None:
             callback.dirpath = self._setting("checkpoint_dir")
@@ -178,6 +180,16 @@ class FauCLI(LightningCLI):
         )
         if self._setting("ckpt_path") == "last" and last is not None and last.is_file():
             checked_task_name(read_checkpoint(last), last)  # a damaged or foreign last.ckpt: one line
+
+    def _check_judged_layer(self) -> None:
+        """A layer the network lacks (or that gives no feature maps) is one line now, not after training."""
+        if not (self._setting("test_after_fit") and self._setting("verdict")):
+            return
+        layer, size = self.config_init[self.subcommand]["analysis"].layer, getattr(self.datamodule, "image_size", None)
+        if size:
+            resolve_layer(self.model.model, layer, size)
+        elif layer != AUTO:  # data at its own size: the module at least must exist
+            module_path(self.model.model, layer)
 
     def after_fit(self) -> None:
         """With test_after_fit: the best checkpoint (by validation) through the one evaluation path: tested

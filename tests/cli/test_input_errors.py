@@ -41,6 +41,8 @@ def _ck_plus_with_bad_emotion(root: Path) -> Path:
         ("malformed emotion file", "S005_001_00000005_emotion.txt: expected numbers"),
         ("tiny non-MATLAB file", "TFD.mat: not a readable MATLAB file"),
         ("truncated checkpoint", "best.ckpt: not a readable PyTorch checkpoint, or a truncated one"),
+        ("unknown network", "network: 'resnet99' is none of zero_bias_cnn, resnet18"),
+        ("unknown layer", "layer: ZeroBiasCNN has no module 'layer9'"),
     ],
 )
 def test_fau_train_bad_input_is_one_line(
@@ -58,6 +60,8 @@ def test_fau_train_bad_input_is_one_line(
             "--data.face_crop=none",
         ],
         "tiny non-MATLAB file": ["fit", "--config", TFD, f"--data.path={_text_file(tmp_path / 'TFD.mat')}"],
+        "unknown network": ["fit", "--config", SYNTHETIC, "--model.network=resnet99"],
+        "unknown layer": ["fit", "--config", SYNTHETIC, "--analysis.layer=layer9"],
         "truncated checkpoint": [
             "test",
             "--config",
