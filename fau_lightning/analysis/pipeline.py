@@ -265,7 +265,7 @@ def verdict_numbers(report: FAUReport, settings: AlignmentSettings) -> dict:
     }
 
 
-FEW_PEOPLE = 100  # below this many held-out people the AU detector itself recovers 11 of 17 (docs/fau_alignment.md)
+FEW_PEOPLE = 100  # below this many held-out people the AU detector itself recovers 8-11 of 17 (docs/fau_alignment.md)
 
 
 def power_note(report: FAUReport) -> str:
@@ -274,8 +274,8 @@ def power_note(report: FAUReport) -> str:
         return ""
     return (
         f"only {report.evidence_people} held-out people: the test has little power here (on the built-in set "
-        "a network trained on the AUs recovers 11 of 17 with 24 people, 16 with 264), so read the count as a "
-        "lower bound: an AU not recovered may be learned and unproven"
+        "a network trained on the AUs recovers 8 to 11 of 17 with 24 people, 15 or 16 with 264), so read the "
+        "count as a lower bound: an AU not recovered may be learned and unproven"
     )
 
 
