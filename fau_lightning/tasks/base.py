@@ -82,7 +82,9 @@ class FaceTask(pl.LightningModule, ABC):
             raise SettingError(f"class_names: {len(class_names)} given for {num_classes} classes")
         self.save_hyperparameters()
         self.class_names = class_names or [str(i) for i in range(num_classes)]
-        self.model = spec_from_arguments(self.hparams).build()
+        # the weights file is read when a fit starts (`load_initial_weights`), not here, where a checkpoint of
+        # this task is also rebuilt (on a machine that may not hold the file)
+        self.model = spec_from_arguments(self.hparams, weights=False).build()
         self.memory_format = torch.channels_last if channels_last else torch.contiguous_format
         if channels_last:
             self.model.to(memory_format=torch.channels_last)
@@ -215,6 +217,18 @@ class FaceTask(pl.LightningModule, ABC):
                 str(self.trainer.precision),
                 int(seed) if seed is not None else None,
             )
+
+    def on_fit_start(self) -> None:
+        if self.trainer.ckpt_path is None:  # a new fit, not a resumed one
+            self.load_initial_weights()
+
+    def load_initial_weights(self) -> None:
+        """Start from `network_weights` where it names a file (the global random state left as it was)."""
+        spec = spec_from_arguments(self.hparams)
+        if spec.weights is None:
+            return
+        with torch.random.fork_rng(devices=[]):
+            self.model.load_state_dict(spec.build().state_dict())
 
     def on_train_end(self) -> None:
         self.tested_checkpoint = {}  # the weights are now the last epoch's, whatever was loaded to resume

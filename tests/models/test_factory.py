@@ -82,6 +82,19 @@ def test_a_weights_file_starts_training_from_it_and_a_bad_one_is_one_line(tmp_pa
         NetworkSpec("resnet18", weights=str(tmp_path / "junk.pt")).build()
 
 
+def test_a_task_reads_its_weights_file_when_a_fit_starts_not_when_rebuilt(tmp_path: Path) -> None:
+    """A checkpoint rebuilds its task from its hyper-parameters, on machines that may not hold the file."""
+    source = NetworkSpec("resnet18", num_classes=3, options={"widths": (4, 4, 4, 4)}).build(3)
+    torch.save(source.state_dict(), tmp_path / "start.pt")
+    arguments = {"num_classes": 3, "network": "resnet18", "network_options": {"widths": [4, 4, 4, 4]}}
+    task = ExpressionClassifier(**arguments, network_weights=str(tmp_path / "start.pt"))
+    assert not torch.equal(task.model.conv1.weight, source.conv1.weight)
+    task.load_initial_weights()
+    assert torch.equal(task.model.conv1.weight, source.conv1.weight)
+    (tmp_path / "start.pt").unlink()
+    ExpressionClassifier(**task.hparams)  # rebuilt as a checkpoint is: the file is not needed
+
+
 @pytest.mark.parametrize(
     ("name", "options", "message"),
     [
