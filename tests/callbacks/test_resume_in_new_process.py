@@ -65,6 +65,7 @@ EVERY_3_STEPS = ("--data.batch_size=16", "--trainer.val_check_interval=3", "--tr
 KILLS = {"at an epoch's end": (7, 6), "mid-epoch": (11, 9)}  # killed at step -> resumed from the checkpoint of step
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "variant, pipeline",
     [("cnn", "workers"), ("cnn_a", "workers"), ("cnn_d", "workers"), ("cnn_ad", "workers"), ("cnn_ad", "device")],

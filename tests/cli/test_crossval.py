@@ -44,6 +44,7 @@ def test_summary_numbers() -> None:
         summarize([SplitResult(0, 1, 1, c1, NAMES), SplitResult(1, 1, 1, c2, ["x", "y", "z"])])
 
 
+@pytest.mark.slow
 def test_interrupted_sweep_finishes_only_the_missing_splits(
     tiny_synthetic_root: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
 ) -> None:
@@ -102,6 +103,7 @@ def test_interrupted_sweep_finishes_only_the_missing_splits(
     assert {f: (output / f"split_{f}" / "result.json").stat().st_mtime_ns for f in (0, 2)} == finished
 
 
+@pytest.mark.slow
 def test_progress_lines_and_a_restart(tiny_synthetic_root: Path, tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
     output = tmp_path / "sweep"
     overrides = [*tiny_data_args(tiny_synthetic_root, tmp_path), *TINY_TRAINING, "--trainer.max_epochs=1"]
