@@ -44,7 +44,7 @@ def feature_map_sizes(model: nn.Module, paths: list[str], image_size: int) -> di
 
     hooks = [model.get_submodule(path).register_forward_hook(keep_shape(path)) for path in paths]
     parameter = next(model.parameters())
-    channels = next(m for m in model.modules() if isinstance(m, nn.Conv2d)).in_channels
+    channels = first_convolution(model).in_channels
     was_training = model.training
     try:
         model.eval()

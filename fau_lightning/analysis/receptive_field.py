@@ -12,7 +12,7 @@ import torch
 from torch import nn
 
 from fau_lightning.analysis.activations import stopped_at
-from fau_lightning.analysis.layers import module_path
+from fau_lightning.analysis.layers import first_convolution, module_path
 from fau_lightning.models.local_contrast import LocalMeanSubtraction
 
 
@@ -116,7 +116,7 @@ def measured_receptive_field(model: nn.Module, layer: str, image_size: int) -> R
 def _measure(model: nn.Module, path: str, image_size: int) -> ReceptiveField:
     probe = copy.deepcopy(model).float().eval()
     parameter = next(probe.parameters())
-    channels = next(m for m in probe.modules() if isinstance(m, nn.Conv2d)).in_channels
+    channels = first_convolution(probe).in_channels
     generator = torch.Generator().manual_seed(0)
     size = image_size
     while True:
