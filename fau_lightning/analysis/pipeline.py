@@ -9,6 +9,7 @@
 Rendering (figures, tables, pages) lives in `fau_lightning.viz`.
 """
 
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -129,6 +130,11 @@ def prepare_evidence(
     )
 
 
+def _steps_of(progress: Progress | None, stage: str) -> Callable[[int, int], None] | None:
+    """`progress` for one stage: called with (done, total) only."""
+    return (lambda done, total: progress(stage, done, total)) if progress is not None else None
+
+
 def measure_units(
     model: nn.Module,
     prepared: FAUEvidence,
@@ -141,20 +147,20 @@ def measure_units(
     held-out images the region test reads (`alignment.peak_frames`), for each unit the facial region
     whose flattening lowers it most (UNKNOWN for the other images, which nothing reads).
     """
-    stage = "the network's units on the training subjects and the held-out people"
-    selection = layer_maxima(model, prepared.selection.images, layer, cells)
-    if progress is not None:
-        progress(stage, 1, 2)
-    evidence = layer_maxima(model, prepared.evidence.images, layer, cells)
-    if progress is not None:
-        progress(stage, 2, 2)
+    units_on = "the network's units on the {}"
+    selection = layer_maxima(
+        model, prepared.selection.images, layer, cells, told=_steps_of(progress, units_on.format("training subjects"))
+    )
+    evidence = layer_maxima(
+        model, prepared.evidence.images, layer, cells, told=_steps_of(progress, units_on.format("held-out people"))
+    )
     read = peak_frames(evidence.values, prepared.evidence_design, cells, top_sequences)
     regions = response_regions(
         prepared.evidence.images[read],
         prepared.region_labels[read],
         evidence.values[read],
         lambda images: layer_values(model, images, layer, cells),
-        (lambda done, total: progress(f"occlusion of {len(read)} images", done, total)) if progress else None,
+        _steps_of(progress, f"occlusion of {len(read)} images"),
     )
     found = np.full(evidence.values.shape, UNKNOWN, regions.dtype)
     found[read] = regions
@@ -169,7 +175,7 @@ def judge(
 ) -> FAUReport:
     """Stage 3: best units chosen on the training subjects, judged on held-out subjects against
     sequence-level chance, within emotion, against the untrained networks, and by where their
-    response comes from; `progress("judging", k, 2)` after the quadrant units and the whole maps.
+    response comes from; `progress` told each step, for the quadrant units and then the whole maps.
     """
     if measured.evidence.cells != settings.cells:
         raise ValueError(
@@ -182,15 +188,14 @@ def judge(
     held_out = LayerScores(measured.evidence.values, measured.evidence_regions, settings.cells)
     design = (prepared.selection_design, prepared.evidence_design)
 
-    def verdicts_of(selection: LayerScores, held_out: LayerScores, controls: list[np.ndarray]) -> list[AUVerdict]:
-        return align(evidence.au_codes, selection, design[0], held_out, design[1], region_map, controls, settings)
+    def verdicts_of(
+        units: str, selection: LayerScores, held_out: LayerScores, controls: list[np.ndarray]
+    ) -> list[AUVerdict]:
+        told = _steps_of(progress, f"judging each AU ({units})")
+        return align(evidence.au_codes, selection, design[0], held_out, design[1], region_map, controls, settings, told)
 
-    verdicts = verdicts_of(selection, held_out, prepared.controls)
-    if progress is not None:
-        progress("judging each AU (units, then whole maps)", 1, 2)
-    whole_map = verdicts_of(whole_maps(selection), whole_maps(held_out), prepared.whole_map_controls)
-    if progress is not None:
-        progress("judging each AU (units, then whole maps)", 2, 2)
+    verdicts = verdicts_of("units", selection, held_out, prepared.controls)
+    whole_map = verdicts_of("whole maps", whole_maps(selection), whole_maps(held_out), prepared.whole_map_controls)
     tested = [evidence.au_codes.index(v.au) for v in verdicts]
     auroc = (
         auroc_matrix(measured.evidence.values, prepared.evidence_design.labels[:, tested])

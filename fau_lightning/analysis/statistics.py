@@ -19,6 +19,7 @@ Detectors are graded by their within-emotion AUROC's interval; a unit that answe
 docs/fau_alignment.md gives the reasons for each choice.
 """
 
+from collections.abc import Callable
 from dataclasses import MISSING, dataclass, field, fields, replace
 
 import numpy as np
@@ -197,33 +198,49 @@ def align(
     regions: RegionMap | None = None,
     controls: list[np.ndarray] | None = None,
     settings: AlignmentSettings = AlignmentSettings(),
+    told: Callable[[int, int], None] | None = None,
 ) -> list[AUVerdict]:
     """The verdict for every AU with enough sequences in both sets.
 
     `controls`: for each untrained network, its `held_out_auroc` (U,) over the same AU columns; at
     least two are needed for the control test (`verdict_tests.control_test`).
     Without controls or regions those tests cannot be passed, and say so in `failed`.
+    `told(done, 5)` as each of its five costly steps ends.
     """
     counts = [*selection_design.sequence_counts(), *evidence_design.sequence_counts()]
     tested = np.flatnonzero(np.all([c >= settings.min_sequences for c in counts], axis=0))
     if not len(tested):
         return []
+    steps = iter(range(1, 6))
+
+    def step_done() -> None:
+        if told is not None:
+            told(next(steps), 5)
+
     best, train_auroc = best_units(selection.values, selection_design.labels[:, tested], selection_design.strata)
+    step_done()
     scores = evidence.values[:, best]  # (N, T) each tested AU's best unit on held-out subjects
     overall = shuffle_test(scores, evidence_design, tested, settings, within_emotion=False)
+    step_done()
+    within = shuffle_test(scores, evidence_design, tested, settings, within_emotion=True)
+    step_done()
+    margins = specificity_margins(scores, evidence_design, tested, settings.resamples, settings.seed)
+    step_done()
+    peaks = _peak_regions(evidence, evidence_design, regions, settings.top_sequences)
+    step_done()
     control_aurocs = np.array([c[tested] for c in controls or []]).reshape(-1, len(tested))
     measured = _Measured(
         tested=tested,
         best=best,
         train_auroc=train_auroc,
         overall=overall,
-        within=shuffle_test(scores, evidence_design, tested, settings, within_emotion=True),
+        within=within,
         control=control_test(overall.auroc, control_aurocs, settings.alpha),
         answers=specificity(scores, evidence_design, tested),
-        margins=specificity_margins(scores, evidence_design, tested, settings.resamples, settings.seed),
+        margins=margins,
         together=co_occurrence(np.concatenate([selection_design.au_sets, evidence_design.au_sets])),
         held_out_sequences=counts[2],
-        peaks=_peak_regions(evidence, evidence_design, regions, settings.top_sequences),
+        peaks=peaks,
     )
     return [_verdict(measured, j, au_codes, regions, settings, evidence.cells) for j in range(len(tested))]
 

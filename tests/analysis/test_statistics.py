@@ -131,27 +131,17 @@ def test_a_planted_filter_is_recovered_and_an_absent_one_is_not() -> None:
     )
     regions = _two_regions(len(ev), ev.shape[1], looking={5: "brows"})
     controls = [np.array([0.6, 0.6]), np.array([0.62, 0.58]), np.array([0.58, 0.63])]
-    au1, au2 = align(
-        [1, 2], LayerScores(sel), selection, LayerScores(ev, regions[1]), evidence, regions[0], controls, settings
-    )
+    judged_on = ([1, 2], LayerScores(sel), selection, LayerScores(ev, regions[1]), evidence, regions[0])
+    told: list[tuple[int, int]] = []
+    au1, au2 = align(*judged_on, controls, settings, told=lambda *step: told.append(step))
+    assert told == [(k, 5) for k in range(1, 6)]  # each costly step said as it ends
     assert au1.best_unit == 5 and au1.auroc > 0.95 and au1.recovered and au1.region_share == 1.0
     assert au2.auroc < au2.chance and "chance" in au2.failed and not au2.recovered
     numbers = summary_numbers([au1, au2])
     assert numbers["fau/recovered_aus"] == 1 and numbers["fau/tested_aus"] == 2 and numbers["fau/above_chance_aus"] == 1
-    beaten = align(
-        [1, 2],
-        LayerScores(sel),
-        selection,
-        LayerScores(ev, regions[1]),
-        evidence,
-        regions[0],
-        [np.array([0.999, 0.6]), np.array([0.99, 0.6]), np.array([0.995, 0.6])],
-        settings,
-    )
+    beaten = align(*judged_on, [np.array([0.999, 0.6]), np.array([0.99, 0.6]), np.array([0.995, 0.6])], settings)
     assert beaten[0].failed == ("control",)  # untrained networks that do as well take the credit away
-    alone = align(
-        [1, 2], LayerScores(sel), selection, LayerScores(ev, regions[1]), evidence, regions[0], controls[:1], settings
-    )
+    alone = align(*judged_on, controls[:1], settings)
     assert "control" in alone[0].failed  # one untrained network gives no spread to judge against
     assert (
         "region"

@@ -93,7 +93,14 @@ def test_the_run_says_its_progress_and_ends_with_the_verdict(trained) -> None:
     _, _, _, best = trained
     log = (best.with_suffix(".report") / "progress.log").read_text().splitlines()
     said = " | ".join(log)
-    for stage in ("testing ", "untrained networks 1/30", "untrained networks 30/30", "occlusion of ", "judging"):
+    for stage in (
+        "testing ",
+        "units on the held-out people",
+        "untrained networks 1/30",
+        "untrained networks 30/30",
+        "occlusion of ",
+        "judging",
+    ):
         assert stage in said, stage
     assert any("occlusion of " in line and line.endswith("5/5 (" + line.rsplit("(", 1)[1]) for line in log)
     assert log[-1].endswith("drawing the report")
