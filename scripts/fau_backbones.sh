@@ -3,8 +3,10 @@
 # ResNet-18 (docs/networks.md), each trained with the main job's recipe (configs/synthetic.yaml, 48x48,
 # fold 0) with seeds 0, 1 and 2 and judged by its training run against 30 untrained networks of its own
 # architecture; each architecture's controls: an untrained network (seed 100) and a network trained on
-# shuffled expression labels. ResNet-18's runs are also judged at layer2 (fau-analyze, report_layer2/): at
-# 48x48 its layer3 and layer4 units lie too far apart for the region test to tell any facial regions apart. A run whose result.json exists is not trained again (so the zero-bias CNN's
+# shuffled expression labels. ResNet-18's runs are also judged at layer1 and layer2 (fau-analyze,
+# report_<layer>/): its deepest maps (layer4, the `auto` layer) step 32 px, too far apart at 48x48 for the
+# region test to tell any facial regions apart; layer1 steps 4 px, as the zero-bias CNN's conv3 does.
+# A run whose result.json exists is not trained again (so the zero-bias CNN's runs
 # can be the seeds and controls studies' own: scripts/fau_seeds.sh, scripts/fau_controls.sh).
 # Results go to runs/fau_backbones/<network>/ (summary.md beside them). Extra arguments go to every command;
 # FAU_NETWORKS="resnet18" runs one body only.
@@ -50,7 +52,9 @@ for network in "${networks[@]}"; do
         --config configs/synthetic.yaml --output "$folder/report" -- --model.network="$network" "${extra[@]}"
   fi
   if [[ "$network" == resnet18 ]]; then
-    for name in seed_0 seed_1 seed_2 shuffled untrained_100; do judge_layer "$network" "$name" layer2; done
+    for layer in layer1 layer2; do
+      for name in seed_0 seed_1 seed_2 shuffled untrained_100; do judge_layer "$network" "$name" "$layer"; done
+    done
   fi
 done
 .venv/bin/python scripts/fau_backbones_summary.py "$out" | tee "$out/summary.md"

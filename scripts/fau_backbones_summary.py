@@ -22,13 +22,19 @@ def seeds(folder: Path) -> list[str]:
 
 def reports_of_run(folder: Path, name: str) -> list[dict]:
     """A run's report.json files: its training's tested checkpoint's (or an untrained network's `report/`),
-    then those of the same network judged at other layers (`report_<layer>/`).
+    then those of the same network judged at other layers (`report_<layer>/`; other reports, such as the
+    controls study's on fewer people, are not this comparison's).
     """
     run = folder / name
     first = (
         read_report(training_report(folder, name)) if (run / "result.json").exists() else read_report(run / "report")
     )
-    return [first, *(read_report(p) for p in sorted(run.glob("report_*")) if (p / "report.json").exists())]
+    others = {p.name: read_report(p) for p in sorted(run.glob("report_*")) if (p / "report.json").exists()}
+    return [first, *(numbers for name, numbers in others.items() if name == f"report_{_layer(numbers)}")]
+
+
+def _layer(numbers: dict) -> str:
+    return numbers["fau"]["settings"]["layer"]
 
 
 def seconds(folder: Path, name: str) -> str:
@@ -50,7 +56,7 @@ def run_rows(folder: Path, label: str) -> list[str]:
             rows.append(
                 f"| {label} | {name.replace('_', ' ')} | {accuracy} | **{len(detectors)}** "
                 f"({', '.join(map(str, detectors)) or '–'}) | {sum(v.recovered for v in judged)} | {region_only} | "
-                f"{numbers['fau']['settings']['layer']} | {seconds(folder, name) if index == 0 else 'fau-analyze'} |"
+                f"{_layer(numbers)} | {seconds(folder, name) if index == 0 else 'fau-analyze'} |"
             )
     return rows
 
@@ -61,7 +67,7 @@ def au_rows(folders: dict[str, Path]) -> list[str]:
     for network, folder in folders.items():
         for name in seeds(folder):
             for numbers in reports_of_run(folder, name):
-                key = f"{NETWORKS[network]}, {numbers['fau']['settings']['layer']}"
+                key = f"{NETWORKS[network]}, {_layer(numbers)}"
                 columns.setdefault(key, []).append(verdicts(numbers["fau"]))
     codes = sorted({v.au for runs in columns.values() for run in runs for v in run})
     header = " | ".join(f"{key}: specific detector | recovered" for key in columns)

@@ -89,6 +89,11 @@ class FAUReport:
         return [v.au for v in self.verdicts if v.recovered]
 
 
+def _steps_of(progress: Progress | None, stage: str) -> Callable[[int, int], None] | None:
+    """`progress` for one stage: called with (done, total) only."""
+    return (lambda done, total: progress(stage, done, total)) if progress is not None else None
+
+
 def prepare_evidence(
     model: nn.Module,
     selection: ProbeSet,
@@ -112,7 +117,7 @@ def prepare_evidence(
         (evidence.images, evidence_design),
         settings.control_precision,
         control_cache,
-        (lambda done, total: progress("untrained networks", done, total)) if progress else None,
+        _steps_of(progress, "untrained networks"),
     )
     labels = region_label_maps(evidence.landmarks, evidence.images.shape[-1], settings.region_reach)
     jump = measured_receptive_field(model, settings.layer, evidence.images.shape[-1]).jump
@@ -128,11 +133,6 @@ def prepare_evidence(
         whole_map_controls=[c.whole_maps for c in untrained],
         control_precision=settings.control_precision,
     )
-
-
-def _steps_of(progress: Progress | None, stage: str) -> Callable[[int, int], None] | None:
-    """`progress` for one stage: called with (done, total) only."""
-    return (lambda done, total: progress(stage, done, total)) if progress is not None else None
 
 
 def measure_units(

@@ -205,24 +205,24 @@ def align(
     `controls`: for each untrained network, its `held_out_auroc` (U,) over the same AU columns; at
     least two are needed for the control test (`verdict_tests.control_test`).
     Without controls or regions those tests cannot be passed, and say so in `failed`.
-    `told(done, 5)` as each of its five costly steps ends.
+    `told(done, 7)` as each of its seven costly steps ends.
     """
     counts = [*selection_design.sequence_counts(), *evidence_design.sequence_counts()]
     tested = np.flatnonzero(np.all([c >= settings.min_sequences for c in counts], axis=0))
     if not len(tested):
         return []
-    steps = iter(range(1, 6))
+    steps = iter(range(1, 8))
 
     def step_done() -> None:
         if told is not None:
-            told(next(steps), 5)
+            told(next(steps), 7)
 
     best, train_auroc = best_units(selection.values, selection_design.labels[:, tested], selection_design.strata)
     step_done()
     scores = evidence.values[:, best]  # (N, T) each tested AU's best unit on held-out subjects
-    overall = shuffle_test(scores, evidence_design, tested, settings, within_emotion=False)
+    overall = shuffle_test(scores, evidence_design, tested, settings, within_emotion=False, halfway=step_done)
     step_done()
-    within = shuffle_test(scores, evidence_design, tested, settings, within_emotion=True)
+    within = shuffle_test(scores, evidence_design, tested, settings, within_emotion=True, halfway=step_done)
     step_done()
     margins = specificity_margins(scores, evidence_design, tested, settings.resamples, settings.seed)
     step_done()

@@ -5,6 +5,7 @@ Every function works on plain arrays: `scores` (N, T) are the held-out images' r
 AU's best unit, `tested` the AU columns of the sequence design they answer.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -48,11 +49,13 @@ def shuffle_test(
     tested: np.ndarray,
     settings: AlignmentSettings,
     within_emotion: bool,
+    halfway: Callable[[], None] = lambda: None,
 ) -> ShuffleTest:
     """The chance test (`within_emotion` False): AUROC over all held-out images against shuffles of
     whole sequences' AU sets. The within-emotion test (True): AUROC inside emotion strata, pooled, against
     shuffles between sequences of the same emotion; an AU with fewer than `min_sequences` positive
-    sequences in strata that also hold a negative one cannot pass it.
+    sequences in strata that also hold a negative one cannot pass it. `halfway()` is called between its
+    two costly parts: the shuffles, then the resampling of people behind each AUROC's interval.
     """
     labels = design.labels[:, tested]
     strata = design.strata if within_emotion else np.zeros(len(scores), np.int64)
@@ -60,6 +63,7 @@ def shuffle_test(
     shuffled = design.shuffled_labels(settings.shuffles, settings.seed + within_emotion, within_emotion)[..., tested]
     auroc = pooled_auroc(ranks, labels, strata)
     chance = corrected_quantile(pooled_auroc(ranks, shuffled, strata), len(tested), settings.alpha)
+    halfway()
     interval = person_intervals(scores, labels, strata, design.person, settings.resamples, settings.seed)
     passed = auroc > chance
     if within_emotion:

@@ -32,12 +32,16 @@ def test_each_network_gets_its_runs_and_each_au_its_seed_counts(tmp_path: Path, 
     layer2["settings"] = {**FAU["settings"], "layer": "layer2"}
     test = {"report": "classification", "metrics": {"test/acc": 0.87}}
     _write(tmp_path / "resnet18" / "seed_0" / "report_layer2" / "report.json", {"test": test, "fau": layer2})
+    folds = {**FAU, "alignments": [_record(1, ())], "whole_map": {"recovered": []}}
+    folds["settings"] = {**FAU["settings"], "layer": "layer4"}
+    _write(tmp_path / "resnet18" / "seed_0" / "report_folds" / "report.json", {"test": test, "fau": folds})
     fau_backbones_summary.main(tmp_path)
     shown = capsys.readouterr().out
     assert "| ResNet-18 | seed 0 | 0.870 | **2** (1, 4) | 2 | 2 | layer4 | 7.0 min |" in shown
     assert "| zero-bias CNN | seed 1 | 0.800 | **1** (1) | 1 | 1 | relu3 | – |" in shown
     assert "| ResNet-18 | seed 0 | 0.870 | **0** (–) | 0 | 1 | layer2 | fau-analyze |" in shown
     assert "| 1 | 2 of 2 | 2 of 2 | 2 of 2 | 2 of 2 | 0 of 1 | 0 of 1 |" in shown
+    assert shown.count("| ResNet-18 | seed 0 |") == 2  # a report on other evidence (report_folds) is not a layer
     assert "| 4 | 1 of 2 | 1 of 2 | 1 of 2 | 1 of 2 | 0 of 0 | 0 of 0 |" in shown  # AU 4 not tested at layer2
 
 
