@@ -15,7 +15,8 @@ class StageProgress:
     """A `Progress` that says each stage's steps, e.g. `untrained networks 2/30 (11 s; about 160 s left)`.
 
     A step is said when it is a stage's first or last, or when `every` seconds have passed since the
-    last line, so a long stage is never silent for longer and a fast one fills no screen. Every line
+    last line, so a long stage is never silent for longer and a fast one fills no screen; step 0, told
+    where a long first step begins, is always said. Every line
     said is kept in `lines`, with the time of day.
     """
 
@@ -30,10 +31,13 @@ class StageProgress:
         if stage != self._stage:  # the first step of a stage ended: its clock started with the last message
             self._stage, self._started = stage, self._last
         self._last = now
-        if done not in (1, total) and now - self._said < self.every:
+        if done not in (0, 1, total) and now - self._said < self.every:
+            return
+        if done == 0:  # told as the stage's first step begins
+            self._say(f"{stage} 0/{total}")
             return
         elapsed = now - self._started
-        left = elapsed / done * (total - done) if done else float("nan")
+        left = elapsed / done * (total - done)
         tail = f"; about {left:.0f} s left" if done < total else ""
         self._say(f"{stage} {done}/{total} ({elapsed:.0f} s{tail})")
 

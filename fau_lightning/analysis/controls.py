@@ -225,7 +225,8 @@ def control_aurocs(
     """For each seed, the untrained network's best units' held-out AUROCs (`ControlAurocs`).
 
     `selection` and `evidence` are (uint8 images (N, S, S), their sequence design); `precision` is "32"
-    or "bf16" (the forward passes' arithmetic); `progress(done, total)` is told after each network.
+    or "bf16" (the forward passes' arithmetic); `progress(done, total)` is told after each network, and
+    before the first one not in the cache.
     """
     if precision not in ("32", "bf16"):
         raise ValueError(f"precision must be 32 or bf16, got {precision!r}")
@@ -242,7 +243,10 @@ def control_aurocs(
         entry, problem = _load(path, key, columns) if path is not None and path.exists() else (None, "")
         untrusted += [problem] if problem else []
         if entry is None:
-            inputs = inputs or [_shared_inputs(model, layer, images) for images in (selection[0], evidence[0])]
+            if not inputs:
+                inputs = [_shared_inputs(model, layer, images) for images in (selection[0], evidence[0])]
+                if progress is not None:
+                    progress(done - 1, len(seeds))  # the first network to make starts now
             with torch.autocast(device.type, dtype=torch.bfloat16, enabled=precision == "bf16"):
                 entry = _chosen_aurocs(
                     untrained_copy(model, seed),

@@ -74,7 +74,9 @@ def test_control_aurocs_are_the_full_computations_and_are_cached_checked(tmp_pat
     torch.manual_seed(0)
     model = ZeroBiasCNN(widths=(4, 6, 8), hidden_units=8)
     selection, evidence = _probes(12, 16, 0), _probes(10, 16, 1)
-    first = control_aurocs(model, "relu3", 2, [0, 1], selection, evidence, "32", tmp_path)
+    told: list[tuple[int, int]] = []
+    first = control_aurocs(model, "relu3", 2, [0, 1], selection, evidence, "32", tmp_path, lambda *s: told.append(s))
+    assert told == [(0, 2), (1, 2), (2, 2)]  # said as the first network to make begins, then after each
     for seed, got in zip([0, 1], first, strict=True):  # every unit's values on both sets, as the verdict defines it
         control = untrained_copy(model, seed)
         sel, ev = (layer_values(control, images, "relu3", 2) for images, _ in (selection, evidence))
@@ -83,7 +85,9 @@ def test_control_aurocs_are_the_full_computations_and_are_cached_checked(tmp_pat
         assert np.allclose(got.whole_maps, held_out_auroc(sel_maps, selection[1], ev_maps, evidence[1]), equal_nan=True)
     entries, size = cache_size(tmp_path)
     assert entries == 2 and size < 4000  # a handful of numbers per network
-    again = control_aurocs(model, "relu3", 2, [0, 1], selection, evidence, "32", tmp_path)
+    told.clear()
+    again = control_aurocs(model, "relu3", 2, [0, 1], selection, evidence, "32", tmp_path, lambda *s: told.append(s))
+    assert told == [(1, 2), (2, 2)]  # nothing to make: no beginning to say
     assert all(np.array_equal(a.units, b.units, equal_nan=True) for a, b in zip(first, again, strict=True))
     control_aurocs(model, "relu3", 2, [0], selection, _probes(10, 16, 2), "32", tmp_path)  # other evidence
     control_aurocs(ZeroBiasCNN(widths=(4, 6, 10), hidden_units=8), "relu3", 2, [0], selection, evidence, "32", tmp_path)
