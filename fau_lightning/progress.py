@@ -9,6 +9,7 @@ from collections.abc import Callable
 log = logging.getLogger("fau_lightning")
 
 Progress = Callable[[str, int, int], None]  # (stage, done, total), told as each step of a stage ends
+StepProgress = Callable[[int, int], None]  # (done, total): one stage's steps, as a stage's own function tells them
 
 
 class StageProgress:
@@ -16,8 +17,8 @@ class StageProgress:
 
     A step is said when it is a stage's first or last, or when `every` seconds have passed since the
     last line, so a long stage is never silent for longer and a fast one fills no screen; step 0, told
-    where a long first step begins, is always said. Every line
-    said is kept in `lines`, with the time of day.
+    where a long first step begins, is always said. Every line said is kept in `lines`, with the time of
+    day.
     """
 
     def __init__(self, every: float = 5.0) -> None:

@@ -20,7 +20,6 @@ import json
 import os
 import warnings
 from collections import OrderedDict
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -36,6 +35,7 @@ from fau_lightning.analysis.statistics import LayerScores, best_units, whole_map
 from fau_lightning.files import cache_key, load_checked, remove_stale_temporaries, save_checked
 from fau_lightning.models.factory import spec_of
 from fau_lightning.pixels import to_unit_float
+from fau_lightning.progress import StepProgress
 
 CACHE_VERSION = 5  # 5: keyed by files.cache_key; 4: each AU's best units' held-out AUROCs only (3: every unit's values)
 
@@ -220,7 +220,7 @@ def control_aurocs(
     evidence: tuple[np.ndarray, SequenceDesign],
     precision: str = "auto",
     cache_dir: str | Path | None = None,
-    progress: Callable[[int, int], None] | None = None,
+    progress: StepProgress | None = None,
 ) -> list[ControlAurocs]:
     """For each seed, the untrained network's best units' held-out AUROCs (`ControlAurocs`).
 

@@ -13,6 +13,7 @@ import numpy as np
 
 from fau_lightning.analysis.regions import NO_REGION, REGIONS, UNKNOWN
 from fau_lightning.facs import REGION_LANDMARKS
+from fau_lightning.progress import StepProgress
 
 EYES_RIGHT, EYES_LEFT = list(range(36, 42)), list(range(42, 48))
 
@@ -56,7 +57,7 @@ def response_regions(
     labels: np.ndarray,
     intact: np.ndarray,
     unit_values: Callable[[np.ndarray], np.ndarray],
-    progress: Callable[[int, int], None] | None = None,
+    progress: StepProgress | None = None,
 ) -> np.ndarray:
     """(N, U) the region whose flattening lowers each unit's value most: NO_REGION where none lowers it,
     UNKNOWN for images without regions (no landmarks).

@@ -9,7 +9,6 @@
 Rendering (figures, tables, pages) lives in `fau_lightning.viz`.
 """
 
-from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -37,7 +36,7 @@ from fau_lightning.analysis.statistics import (
     whole_maps,
 )
 from fau_lightning.facs import ACTION_UNITS
-from fau_lightning.progress import Progress
+from fau_lightning.progress import Progress, StepProgress
 
 
 @dataclass(frozen=True)
@@ -89,7 +88,7 @@ class FAUReport:
         return [v.au for v in self.verdicts if v.recovered]
 
 
-def _steps_of(progress: Progress | None, stage: str) -> Callable[[int, int], None] | None:
+def _steps_of(progress: Progress | None, stage: str) -> StepProgress | None:
     """`progress` for one stage: called with (done, total) only."""
     return (lambda done, total: progress(stage, done, total)) if progress is not None else None
 
@@ -147,12 +146,11 @@ def measure_units(
     held-out images the region test reads (`alignment.peak_frames`), for each unit the facial region
     whose flattening lowers it most (UNKNOWN for the other images, which nothing reads).
     """
-    units_on = "the network's units on the {}"
-    selection = layer_maxima(
-        model, prepared.selection.images, layer, cells, told=_steps_of(progress, units_on.format("training subjects"))
-    )
-    evidence = layer_maxima(
-        model, prepared.evidence.images, layer, cells, told=_steps_of(progress, units_on.format("held-out people"))
+    selection, evidence = (
+        layer_maxima(
+            model, probe.images, layer, cells, progress=_steps_of(progress, f"the network's units on the {who}")
+        )
+        for probe, who in ((prepared.selection, "training subjects"), (prepared.evidence, "held-out people"))
     )
     read = peak_frames(evidence.values, prepared.evidence_design, cells, top_sequences)
     regions = response_regions(
@@ -191,8 +189,10 @@ def judge(
     def verdicts_of(
         units: str, selection: LayerScores, held_out: LayerScores, controls: list[np.ndarray]
     ) -> list[AUVerdict]:
-        told = _steps_of(progress, f"judging each AU ({units})")
-        return align(evidence.au_codes, selection, design[0], held_out, design[1], region_map, controls, settings, told)
+        steps = _steps_of(progress, f"judging each AU ({units})")
+        return align(
+            evidence.au_codes, selection, design[0], held_out, design[1], region_map, controls, settings, steps
+        )
 
     verdicts = verdicts_of("units", selection, held_out, prepared.controls)
     whole_map = verdicts_of("whole maps", whole_maps(selection), whole_maps(held_out), prepared.whole_map_controls)

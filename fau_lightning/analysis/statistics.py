@@ -19,7 +19,6 @@ Detectors are graded by their within-emotion AUROC's interval; a unit that answe
 docs/fau_alignment.md gives the reasons for each choice.
 """
 
-from collections.abc import Callable
 from dataclasses import MISSING, dataclass, field, fields, replace
 
 import numpy as np
@@ -39,6 +38,7 @@ from fau_lightning.analysis.verdict_tests import (
     unit_region_test,
 )
 from fau_lightning.errors import InputError
+from fau_lightning.progress import StepProgress
 
 
 @dataclass(frozen=True)
@@ -198,14 +198,14 @@ def align(
     regions: RegionMap | None = None,
     controls: list[np.ndarray] | None = None,
     settings: AlignmentSettings = AlignmentSettings(),
-    told: Callable[[int, int], None] | None = None,
+    progress: StepProgress | None = None,
 ) -> list[AUVerdict]:
     """The verdict for every AU with enough sequences in both sets.
 
     `controls`: for each untrained network, its `held_out_auroc` (U,) over the same AU columns; at
     least two are needed for the control test (`verdict_tests.control_test`).
     Without controls or regions those tests cannot be passed, and say so in `failed`.
-    `told(done, 7)` as each of its seven costly steps ends.
+    `progress(done, 7)` as each of its seven costly steps ends.
     """
     counts = [*selection_design.sequence_counts(), *evidence_design.sequence_counts()]
     tested = np.flatnonzero(np.all([c >= settings.min_sequences for c in counts], axis=0))
@@ -214,8 +214,8 @@ def align(
     steps = iter(range(1, 8))
 
     def step_done() -> None:
-        if told is not None:
-            told(next(steps), 7)
+        if progress is not None:
+            progress(next(steps), 7)
 
     best, train_auroc = best_units(selection.values, selection_design.labels[:, tested], selection_design.strata)
     step_done()

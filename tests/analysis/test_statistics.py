@@ -133,7 +133,7 @@ def test_a_planted_filter_is_recovered_and_an_absent_one_is_not() -> None:
     controls = [np.array([0.6, 0.6]), np.array([0.62, 0.58]), np.array([0.58, 0.63])]
     judged_on = ([1, 2], LayerScores(sel), selection, LayerScores(ev, regions[1]), evidence, regions[0])
     told: list[tuple[int, int]] = []
-    au1, au2 = align(*judged_on, controls, settings, told=lambda *step: told.append(step))
+    au1, au2 = align(*judged_on, controls, settings, progress=lambda *step: told.append(step))
     assert told == [(k, 7) for k in range(1, 8)]  # each costly step said as it ends
     assert au1.best_unit == 5 and au1.auroc > 0.95 and au1.recovered and au1.region_share == 1.0
     assert au2.auroc < au2.chance and "chance" in au2.failed and not au2.recovered
